@@ -1,0 +1,161 @@
+-- Ingero-C analysis database (schema_info.schema_version = 'ingero-c-1').
+-- Shares table and column names/units with the original Go Ingero for what
+-- they have in common, so its documented queries run unchanged.
+-- Timestamps: unix ns (after clock anchors and merge corrections), START of
+-- the call/interval (unlike the original, which mixed entry/completion/resume).
+-- Durations: ns.  Indexes are created after the bulk load (see index.sql part below).
+
+CREATE TABLE schema_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL);
+CREATE TABLE ops (source_id INTEGER NOT NULL, op_id INTEGER NOT NULL, name TEXT NOT NULL,
+	description TEXT NOT NULL, PRIMARY KEY (source_id, op_id));
+
+CREATE TABLE events (
+	id         TEXT PRIMARY KEY,        -- "<node>:<seq>"
+	timestamp  INTEGER NOT NULL,        -- unix ns, start
+	pid        INTEGER NOT NULL,
+	tid        INTEGER NOT NULL,
+	source     INTEGER NOT NULL,
+	op         INTEGER NOT NULL,
+	duration   INTEGER NOT NULL,        -- ns
+	gpu_id     INTEGER NOT NULL DEFAULT 0,
+	arg0       INTEGER NOT NULL DEFAULT 0,
+	arg1       INTEGER NOT NULL DEFAULT 0,
+	ret_code   INTEGER NOT NULL DEFAULT 0,
+	stack_hash INTEGER NOT NULL DEFAULT 0, -- stack_traces.hash, 0 = none
+	node       TEXT NOT NULL DEFAULT '',
+	rank       INTEGER,
+	local_rank INTEGER,
+	world_size INTEGER,
+	comm       TEXT NOT NULL DEFAULT '',
+	cgroup_id  INTEGER NOT NULL DEFAULT 0,
+	-- extensions
+	arg2       INTEGER NOT NULL DEFAULT 0,
+	arg3       INTEGER NOT NULL DEFAULT 0,
+	cpu        INTEGER NOT NULL DEFAULT -1,
+	flags      INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE stack_traces (
+	hash   INTEGER PRIMARY KEY,         -- FNV-64a (signed int64), see docs/schema.md
+	ips    TEXT NOT NULL,               -- JSON array of hex strings
+	frames TEXT NOT NULL DEFAULT ''     -- JSON [{"i":"0x..","s":"sym","f":"file"}...]
+);
+
+CREATE TABLE causal_chains (
+	id              TEXT PRIMARY KEY,   -- "<node>:<kind>-<op>-<n>"
+	detected_at     INTEGER NOT NULL,   -- unix ns: START of the incident window
+	severity        TEXT NOT NULL,      -- HIGH, MEDIUM, LOW
+	summary         TEXT NOT NULL,
+	root_cause      TEXT NOT NULL,
+	explanation     TEXT NOT NULL,
+	recommendations TEXT NOT NULL DEFAULT '', -- JSON array of strings
+	cuda_op         TEXT NOT NULL DEFAULT '',
+	cuda_p99_us     INTEGER NOT NULL DEFAULT 0,
+	cuda_p50_us     INTEGER NOT NULL DEFAULT 0,
+	tail_ratio      REAL NOT NULL DEFAULT 0,
+	timeline        TEXT NOT NULL DEFAULT '', -- JSON [{"layer","op","detail","dur_us"}]
+	node            TEXT NOT NULL DEFAULT '',
+	-- extensions
+	kind            TEXT NOT NULL DEFAULT '', -- preemption, io, memory, cold_start, ...
+	window_start    INTEGER NOT NULL DEFAULT 0,
+	window_end      INTEGER NOT NULL DEFAULT 0,
+	impact_ns       INTEGER NOT NULL DEFAULT 0, -- excess time over baseline
+	impact_share    REAL NOT NULL DEFAULT 0,    -- impact / wall time span
+	slow_calls      INTEGER NOT NULL DEFAULT 0,
+	culprit_pid     INTEGER,
+	culprit_comm    TEXT,
+	pid             INTEGER,                    -- affected process
+	evidence        TEXT NOT NULL DEFAULT ''    -- JSON: event ids / intervals used (for flows)
+);
+
+CREATE TABLE system_snapshots (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	timestamp  INTEGER NOT NULL,
+	cpu_pct    REAL NOT NULL,
+	mem_pct    REAL NOT NULL,
+	mem_avail  INTEGER NOT NULL,        -- MB
+	swap_mb    INTEGER NOT NULL,
+	load_avg   REAL NOT NULL,
+	node       TEXT NOT NULL DEFAULT '',
+	iowait_pct REAL NOT NULL DEFAULT 0,
+	UNIQUE (node, timestamp)
+);
+
+CREATE TABLE sessions (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	started_at INTEGER NOT NULL,
+	stopped_at INTEGER NOT NULL DEFAULT 0,
+	gpu_model  TEXT NOT NULL DEFAULT '', gpu_driver TEXT NOT NULL DEFAULT '',
+	cpu_model  TEXT NOT NULL DEFAULT '', cpu_cores INTEGER NOT NULL DEFAULT 0,
+	mem_total  INTEGER NOT NULL DEFAULT 0, kernel TEXT NOT NULL DEFAULT '',
+	os_release TEXT NOT NULL DEFAULT '', cuda_ver TEXT NOT NULL DEFAULT '',
+	python_ver TEXT NOT NULL DEFAULT '', ingero_ver TEXT NOT NULL DEFAULT '',
+	pid_filter TEXT NOT NULL DEFAULT '', flags TEXT NOT NULL DEFAULT '',
+	node       TEXT NOT NULL DEFAULT '', source_file TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE process_names (
+	pid     INTEGER NOT NULL,
+	name    TEXT NOT NULL,
+	seen_at INTEGER NOT NULL DEFAULT 0,
+	node    TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (node, pid)
+);
+
+-- extensions -----------------------------------------------------------
+CREATE TABLE nodes (
+	name TEXT PRIMARY KEY, host TEXT NOT NULL DEFAULT '', boot_id TEXT NOT NULL DEFAULT '',
+	kernel TEXT NOT NULL DEFAULT '', rank INTEGER, recorder TEXT NOT NULL DEFAULT '',
+	first_ts INTEGER, last_ts INTEGER, events INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE clock_corrections (
+	node TEXT NOT NULL, method TEXT NOT NULL, offset_ns INTEGER NOT NULL,
+	drift_ppb REAL NOT NULL DEFAULT 0, ref_ts INTEGER NOT NULL DEFAULT 0,
+	confidence_ns REAL NOT NULL DEFAULT 0, samples INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE processes (
+	node TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL, ppid INTEGER, uid INTEGER,
+	comm TEXT NOT NULL DEFAULT '', cmdline TEXT NOT NULL DEFAULT '',
+	rank INTEGER, local_rank INTEGER, world_size INTEGER, cgroup_id INTEGER NOT NULL DEFAULT 0,
+	first_seen INTEGER, PRIMARY KEY (node, pid)
+);
+CREATE TABLE threads (
+	node TEXT NOT NULL DEFAULT '', tid INTEGER NOT NULL, pid INTEGER NOT NULL,
+	name TEXT NOT NULL DEFAULT '', PRIMARY KEY (node, tid)
+);
+-- one row per off-CPU interval of a traced thread (from sched_switch)
+CREATE TABLE offcpu (
+	node TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL, tid INTEGER NOT NULL,
+	start INTEGER NOT NULL, duration INTEGER NOT NULL,
+	prev_state INTEGER NOT NULL,          -- 0 = preempted (runnable), else blocked
+	preempted INTEGER NOT NULL,           -- 1 if involuntary
+	culprit_pid INTEGER, culprit_tid INTEGER, culprit_comm TEXT, cpu INTEGER
+);
+CREATE TABLE nccl_collectives (
+	node TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL, tid INTEGER NOT NULL,
+	start INTEGER NOT NULL, duration INTEGER NOT NULL, op INTEGER NOT NULL,
+	comm_hash INTEGER NOT NULL, seq INTEGER NOT NULL, rank INTEGER, nranks INTEGER,
+	count INTEGER, datatype INTEGER, redop INTEGER, peer INTEGER, stream INTEGER
+);
+CREATE TABLE graph_events (
+	node TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL, tid INTEGER NOT NULL,
+	start INTEGER NOT NULL, duration INTEGER NOT NULL, op INTEGER NOT NULL,
+	stream INTEGER, graph INTEGER, exec INTEGER, capture_mode INTEGER, ret_code INTEGER
+);
+CREATE TABLE gpu_snapshots (
+	node TEXT NOT NULL DEFAULT '', timestamp INTEGER NOT NULL, gpu INTEGER NOT NULL,
+	util_pct REAL, mem_used_mb INTEGER, mem_total_mb INTEGER, sm_clock_mhz INTEGER,
+	mem_clock_mhz INTEGER, throttle_reasons INTEGER, temp_c INTEGER, power_w REAL
+);
+CREATE TABLE lost_events (
+	node TEXT NOT NULL DEFAULT '', timestamp INTEGER NOT NULL, source INTEGER NOT NULL,
+	count INTEGER NOT NULL, reason INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sampling_rates (
+	node TEXT NOT NULL DEFAULT '', timestamp INTEGER NOT NULL, pid INTEGER,
+	source INTEGER, op INTEGER, rate INTEGER NOT NULL
+);
+CREATE TABLE notes (
+	node TEXT NOT NULL DEFAULT '', timestamp INTEGER NOT NULL, level INTEGER NOT NULL, text TEXT NOT NULL
+);

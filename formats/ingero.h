@@ -1,0 +1,448 @@
+/*
+ * ingero.h - the Ingero-C recording format: record model, writer, reader, clocks.
+ *
+ * This header is the manual.  The byte layout is specified in docs/format.md;
+ * this file documents the C API every tool links (libingero-formats.a).
+ *
+ * Dependency rule: formats/ depends on libc, zstd, msgpack-c and libarchive
+ * only.  It never prints and never exits: functions return 0 / a positive
+ * value on success and a negative INGERO_E* code on failure, and fill an
+ * optional struct ingero_error with file, byte offset and a one-line message
+ * that the calling tool prints.
+ *
+ * Clock convention: every timestamp in a single-node recording is
+ * CLOCK_BOOTTIME nanoseconds of the recording node (as BPF's
+ * bpf_ktime_get_boot_ns() sees it).  Every event carries its START time and
+ * its duration.  A merged recording (header clock "unix") carries corrected
+ * unix-epoch nanoseconds instead.  Use struct ingero_clock to convert.
+ */
+#ifndef INGERO_H
+#define INGERO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define INGERO_MAGIC "INGERO-REC"
+#define INGERO_FORMAT_MAJOR 1
+#define INGERO_FORMAT_MINOR 0
+#define INGERO_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- errors */
+
+enum {
+	INGERO_OK = 0,
+	INGERO_EIO = -1,        /* open/read/write failed (errno kept in err->sys_errno) */
+	INGERO_ENOMEM = -2,
+	INGERO_ECORRUPT = -3,   /* bad zstd frame, checksum, or malformed msgpack */
+	INGERO_ETRUNC = -4,     /* file ends inside a frame */
+	INGERO_EFORMAT = -5,    /* not an Ingero recording / unsupported major version */
+	INGERO_EINVAL = -6,     /* bad argument */
+	INGERO_ENOSPC = -7,     /* disk full (writer) */
+	INGERO_ECRITICAL = -8,  /* unknown record kind flagged must-understand */
+};
+
+struct ingero_error {
+	int code;               /* one of INGERO_E*, 0 if none */
+	int sys_errno;          /* errno when code == INGERO_EIO/ENOSPC */
+	char file[512];         /* file (or "bundle.tar.zst:seg-000001.igz") */
+	uint64_t offset;        /* byte offset in that (compressed) file */
+	char msg[512];          /* one line, no trailing newline, e.g.
+				   "truncated frame at byte 81920" */
+};
+
+/* Format "file: msg" into buf (as tools print it after "tool: "). */
+const char *ingero_strerror(const struct ingero_error *e, char *buf, size_t len);
+
+/* --------------------------------------------------- sources and op codes */
+/* Compatible with the original Ingero (DESIGN.md section 3). */
+
+enum ingero_source {
+	INGERO_SRC_CUDA = 1,
+	INGERO_SRC_HOST = 3,
+	INGERO_SRC_DRIVER = 4,
+	INGERO_SRC_IO = 5,
+	INGERO_SRC_TCP = 6,
+	INGERO_SRC_NET = 7,
+	INGERO_SRC_GRAPH = 8,
+	INGERO_SRC_NCCL = 9,
+	INGERO_SRC_MAX = 10,
+};
+
+enum { /* source 1: CUDA runtime */
+	INGERO_CUDA_MALLOC = 1, INGERO_CUDA_FREE, INGERO_CUDA_LAUNCH_KERNEL,
+	INGERO_CUDA_MEMCPY, INGERO_CUDA_STREAM_SYNC, INGERO_CUDA_DEVICE_SYNC,
+	INGERO_CUDA_MEMCPY_ASYNC, INGERO_CUDA_MALLOC_MANAGED, INGERO_CUDA_MEMCPY_2D,
+	INGERO_CUDA_MEMCPY_2D_ASYNC, INGERO_CUDA_MEMCPY_PEER, INGERO_CUDA_MEMCPY_PEER_ASYNC,
+};
+enum { /* source 3: host */
+	INGERO_HOST_SCHED_SWITCH = 1, INGERO_HOST_SCHED_WAKEUP, INGERO_HOST_PAGE_ALLOC,
+	INGERO_HOST_OOM_KILL, INGERO_HOST_EXEC, INGERO_HOST_EXIT, INGERO_HOST_FORK,
+};
+enum { /* source 4: driver */
+	INGERO_DRV_LAUNCH_KERNEL = 1, INGERO_DRV_MEMCPY, INGERO_DRV_MEMCPY_ASYNC,
+	INGERO_DRV_CTX_SYNC, INGERO_DRV_MEM_ALLOC, INGERO_DRV_MEM_ALLOC_MANAGED,
+};
+enum { /* source 5: block I/O */
+	INGERO_IO_READ = 1, INGERO_IO_WRITE, INGERO_IO_DISCARD,
+};
+enum { INGERO_TCP_RETRANSMIT = 1 };
+enum { INGERO_NET_SEND = 1, INGERO_NET_RECV };
+enum { /* source 8: CUDA graphs */
+	INGERO_GRAPH_BEGIN_CAPTURE = 1, INGERO_GRAPH_END_CAPTURE,
+	INGERO_GRAPH_INSTANTIATE, INGERO_GRAPH_LAUNCH,
+};
+enum { /* source 9: NCCL */
+	INGERO_NCCL_COMM_INIT_RANK = 1, INGERO_NCCL_COMM_DESTROY, INGERO_NCCL_ALL_REDUCE,
+	INGERO_NCCL_ALL_GATHER, INGERO_NCCL_REDUCE_SCATTER, INGERO_NCCL_BCAST,
+	INGERO_NCCL_SEND, INGERO_NCCL_RECV,
+};
+
+/* memcpy kind (arg1 of memcpy ops) */
+enum { INGERO_MEMCPY_H2H = 0, INGERO_MEMCPY_H2D = 1, INGERO_MEMCPY_D2H = 2,
+       INGERO_MEMCPY_D2D = 3, INGERO_MEMCPY_DEFAULT = 4 };
+
+/* Names: "cuda", "host", ...; op names as the original's ops table
+ * ("cudaMalloc", "cudaStreamSync", "sched_switch", "cuLaunchKernel", ...).
+ * Unknown codes give NULL. */
+const char *ingero_source_name(int source);
+const char *ingero_op_name(int source, int op);
+/* Case-insensitive lookup of an op name (also accepts API symbol spellings
+ * such as "cudaStreamSynchronize"); returns 0 and fills source/op, or -1. */
+int ingero_op_lookup(const char *name, int *source, int *op);
+
+/* -------------------------------------------------------------- records */
+
+enum ingero_kind {
+	INGERO_REC_HEADER = 0,
+	INGERO_REC_EVENT = 1,
+	INGERO_REC_PROCESS = 2,
+	INGERO_REC_THREAD = 3,
+	INGERO_REC_MODULE = 4,
+	INGERO_REC_SYMBOL = 5,
+	INGERO_REC_STACK = 6,
+	INGERO_REC_SYS = 7,
+	INGERO_REC_GPU = 8,
+	INGERO_REC_ANCHOR = 9,
+	INGERO_REC_LOST = 10,
+	INGERO_REC_FOOTER = 11,
+	INGERO_REC_NODE = 12,      /* node table entry (merged recordings) */
+	INGERO_REC_FRAME = 13,     /* first value of every zstd frame: delta bases reset */
+	INGERO_REC_CTX = 14,       /* switches the current node for following records */
+	INGERO_REC_NOTE = 15,      /* recorder notes: disk full, attach failures, ... */
+	INGERO_REC_SAMPLING = 16,  /* in-kernel 1-in-N sampling rate in force */
+	INGERO_REC_KIND_MAX = 17,
+};
+/* Kinds >= 64 are "must understand": a reader that does not know one stops
+ * with INGERO_ECRITICAL.  Unknown kinds < 64 are skipped. */
+#define INGERO_REC_CRITICAL_MIN 64
+
+/*
+ * One traced call or kernel event.  ts = start (see clock convention above),
+ * dur = duration in ns (0 for instants).  Argument meaning per source/op
+ * (docs/format.md has the full table):
+ *   cudaMalloc/cuMemAlloc*: arg0 size, arg1 returned device pointer
+ *   cudaFree: arg0 pointer
+ *   launch: arg0 function, arg1 stream
+ *   memcpy*: arg0 bytes, arg1 kind (INGERO_MEMCPY_*), arg2 stream (async)
+ *   stream sync: arg0 stream
+ *   sched_switch: an OFF-CPU interval of a traced thread: ts = switch-out,
+ *     dur = time off CPU, arg0 = prev_state (0 = preempted/runnable,
+ *     otherwise the kernel's blocked state bits), arg1 = pid that ran
+ *     instead, arg2 = its tid, cpu = the CPU it was switched out on.
+ *     The comm of arg1 is in a PROCESS record of that pid.
+ *   sched_wakeup: arg0 = waker pid, cpu = target cpu
+ *   page_alloc: arg0 bytes (aggregated per pid over the interval [ts, ts+dur]),
+ *     arg1 number of allocations
+ *   oom_kill: pid = victim, arg0 = victim pid, arg1 = total_vm pages
+ *   exec: arg0 = 0; exit: ret = exit code; fork: arg0 = child pid
+ *   block I/O: arg0 bytes, arg1 sector, arg2 dev (MKDEV), pid = issuing pid,
+ *     ts = issue, dur = issue->complete
+ *   graph: arg0 stream, arg1 graph handle, arg2 exec handle, arg3 capture mode
+ *   NCCL: arg0 comm hash, arg1 count (elements), arg2 per-communicator
+ *     sequence number (1-based, per comm, per rank), arg3 rank | nranks << 32,
+ *     arg4 datatype | redop << 8 | (peer + 1) << 16, arg5 stream
+ */
+#define INGERO_EV_NARGS 6
+struct ingero_event {
+	uint64_t ts;
+	uint64_t dur;
+	uint32_t pid;
+	uint32_t tid;
+	uint8_t source;
+	uint8_t op;
+	uint16_t flags;        /* INGERO_EVF_* */
+	int32_t ret;
+	uint32_t cpu;
+	uint64_t stack_id;     /* 0 = none; else id of a STACK record (same node) */
+	uint64_t arg[INGERO_EV_NARGS];
+};
+#define INGERO_EVF_SAMPLED 0x1   /* emitted under 1-in-N sampling */
+#define INGERO_EVF_NO_RETURN 0x2 /* entry seen, return never seen (dur unknown) */
+
+/* A header opens every segment.  Strings are NUL-terminated. */
+struct ingero_header {
+	uint32_t major, minor;
+	const char *node;         /* node name (--node, default hostname) */
+	const char *host;         /* hostname */
+	const char *boot_id;      /* /proc/sys/kernel/random/boot_id */
+	const char *kernel;       /* uname -r */
+	const char *recorder;     /* "ingero-record 0.1.0" / "ingero-record demo incident" */
+	const char *cmdline;      /* recorder command line */
+	const char *clock;        /* "boottime" (single node) or "unix" (merged) */
+	uint64_t start_ts;        /* in the recording's clock */
+	uint32_t segment;         /* segment sequence number, 1-based */
+	int32_t rank;             /* job rank of this node, -1 if unknown */
+	/* first clock anchor (also emitted as an ANCHOR record) */
+	uint64_t anchor_boottime, anchor_realtime, anchor_monotonic, anchor_error_ns;
+};
+
+struct ingero_process {
+	uint32_t pid, ppid, uid;
+	const char *comm;
+	const char *cmdline;      /* argv joined by spaces */
+	int32_t rank, local_rank, world_size; /* -1 when absent */
+	uint64_t cgroup_id;
+	uint64_t start_ts;        /* first seen */
+};
+
+struct ingero_thread {
+	uint32_t tid, pid;
+	const char *name;
+};
+
+struct ingero_module {
+	uint64_t id;              /* module id, unique within a node */
+	uint32_t pid;
+	uint64_t start, end, file_offset;
+	const char *path;
+	const char *build_id;     /* hex, "" if unknown */
+};
+
+struct ingero_symbol {
+	uint64_t id;              /* symbol id, unique within a node */
+	uint64_t module_id;
+	uint64_t offset;          /* symbol start, module-relative */
+	const char *name;
+};
+
+/* A deduplicated user stack.  ips[i] is the raw address, syms[i] the symbol
+ * id (0 = unresolved), offs[i] the offset of ips[i] inside that symbol. */
+#define INGERO_STACK_MAX 64
+struct ingero_stack {
+	uint64_t id;
+	uint32_t pid;
+	uint32_t depth;
+	uint64_t ips[INGERO_STACK_MAX];
+	uint64_t syms[INGERO_STACK_MAX];
+	uint32_t offs[INGERO_STACK_MAX];
+};
+
+struct ingero_sys {
+	uint64_t ts;
+	double cpu_pct;           /* all CPUs, iowait counted as idle */
+	double mem_pct;           /* (total-available)/total */
+	uint64_t mem_avail_mb;
+	uint64_t swap_used_mb;
+	double load1;
+	double iowait_pct;
+	uint64_t pgmajfault;      /* cumulative since boot */
+	uint64_t ctxt;            /* cumulative context switches */
+};
+
+struct ingero_gpu {
+	uint64_t ts;
+	uint32_t index;
+	double util_pct;
+	uint64_t mem_used_mb, mem_total_mb;
+	uint32_t sm_clock_mhz, mem_clock_mhz;
+	uint64_t throttle_reasons; /* NVML clocks_throttle_reasons bitmask */
+	uint32_t temp_c;
+	double power_w;
+};
+
+struct ingero_anchor {
+	uint64_t boottime, realtime, monotonic; /* read back to back, ns */
+	uint64_t error_ns;        /* adjtimex maxerror (us -> ns); 0 if unknown */
+};
+
+struct ingero_lost {
+	uint64_t ts;
+	uint8_t source;
+	uint64_t count;           /* events dropped since the previous LOST record */
+	uint32_t reason;          /* 0 ring buffer full, 1 disk full, 2 sampling */
+};
+
+struct ingero_footer {
+	uint64_t events;
+	uint64_t min_ts, max_ts;
+	uint64_t lost;
+};
+
+/* Node table entry, written by ingero-merge.  Applied correction:
+ * unix_ns = wall(boottime) + offset_ns + drift_ppb * (t - ref_ts) / 1e9. */
+struct ingero_node {
+	uint32_t index;
+	const char *name;
+	const char *host;
+	const char *boot_id;
+	int32_t rank;
+	int64_t offset_ns;
+	double drift_ppb;
+	uint64_t ref_ts;
+	const char *method;       /* "anchors", "collectives", "user", "none" */
+	double confidence_ns;     /* residual / error bound, ns */
+	uint64_t samples;
+};
+
+struct ingero_frame {
+	uint64_t seq;             /* frame sequence number within the segment */
+	uint64_t base_ts;
+};
+
+struct ingero_note {
+	uint64_t ts;
+	uint32_t level;           /* 0 info, 1 warning, 2 error */
+	const char *text;
+};
+
+struct ingero_sampling {
+	uint64_t ts;
+	uint32_t pid;
+	uint8_t source, op;
+	uint32_t rate;            /* 1 = every event, N = 1-in-N */
+};
+
+/*
+ * A decoded record.  kind selects the union member; node is the node index
+ * from the current CTX record (0 in single-node recordings).  Strings and
+ * arrays point into the reader's buffers and stay valid until the next
+ * ingero_reader_next() on the same reader.
+ */
+struct ingero_record {
+	int kind;
+	uint32_t node;
+	const char *file;         /* source file (for messages) */
+	uint64_t offset;          /* compressed offset of the frame holding it */
+	union {
+		struct ingero_header hdr;
+		struct ingero_event ev;
+		struct ingero_process proc;
+		struct ingero_thread thr;
+		struct ingero_module mod;
+		struct ingero_symbol sym;
+		struct ingero_stack *stack;  /* points into reader storage */
+		struct ingero_sys sys;
+		struct ingero_gpu gpu;
+		struct ingero_anchor anchor;
+		struct ingero_lost lost;
+		struct ingero_footer footer;
+		struct ingero_node nodeinfo;
+		struct ingero_frame frame;
+		struct ingero_note note;
+		struct ingero_sampling sampling;
+		uint32_t ctx_node;
+	} u;
+};
+
+/* --------------------------------------------------------------- writer */
+
+enum ingero_fsync {
+	INGERO_FSYNC_NONE = 0,    /* never (benchmarks, generator) */
+	INGERO_FSYNC_SEGMENT = 1, /* fsync when a segment is closed */
+	INGERO_FSYNC_FRAME = 2,   /* fdatasync after every frame (recorder default) */
+};
+
+struct ingero_writer;
+
+struct ingero_writer_opts {
+	const char *dir;          /* write seg-NNNNNN.igz files here ... */
+	const char *path;         /* ... or exactly this one file ("-" = stdout);
+				     no rotation then */
+	uint64_t seg_max_bytes;   /* rotate after this many compressed bytes (0 = 256 MiB) */
+	uint64_t seg_max_ns;      /* rotate after this much recorded time (0 = 1 h) */
+	uint64_t disk_budget;     /* delete oldest whole segments beyond this (0 = off) */
+	uint32_t frame_max_bytes; /* close a frame at this many uncompressed bytes (0 = 4 MiB) */
+	uint64_t frame_max_ns;    /* close a frame when recorded time spans this (0 = 1 s) */
+	int zstd_level;           /* 0 = default (3) */
+	int fsync;                /* enum ingero_fsync */
+	unsigned file_mode;       /* 0 = 0640 */
+	struct ingero_header hdr; /* written at the start of every segment */
+	/* Called after a new segment was opened (its header written), so the
+	 * caller can re-emit metadata (processes, threads, anchors) that readers
+	 * of that segment alone need.  May be NULL. */
+	void (*on_rotate)(void *ctx, struct ingero_writer *w);
+	void *rotate_ctx;
+};
+
+int ingero_writer_open(struct ingero_writer **w, const struct ingero_writer_opts *o,
+		       struct ingero_error *err);
+/* Append one record (any kind except HEADER/FRAME, which the writer makes). */
+int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *rec);
+/* Fast path for events of node `w`'s current CTX. */
+int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev);
+/* Close the current frame now (the recorder calls this at least every second). */
+int ingero_writer_flush(struct ingero_writer *w);
+/* Flush, write FOOTER, close.  NULL is accepted.  Returns the first error seen. */
+int ingero_writer_close(struct ingero_writer *w);
+/* Compressed bytes written so far over all segments, and segments deleted
+ * by the disk budget. */
+uint64_t ingero_writer_bytes(const struct ingero_writer *w);
+uint64_t ingero_writer_deleted_segments(const struct ingero_writer *w);
+const struct ingero_error *ingero_writer_error(const struct ingero_writer *w);
+
+/* --------------------------------------------------------------- reader */
+
+struct ingero_reader;
+
+/* Warnings (truncated / corrupt frames) are reported here and reading goes on
+ * with the next frame or segment.  Default: collected, see
+ * ingero_reader_warnings(). */
+typedef void (*ingero_warn_fn)(void *ctx, const struct ingero_error *w);
+
+/*
+ * Open `path`: a segment file, a directory of segments (read in segment
+ * order), a tar / tar.zst / tar.gz bundle (read in place through libarchive),
+ * or "-" for stdin (a segment stream or a bundle).  Returns 0 or INGERO_E*.
+ */
+int ingero_reader_open(struct ingero_reader **r, const char *path, struct ingero_error *err);
+void ingero_reader_set_warn(struct ingero_reader *r, ingero_warn_fn fn, void *ctx);
+/*
+ * Next record in file order.  Returns 1 with *rec filled, 0 at the end, or a
+ * negative INGERO_E* for a fatal error (e.g. ECRITICAL, EFORMAT on the first
+ * segment).  Truncation and corruption are warnings, not errors.
+ */
+int ingero_reader_next(struct ingero_reader *r, struct ingero_record *rec);
+/* Header of the first segment (valid after the first successful _next). */
+const struct ingero_header *ingero_reader_header(const struct ingero_reader *r);
+/* Number of warnings so far, and the last one (NULL if none). */
+unsigned ingero_reader_warnings(const struct ingero_reader *r);
+const struct ingero_error *ingero_reader_last_warning(const struct ingero_reader *r);
+void ingero_reader_close(struct ingero_reader *r);
+
+/* ---------------------------------------------------------------- clock */
+
+/*
+ * Piecewise-linear CLOCK_BOOTTIME -> unix ns conversion from ANCHOR records.
+ * Between two anchors it interpolates; before the first / after the last it
+ * extrapolates with the nearest segment's slope (1.0 with a single anchor).
+ * For a recording whose header clock is "unix", conversion is the identity.
+ */
+struct ingero_clock {
+	size_t n, cap;
+	struct ingero_anchor *a;  /* sorted by boottime */
+	int identity;
+};
+void ingero_clock_init(struct ingero_clock *c);
+int ingero_clock_add(struct ingero_clock *c, const struct ingero_anchor *a);
+int64_t ingero_clock_to_wall(const struct ingero_clock *c, uint64_t boottime);
+void ingero_clock_release(struct ingero_clock *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install the Debian 12 packages the build and tests need.  As root: installs
+# whatever is missing.  Otherwise: prints the exact apt-get line and fails.
+PKGS="build-essential pkg-config libbpf-dev libelf-dev zlib1g-dev libzstd-dev \
+libmsgpack-dev libjson-c-dev libsqlite3-dev libarchive-dev clang llvm bpftool \
+zstd sqlite3 protobuf-compiler python3"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+	echo "deps: installing:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null || {
+		echo "deps: apt-get install failed; run: apt-get install -y$missing" >&2; exit 1; }
+	exit 0
+fi
+echo "deps: missing Debian packages. Run as root:" >&2
+echo "  sudo apt-get install -y$missing" >&2
+exit 1
