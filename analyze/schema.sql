@@ -11,8 +11,10 @@ CREATE TABLE ops (source_id INTEGER NOT NULL, op_id INTEGER NOT NULL, name TEXT 
 	description TEXT NOT NULL, PRIMARY KEY (source_id, op_id));
 
 CREATE TABLE events (
-	id         TEXT PRIMARY KEY,        -- "<node>:<seq>"
-	timestamp  INTEGER NOT NULL,        -- unix ns, start
+	seq        INTEGER NOT NULL,        -- per-node sequence number (file order)
+	node       TEXT NOT NULL DEFAULT '',
+	id         TEXT GENERATED ALWAYS AS (node || ':' || seq) VIRTUAL, -- "<node>:<seq>"
+	timestamp  INTEGER NOT NULL,        -- unix ns, START of the call/interval
 	pid        INTEGER NOT NULL,
 	tid        INTEGER NOT NULL,
 	source     INTEGER NOT NULL,
@@ -23,7 +25,6 @@ CREATE TABLE events (
 	arg1       INTEGER NOT NULL DEFAULT 0,
 	ret_code   INTEGER NOT NULL DEFAULT 0,
 	stack_hash INTEGER NOT NULL DEFAULT 0, -- stack_traces.hash, 0 = none
-	node       TEXT NOT NULL DEFAULT '',
 	rank       INTEGER,
 	local_rank INTEGER,
 	world_size INTEGER,
@@ -34,7 +35,10 @@ CREATE TABLE events (
 	arg3       INTEGER NOT NULL DEFAULT 0,
 	cpu        INTEGER NOT NULL DEFAULT -1,
 	flags      INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
+-- (the original declared id TEXT PRIMARY KEY; a virtual generated column keeps
+--  `SELECT id ...` working without paying for a text index during import.
+--  Indexes on (node, seq), (source, op), (pid, tid, timestamp) are built after the load.)
 
 CREATE TABLE stack_traces (
 	hash   INTEGER PRIMARY KEY,         -- FNV-64a (signed int64), see docs/schema.md
