@@ -56,12 +56,8 @@ $(B)/%.o: %.c
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
--include formats/build.mk
--include record/build.mk
--include analyze/build.mk
--include merge/build.mk
--include export/build.mk
--include testdata/build.mk
+# every directory's fragment, plus test fragments tests/<area>/*.mk
+include $(sort $(wildcard */build.mk) $(wildcard tests/*/*.mk))
 
 all: $(TOOLS) $(TEST_BINS)
 
