@@ -1,6 +1,12 @@
 /* engine.h - the causal engine of ingero-analyze (analyze/engine*.c).
  * Reads an analysis database (analyze/schema.sql), writes causal_chains,
- * prints the incident report. */
+ * prints the incident report.  Rules, thresholds, the evidence JSON and the
+ * severity formula are documented in docs/engine.md.
+ *
+ * Determinism: same database and options => byte-identical causal_chains rows
+ * and reports (every query has an ORDER BY with a total tie-break, no wall
+ * clock is read).  Memory: 8 bytes per GPU call (exact percentiles) plus
+ * bounded evidence tables (see ENGINE_MAX_* in docs/engine.md). */
 #ifndef INGERO_ENGINE_H
 #define INGERO_ENGINE_H
 
@@ -19,11 +25,25 @@ struct ingero_engine_opts {
 };
 
 /* Run the engine; replaces the rows of causal_chains.  Returns the number of
- * chains found, or -1 with a one-line message in err. */
+ * chains found, or -1 with a one-line message in err.  o may be NULL (all).
+ * Creates the indexes it needs IF NOT EXISTS and writes a few
+ * schema_info keys ("engine.*": events analysed, span) for the report. */
 int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err, size_t errlen);
-/* Incident report from causal_chains, deterministic order (severity, impact, id). */
+/* Incident report from causal_chains, deterministic order (severity, impact, id).
+ * Returns 0, or -1 when the database cannot be read. */
 int ingero_engine_report_text(sqlite3 *db, FILE *out);
-/* Same as a JSON array of chain objects (caller owns the reference). */
+/* Same as a JSON array of chain objects (caller owns the reference; NULL on
+ * error).  timeline, recommendations and evidence are embedded as JSON. */
 struct json_object *ingero_engine_report_json(sqlite3 *db);
+
+/* Go-like compact duration text ("850ns", "25.3µs", "1.9ms", "142ms",
+ * "2.1s", "1m5.5s") into buf; returns buf.  Shared with the report. */
+const char *ingero_engine_fmt_dur(int64_t ns, char *buf, size_t len);
+
+/* Tunables (documented in docs/engine.md). */
+#define ENGINE_K_SLOW 3.0          /* slow = duration > K x p50 of own baseline */
+#define ENGINE_MIN_CALLS 20        /* baseline needs this many calls */
+#define ENGINE_MAX_SLOW 200000     /* slow calls examined (largest first) */
+#define ENGINE_MAX_EVT 2000000     /* IO / page-alloc / legacy sched rows kept */
 
 #endif

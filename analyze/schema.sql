@@ -3,7 +3,8 @@
 -- they have in common, so its documented queries run unchanged.
 -- Timestamps: unix ns (after clock anchors and merge corrections), START of
 -- the call/interval (unlike the original, which mixed entry/completion/resume).
--- Durations: ns.  Indexes are created after the bulk load (see index.sql part below).
+-- Durations: ns.  Indexes are created after the bulk load (the part after the
+-- "@indexes" marker at the end of this file).
 
 CREATE TABLE schema_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL);
@@ -38,7 +39,9 @@ CREATE TABLE events (
 );
 -- (the original declared id TEXT PRIMARY KEY; a virtual generated column keeps
 --  `SELECT id ...` working without paying for a text index during import.
---  Indexes on (node, seq), (source, op), (pid, tid, timestamp) are built after the load.)
+--  Indexes on (source, op, duration) and (timestamp) are built after the load,
+--  see the end of this file; each index over events costs about as much as the
+--  import itself, so only those the engine and the statistics use.)
 
 CREATE TABLE stack_traces (
 	hash   INTEGER PRIMARY KEY,         -- FNV-64a (signed int64), see docs/schema.md
@@ -83,6 +86,8 @@ CREATE TABLE system_snapshots (
 	load_avg   REAL NOT NULL,
 	node       TEXT NOT NULL DEFAULT '',
 	iowait_pct REAL NOT NULL DEFAULT 0,
+	pgmajfault INTEGER,                 -- cumulative since boot (NULL for legacy rows)
+	ctxt       INTEGER,                 -- cumulative context switches
 	UNIQUE (node, timestamp)
 );
 
@@ -96,7 +101,8 @@ CREATE TABLE sessions (
 	os_release TEXT NOT NULL DEFAULT '', cuda_ver TEXT NOT NULL DEFAULT '',
 	python_ver TEXT NOT NULL DEFAULT '', ingero_ver TEXT NOT NULL DEFAULT '',
 	pid_filter TEXT NOT NULL DEFAULT '', flags TEXT NOT NULL DEFAULT '',
-	node       TEXT NOT NULL DEFAULT '', source_file TEXT NOT NULL DEFAULT ''
+	node       TEXT NOT NULL DEFAULT '', source_file TEXT NOT NULL DEFAULT '',
+	rank       INTEGER, local_rank INTEGER, world_size INTEGER
 );
 
 CREATE TABLE process_names (
@@ -163,3 +169,38 @@ CREATE TABLE sampling_rates (
 CREATE TABLE notes (
 	node TEXT NOT NULL DEFAULT '', timestamp INTEGER NOT NULL, level INTEGER NOT NULL, text TEXT NOT NULL
 );
+-- the original tool's stored chains (legacy .db inputs), same columns as its
+-- causal_chains, so they can be compared with ours in causal_chains
+CREATE TABLE legacy_chains (
+	id              TEXT NOT NULL,
+	detected_at     INTEGER NOT NULL,
+	severity        TEXT NOT NULL,
+	summary         TEXT NOT NULL,
+	root_cause      TEXT NOT NULL,
+	explanation     TEXT NOT NULL,
+	recommendations TEXT NOT NULL DEFAULT '',
+	cuda_op         TEXT NOT NULL DEFAULT '',
+	cuda_p99_us     INTEGER NOT NULL DEFAULT 0,
+	cuda_p50_us     INTEGER NOT NULL DEFAULT 0,
+	tail_ratio      REAL NOT NULL DEFAULT 0,
+	timeline        TEXT NOT NULL DEFAULT '',
+	node            TEXT NOT NULL DEFAULT '',
+	source_file     TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (node, id)
+);
+-- one row per input given to ingero-analyze
+CREATE TABLE inputs (
+	id INTEGER PRIMARY KEY, path TEXT NOT NULL, kind TEXT NOT NULL, -- recording, legacy-db
+	events INTEGER NOT NULL DEFAULT 0, warnings INTEGER NOT NULL DEFAULT 0,
+	last_warning TEXT NOT NULL DEFAULT '', schema_version TEXT NOT NULL DEFAULT ''
+);
+
+-- @indexes: everything below runs after the bulk load --------------------
+CREATE INDEX idx_events_source_op ON events(source, op, duration);
+CREATE INDEX idx_events_time ON events(timestamp);
+CREATE INDEX idx_offcpu_tid ON offcpu(node, tid, start);
+CREATE INDEX idx_offcpu_pid ON offcpu(node, pid, start);
+CREATE INDEX idx_nccl_comm ON nccl_collectives(comm_hash, seq);
+CREATE INDEX idx_graph_pid ON graph_events(node, pid, start);
+CREATE INDEX idx_snapshots_time ON system_snapshots(node, timestamp);
+CREATE INDEX idx_gpu_time ON gpu_snapshots(node, timestamp);

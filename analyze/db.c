@@ -1,0 +1,238 @@
+/* db.c - the analysis database: create from the embedded schema.sql, bulk-load
+ * pragmas, lookup tables, indexes after the load, schema_info. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingero.h"
+#include "analyze.h"
+#include "analyze/schema_sql.h"   /* generated from analyze/schema.sql */
+
+const char *adb_schema_sql = (const char *)analyze_schema_sql;
+
+#define INDEX_MARKER "-- @indexes"
+
+int adb_exec(sqlite3 *db, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, PROG ": %s: %s\n", what, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *adb_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, PROG ": database: %s\n", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return st;
+}
+
+int64_t adb_int(sqlite3 *db, const char *sql, int64_t def)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = def;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return def;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static const char *const src_desc[INGERO_SRC_MAX] = {
+	[INGERO_SRC_CUDA] = "CUDA Runtime API (libcudart uprobes)",
+	[2] = "reserved (unused by the original Ingero)",
+	[INGERO_SRC_HOST] = "Host kernel events (scheduler, memory, process lifecycle)",
+	[INGERO_SRC_DRIVER] = "CUDA Driver API (libcuda uprobes)",
+	[INGERO_SRC_IO] = "Block I/O requests (issue to completion)",
+	[INGERO_SRC_TCP] = "TCP retransmissions",
+	[INGERO_SRC_NET] = "Socket send/receive system calls",
+	[INGERO_SRC_GRAPH] = "CUDA graph capture, instantiation and launch",
+	[INGERO_SRC_NCCL] = "NCCL collectives and communicator lifecycle",
+};
+
+const char *adb_source_desc(int source)
+{
+	if (source > 0 && source < INGERO_SRC_MAX && src_desc[source])
+		return src_desc[source];
+	return "unknown source";
+}
+
+struct opdesc { int source, op; const char *desc; };
+static const struct opdesc op_desc[] = {
+	{1, 1, "Allocate device memory (arg0 size, arg1 device pointer)"},
+	{1, 2, "Free device memory (arg0 pointer)"},
+	{1, 3, "Launch a kernel (arg0 function, arg1 stream)"},
+	{1, 4, "Synchronous memory copy (arg0 bytes, arg1 kind 0 H2H 1 H2D 2 D2H 3 D2D 4 default)"},
+	{1, 5, "cudaStreamSynchronize: wait for a stream (arg0 stream)"},
+	{1, 6, "cudaDeviceSynchronize: wait for the whole device"},
+	{1, 7, "Asynchronous memory copy (arg0 bytes, arg1 kind, arg2 stream)"},
+	{1, 8, "Allocate unified (managed) memory (arg0 size, arg1 pointer)"},
+	{1, 9, "2D memory copy (arg0 bytes, arg1 kind)"},
+	{1, 10, "Asynchronous 2D memory copy (arg0 bytes, arg1 kind, arg2 stream)"},
+	{1, 11, "Peer-to-peer memory copy between devices (arg0 bytes)"},
+	{1, 12, "Asynchronous peer-to-peer memory copy (arg0 bytes, arg2 stream)"},
+	{3, 1, "Off-CPU interval of a traced thread (arg0 prev_state, 0 = preempted; arg1 pid that ran instead)"},
+	{3, 2, "Task wakeup (arg0 waker pid)"},
+	{3, 3, "Page allocations (arg0 bytes, arg1 number of allocations)"},
+	{3, 4, "OOM killer chose a victim (arg0 victim pid, arg1 total_vm pages)"},
+	{3, 5, "Process exec"},
+	{3, 6, "Process exit (ret_code exit code)"},
+	{3, 7, "Process fork (arg0 child pid)"},
+	{3, 10, "Kubernetes pod restart (original Ingero, synthetic)"},
+	{3, 11, "Kubernetes pod eviction (original Ingero, synthetic)"},
+	{3, 12, "Kubernetes pod OOM kill (original Ingero, synthetic)"},
+	{3, 20, "Per-second page allocation summary of untraced pids (original Ingero: arg0 count, arg1 bytes)"},
+	{3, 21, "Per-second context switch summary of untraced pids (original Ingero: arg0 count, arg1 off-CPU ns)"},
+	{4, 1, "Driver kernel launch (arg0 CUfunction)"},
+	{4, 2, "Driver synchronous memory copy (arg0 bytes)"},
+	{4, 3, "Driver asynchronous memory copy (arg0 bytes)"},
+	{4, 4, "Driver context synchronize"},
+	{4, 5, "Driver device memory allocation (arg0 size)"},
+	{4, 6, "Driver managed memory allocation (arg0 size)"},
+	{5, 1, "Block device read (arg0 bytes, arg1 sector)"},
+	{5, 2, "Block device write (arg0 bytes, arg1 sector)"},
+	{5, 3, "Block device discard (arg0 bytes, arg1 sector)"},
+	{6, 1, "TCP segment retransmitted"},
+	{7, 1, "Socket send (sendto)"},
+	{7, 2, "Socket receive (recvfrom)"},
+	{8, 1, "Begin stream capture into a CUDA graph (arg0 stream)"},
+	{8, 2, "End stream capture (arg0 stream, arg1 graph)"},
+	{8, 3, "Instantiate a graph (arg1 graph, arg2 exec handle)"},
+	{8, 4, "Launch an instantiated graph (arg0 stream, arg2 exec handle)"},
+	{9, 1, "Create an NCCL communicator rank"},
+	{9, 2, "Destroy an NCCL communicator"},
+	{9, 3, "NCCL AllReduce collective"},
+	{9, 4, "NCCL AllGather collective"},
+	{9, 5, "NCCL ReduceScatter collective"},
+	{9, 6, "NCCL Broadcast collective"},
+	{9, 7, "NCCL point-to-point send"},
+	{9, 8, "NCCL point-to-point receive"},
+	{9, 9, "Create all NCCL communicator ranks of a process"},
+};
+
+const char *adb_op_desc(int source, int op)
+{
+	for (size_t i = 0; i < sizeof op_desc / sizeof op_desc[0]; i++)
+		if (op_desc[i].source == source && op_desc[i].op == op)
+			return op_desc[i].desc;
+	return "";
+}
+
+static int fill_lookups(sqlite3 *db)
+{
+	sqlite3_stmt *s = adb_prepare(db, "INSERT INTO sources(id, name, description) VALUES (?,?,?)");
+	sqlite3_stmt *o = adb_prepare(db, "INSERT INTO ops(source_id, op_id, name, description) VALUES (?,?,?,?)");
+	int rc = -1;
+	if (!s || !o)
+		goto out;
+	for (int src = 1; src < INGERO_SRC_MAX; src++) {
+		const char *n = ingero_source_name(src);
+		if (!n && src != 2)
+			continue;
+		sqlite3_bind_int(s, 1, src);
+		sqlite3_bind_text(s, 2, n ? n : "reserved", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, adb_source_desc(src), -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(s);
+		for (int op = 1; op < 64; op++) {
+			const char *on = ingero_op_name(src, op);
+			if (!on)
+				continue;
+			sqlite3_bind_int(o, 1, src);
+			sqlite3_bind_int(o, 2, op);
+			sqlite3_bind_text(o, 3, on, -1, SQLITE_STATIC);
+			sqlite3_bind_text(o, 4, adb_op_desc(src, op), -1, SQLITE_STATIC);
+			if (sqlite3_step(o) != SQLITE_DONE)
+				goto out;
+			sqlite3_reset(o);
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, PROG ": database: lookup tables: %s\n", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	sqlite3_finalize(o);
+	return rc;
+}
+
+sqlite3 *adb_create(const char *path)
+{
+	sqlite3 *db = NULL;
+	char *tables = NULL;
+	const char *mark;
+
+	if (unlink(path) != 0 && errno != ENOENT) {
+		fprintf(stderr, PROG ": %s: cannot replace: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+			    NULL) != SQLITE_OK) {
+		fprintf(stderr, PROG ": %s: cannot create database: %s\n", path,
+			db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	/* Bulk load: no journal (a crash leaves a half-written analysis file that
+	 * is simply recreated), large page cache, sorter threads for indexes. */
+	if (adb_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+		     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=FILE;"
+		     "PRAGMA cache_size=-131072; PRAGMA threads=2; PRAGMA page_size=8192", path))
+		goto fail;
+	mark = strstr(adb_schema_sql, INDEX_MARKER);
+	tables = strndup(adb_schema_sql, mark ? (size_t)(mark - adb_schema_sql) : strlen(adb_schema_sql));
+	if (!tables || adb_exec(db, "BEGIN", path) || adb_exec(db, tables, "schema") ||
+	    fill_lookups(db) || adb_exec(db, "COMMIT", path))
+		goto fail;
+	free(tables);
+	return db;
+fail:
+	free(tables);
+	sqlite3_close(db);
+	return NULL;
+}
+
+int adb_finish(sqlite3 *db, const char *created_from)
+{
+	const char *mark = strstr(adb_schema_sql, INDEX_MARKER);
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (mark && adb_exec(db, mark, "building indexes"))
+		return -1;
+	st = adb_prepare(db, "INSERT OR REPLACE INTO schema_info(key, value) VALUES (?, ?)");
+	if (!st)
+		return -1;
+	const char *kv[][2] = {
+		{"schema_version", "ingero-c-1"},
+		{"ingero_c_version", INGERO_VERSION},
+		{"created_from", created_from ? created_from : ""},
+		{"timestamp_unit", "nanoseconds (Unix epoch), START of the call/interval"},
+		{"duration_unit", "nanoseconds"},
+		{"version", "ingero-c-1"},
+		{"example_query", "SELECT node, source, count(*), avg(duration)/1000 FROM events GROUP BY node, source"},
+	};
+	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+		sqlite3_bind_text(st, 1, kv[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kv[i][1], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		fprintf(stderr, PROG ": database: schema_info: %s\n", sqlite3_errmsg(db));
+	/* planner statistics for the engine's queries (cheap with a row limit) */
+	if (!rc)
+		rc = adb_exec(db, "PRAGMA analysis_limit=1000; ANALYZE", "analyze");
+	return rc;
+}

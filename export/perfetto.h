@@ -1,0 +1,95 @@
+/*
+ * perfetto.h - ingero-perfetto internals: the timeline model that both
+ * inputs (recordings through the formats reader, analysis databases through
+ * SQLite) feed, and that writes Perfetto protobuf or Chrome JSON.
+ *
+ * All timestamps given to px_* are unix-epoch nanoseconds.  Node indexes are
+ * small integers chosen by the input (node table order).  Calls must arrive
+ * per thread roughly in completion order (as recordings store them); the
+ * protobuf writer re-orders within a bounded window per track.
+ */
+#ifndef INGERO_PERFETTO_H
+#define INGERO_PERFETTO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ingero.h"
+
+struct px;
+
+struct px_opts {
+	int json;                 /* 0 protobuf, 1 Chrome JSON */
+	int compress;             /* protobuf: 0 none, 1 deflate compressed_packets */
+	int have_since, have_until;
+	uint64_t since_ns, until_ns; /* relative to the recording's first timestamp */
+	int have_pid;
+	uint32_t pid;
+	const char *node;         /* only this node (NULL = all) */
+};
+
+struct px_stats {
+	uint64_t events_in, events_out, slices, instants, counters, flows;
+	uint64_t processes, threads, tracks, chains;
+	uint64_t packets, bytes;
+};
+
+/* Create the exporter writing to `out` (stdout or a file). */
+struct px *px_new(FILE *out, const struct px_opts *o);
+/* Flush pending events, write the end of the file.  Returns 0 or -1 (write
+ * error; errno set). */
+int px_finish(struct px *px);
+void px_free(struct px *px);
+const struct px_stats *px_stats(const struct px *px);
+
+/* Time reference for --since/--until (first timestamp of the input, unix ns).
+ * Call before the first event; later calls are ignored. */
+void px_set_origin(struct px *px, uint64_t unix_ns);
+/* Optional: the node's boottime <-> realtime pair for the clock snapshot. */
+void px_set_boottime_anchor(struct px *px, uint64_t boottime, uint64_t realtime);
+
+/* Filters: 1 if this node / event is wanted. */
+int px_want_node(const struct px *px, const char *node_name);
+
+void px_node(struct px *px, uint32_t node, const char *name, int32_t rank);
+void px_process(struct px *px, uint32_t node, uint32_t pid, const char *comm, int32_t rank);
+void px_thread(struct px *px, uint32_t node, uint32_t pid, uint32_t tid, const char *name);
+
+/* Extra information for one event. */
+struct px_evinfo {
+	const char *stack;        /* stack summary ("" / NULL = none) */
+	const char *culprit_comm; /* sched_switch: comm of arg1 */
+	const uint64_t *flow_out; /* flows starting here */
+	unsigned n_flow_out;
+	const uint64_t *flow_in;  /* flows terminating here */
+	unsigned n_flow_in;
+};
+/* One event (ev->ts in unix ns).  Returns 1 if written, 0 if filtered. */
+int px_event(struct px *px, uint32_t node, const struct ingero_event *ev,
+	     const struct px_evinfo *info);
+void px_sys(struct px *px, uint32_t node, const struct ingero_sys *s);
+void px_gpu(struct px *px, uint32_t node, const struct ingero_gpu *g);
+void px_lost(struct px *px, uint32_t node, const struct ingero_lost *l);
+void px_note(struct px *px, uint32_t node, uint64_t ts, int level, const char *text);
+
+struct px_chain {
+	const char *id, *severity, *summary, *root_cause, *recommendations, *kind;
+	uint32_t node;
+	uint64_t start, end;      /* unix ns */
+	const uint64_t *flow_in;  /* flows from the evidence ending on the chain slice */
+	unsigned n_flow_in;
+};
+/* Chains go on the "Ingero findings" track; give them sorted by start. */
+void px_chain(struct px *px, const struct px_chain *c);
+
+/* Inputs (perfetto_rec.c, perfetto_db.c): 0 ok, 1 error (message printed). */
+int px_input_recording(struct px *px, const char *path, const struct px_opts *o);
+int px_input_db(struct px *px, const char *path, const struct px_opts *o);
+
+/* A flow id, deterministic for (chain index, evidence index). */
+static inline uint64_t px_flow_id(uint32_t chain, uint32_t k)
+{
+	return ((uint64_t)(chain + 1) << 32) | (k + 1);
+}
+
+#endif

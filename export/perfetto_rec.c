@@ -1,0 +1,239 @@
+/*
+ * perfetto_rec.c - ingero-perfetto input from recordings (through the formats
+ * reader): a segment, a directory, a merged recording, a bundle or stdin.
+ * Single-node recordings carry CLOCK_BOOTTIME ns and are converted to unix ns
+ * with their clock anchors; merged recordings are unix ns already.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "perfetto.h"
+
+#define STACK_FRAMES 3    /* frames in the "stack" annotation */
+
+/* (node, id) -> string */
+struct smap { uint64_t *k; char **v; size_t cap, n; };
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static const char *smap_get(const struct smap *m, uint64_t k)
+{
+	if (!m->cap) return NULL;
+	for (size_t i = mix(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->v[i]) return NULL;
+		if (m->k[i] == k) return m->v[i];
+	}
+}
+
+static int smap_put(struct smap *m, uint64_t k, const char *s)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct smap o = *m;
+		m->cap = o.cap ? o.cap * 2 : 256;
+		m->k = calloc(m->cap, sizeof *m->k);
+		m->v = calloc(m->cap, sizeof *m->v);
+		if (!m->k || !m->v) return -1;
+		m->n = 0;
+		for (size_t i = 0; i < o.cap; i++) {
+			if (!o.v[i]) continue;
+			size_t j = mix(o.k[i]) & (m->cap - 1);
+			while (m->v[j]) j = (j + 1) & (m->cap - 1);
+			m->k[j] = o.k[i];
+			m->v[j] = o.v[i];
+			m->n++;
+		}
+		free(o.k);
+		free(o.v);
+	}
+	size_t i = mix(k) & (m->cap - 1);
+	while (m->v[i] && m->k[i] != k) i = (i + 1) & (m->cap - 1);
+	char *d = strdup(s ? s : "");
+	if (!d) return -1;
+	if (m->v[i]) free(m->v[i]);
+	else m->n++;
+	m->k[i] = k;
+	m->v[i] = d;
+	return 0;
+}
+
+static void smap_free(struct smap *m)
+{
+	for (size_t i = 0; i < m->cap; i++) free(m->v[i]);
+	free(m->k);
+	free(m->v);
+}
+
+static uint64_t nkey(uint32_t node, uint64_t id) { return (uint64_t)node << 48 ^ id; }
+
+/* "sym_a < sym_b < sym_c": innermost resolved frames first */
+static void stack_summary(const struct smap *syms, uint32_t node, const struct ingero_stack *st,
+			  char *out, size_t len)
+{
+	size_t k = 0;
+	int n = 0;
+	out[0] = 0;
+	for (uint32_t i = 0; i < st->depth && i < INGERO_STACK_MAX && n < STACK_FRAMES; i++) {
+		const char *s = st->syms[i] ? smap_get(syms, nkey(node, st->syms[i])) : NULL;
+		if (!s || !*s) continue;
+		int w = snprintf(out + k, len - k, "%s%s", n ? " < " : "", s);
+		if (w < 0 || (size_t)w >= len - k) { out[len - 1] = 0; break; }
+		k += (size_t)w;
+		n++;
+	}
+	if (!n && st->depth) snprintf(out, len, "0x%" PRIx64 " (unresolved)", st->ips[0]);
+}
+
+struct recin {
+	struct px *px;
+	struct ingero_clock clk;
+	int identity, have_nodes, node0_named;
+	struct smap comms, syms, stacks;
+	const struct ingero_header *hdr;
+	char hdr_node[256];
+	int32_t hdr_rank;
+};
+
+static uint64_t to_unix(struct recin *s, uint64_t t)
+{
+	if (s->identity) return t;
+	int64_t w = ingero_clock_to_wall(&s->clk, t);
+	return w < 0 ? 0 : (uint64_t)w;
+}
+
+static void name_node0(struct recin *s)
+{
+	if (s->have_nodes || s->node0_named) return;
+	s->node0_named = 1;
+	px_node(s->px, 0, s->hdr_node[0] ? s->hdr_node : "node", s->hdr_rank);
+}
+
+int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
+{
+	struct ingero_reader *r = NULL;
+	struct ingero_error err = { 0 };
+	struct ingero_record rec;
+	struct recin s = { .px = px, .hdr_rank = -1 };
+	char buf[1024], stack[512];
+	int rc, ret = 1, first_hdr = 1;
+	(void)o;
+
+	ingero_clock_init(&s.clk);
+	rc = ingero_reader_open(&r, path, &err);
+	if (rc < 0) {
+		fprintf(stderr, "ingero-perfetto: %s\n", ingero_strerror(&err, buf, sizeof buf));
+		goto out;
+	}
+	while ((rc = ingero_reader_next(r, &rec)) > 0) {
+		uint32_t node = rec.node;
+		switch (rec.kind) {
+		case INGERO_REC_HEADER: {
+			const struct ingero_header *h = &rec.u.hdr;
+			if (!first_hdr) break;
+			first_hdr = 0;
+			s.identity = h->clock && !strcmp(h->clock, "unix");
+			snprintf(s.hdr_node, sizeof s.hdr_node, "%s", h->node ? h->node : "");
+			s.hdr_rank = h->rank;
+			if (!s.identity && (h->anchor_boottime || h->anchor_realtime)) {
+				struct ingero_anchor a = { h->anchor_boottime, h->anchor_realtime,
+							   h->anchor_monotonic, h->anchor_error_ns };
+				ingero_clock_add(&s.clk, &a);
+				px_set_boottime_anchor(px, h->anchor_boottime, h->anchor_realtime);
+			}
+			if (h->start_ts) px_set_origin(px, to_unix(&s, h->start_ts));
+			break;
+		}
+		case INGERO_REC_NODE:
+			s.have_nodes = 1;
+			px_node(px, rec.u.nodeinfo.index, rec.u.nodeinfo.name, rec.u.nodeinfo.rank);
+			break;
+		case INGERO_REC_ANCHOR:
+			if (!s.identity) ingero_clock_add(&s.clk, &rec.u.anchor);
+			break;
+		case INGERO_REC_PROCESS:
+			name_node0(&s);
+			if (smap_put(&s.comms, nkey(node, rec.u.proc.pid), rec.u.proc.comm)) goto oom;
+			px_process(px, node, rec.u.proc.pid, rec.u.proc.comm, rec.u.proc.rank);
+			break;
+		case INGERO_REC_THREAD:
+			name_node0(&s);
+			px_thread(px, node, rec.u.thr.pid, rec.u.thr.tid, rec.u.thr.name);
+			break;
+		case INGERO_REC_SYMBOL:
+			if (smap_put(&s.syms, nkey(node, rec.u.sym.id), rec.u.sym.name)) goto oom;
+			break;
+		case INGERO_REC_STACK:
+			if (!rec.u.stack) break;
+			stack_summary(&s.syms, node, rec.u.stack, stack, sizeof stack);
+			if (smap_put(&s.stacks, nkey(node, rec.u.stack->id), stack)) goto oom;
+			break;
+		case INGERO_REC_EVENT: {
+			struct ingero_event ev = rec.u.ev;
+			struct px_evinfo info = { 0 };
+			name_node0(&s);
+			ev.ts = to_unix(&s, ev.ts);
+			if (ev.stack_id) info.stack = smap_get(&s.stacks, nkey(node, ev.stack_id));
+			if (ev.source == INGERO_SRC_HOST && ev.op == INGERO_HOST_SCHED_SWITCH)
+				info.culprit_comm = smap_get(&s.comms, nkey(node, ev.arg[1]));
+			px_event(px, node, &ev, &info);
+			break;
+		}
+		case INGERO_REC_SYS: {
+			struct ingero_sys v = rec.u.sys;
+			name_node0(&s);
+			v.ts = to_unix(&s, v.ts);
+			px_sys(px, node, &v);
+			break;
+		}
+		case INGERO_REC_GPU: {
+			struct ingero_gpu v = rec.u.gpu;
+			name_node0(&s);
+			v.ts = to_unix(&s, v.ts);
+			px_gpu(px, node, &v);
+			break;
+		}
+		case INGERO_REC_LOST: {
+			struct ingero_lost v = rec.u.lost;
+			name_node0(&s);
+			v.ts = to_unix(&s, v.ts);
+			px_lost(px, node, &v);
+			break;
+		}
+		case INGERO_REC_NOTE:
+			name_node0(&s);
+			px_note(px, node, to_unix(&s, rec.u.note.ts), (int)rec.u.note.level,
+				rec.u.note.text ? rec.u.note.text : "");
+			break;
+		default:
+			break;
+		}
+	}
+	if (rc < 0) {
+		const struct ingero_error *w = ingero_reader_last_warning(r);
+		if (w) fprintf(stderr, "ingero-perfetto: %s\n", ingero_strerror(w, buf, sizeof buf));
+		else fprintf(stderr, "ingero-perfetto: %s: read error\n", path);
+		goto out;
+	}
+	name_node0(&s);
+	if (ingero_reader_warnings(r)) {
+		const struct ingero_error *w = ingero_reader_last_warning(r);
+		fprintf(stderr, "ingero-perfetto: warning: %u damaged part(s) skipped; last: %s\n",
+			ingero_reader_warnings(r), w ? ingero_strerror(w, buf, sizeof buf) : "?");
+	}
+	ret = 0;
+	goto out;
+oom:
+	fprintf(stderr, "ingero-perfetto: out of memory\n");
+out:
+	ingero_reader_close(r);
+	ingero_clock_release(&s.clk);
+	smap_free(&s.comms);
+	smap_free(&s.syms);
+	smap_free(&s.stacks);
+	return ret;
+}

@@ -1,0 +1,16 @@
+/* fmt_int.h - private constants shared by the writer and the reader. */
+#ifndef INGERO_FMT_INT_H
+#define INGERO_FMT_INT_H
+
+#include "ingero.h"
+
+#define FMT_ZSTD_MAGIC 0xFD2FB528u
+#define FMT_FRAME_MAX (64u << 20)      /* decompressed frame size cap */
+#define FMT_EV_FIELDS 17               /* elements of a version-1.0 EVENT */
+#define FMT_EV_MIN 7                   /* kind..dur are always written */
+
+/* fill an error (printf-style message); returns code */
+int fmt_seterr(struct ingero_error *e, int code, int sys_errno, const char *file,
+	       uint64_t off, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+#endif

@@ -1,0 +1,769 @@
+/*
+ * writer.c - segment writer: records -> msgpack -> zstd frames -> seg-NNNNNN.igz.
+ * Layout in docs/format.md.  Deterministic: frame and segment boundaries
+ * depend only on record bytes and record timestamps, never on wall time.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "fmt_int.h"
+#include "mp_int.h"
+
+struct seg_info {
+	uint32_t no;
+	uint64_t size;
+};
+
+struct ingero_writer {
+	struct ingero_writer_opts o;
+	struct ingero_header hdr;  /* strings owned */
+	char *dir, *path;
+	int fd, own_fd;
+	uint32_t seg_no;
+	uint64_t seg_bytes, total_bytes, deleted;
+	int seg_have_ts;
+	uint64_t seg_first_ts, seg_last_ts;
+	uint64_t seg_events, seg_min, seg_max, seg_lost;
+	int hdr_pending;
+
+	uint8_t *fb;
+	size_t flen, fcap;
+	int frame_open, frame_have_ts;
+	uint64_t frame_seq, frame_first_ts, prev_end;
+	uint32_t cur_node;
+
+	ZSTD_CCtx *cctx;
+	uint8_t *cb;
+	size_t ccap;
+
+	struct seg_info *segs;
+	size_t nsegs, capsegs;
+	struct ingero_error err;
+	int failed;
+};
+
+int fmt_seterr(struct ingero_error *e, int code, int sys_errno, const char *file,
+	       uint64_t off, const char *fmt, ...)
+{
+	if (!e)
+		return code;
+	va_list ap;
+	e->code = code;
+	e->sys_errno = sys_errno;
+	e->offset = off;
+	snprintf(e->file, sizeof(e->file), "%s", file ? file : "");
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int werr(struct ingero_writer *w, int code, int sys_errno, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int werr(struct ingero_writer *w, int code, int sys_errno, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!w->failed) {
+		char file[600];
+		if (w->path)
+			snprintf(file, sizeof(file), "%s", w->path);
+		else
+			snprintf(file, sizeof(file), "%s/seg-%06u.igz", w->dir, w->seg_no);
+		fmt_seterr(&w->err, code, sys_errno, file, w->seg_bytes, "%s", msg);
+		w->failed = 1;
+	}
+	return code;
+}
+
+static int reserve(struct ingero_writer *w, size_t n)
+{
+	if (w->flen + n <= w->fcap)
+		return 0;
+	size_t cap = w->fcap ? w->fcap : 1 << 16;
+	while (cap < w->flen + n)
+		cap *= 2;
+	uint8_t *nb = realloc(w->fb, cap);
+	if (!nb)
+		return INGERO_ENOMEM;
+	w->fb = nb;
+	w->fcap = cap;
+	return 0;
+}
+
+/* ------------------------------------------------------------ files */
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (k == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static int do_sync(int fd, int data_only)
+{
+	int r = data_only ? fdatasync(fd) : fsync(fd);
+	if (r < 0 && (errno == EINVAL || errno == EROFS || errno == ENOTSUP))
+		r = 0;   /* pipes, /dev/full, ... */
+	return r;
+}
+
+static int budget_enforce(struct ingero_writer *w)
+{
+	if (!w->o.disk_budget || !w->dir)
+		return 0;
+	uint64_t total = w->seg_bytes;
+	for (size_t i = 0; i < w->nsegs; i++)
+		total += w->segs[i].size;
+	size_t k = 0;
+	while (k < w->nsegs && total > w->o.disk_budget) {
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/seg-%06u.igz", w->dir, w->segs[k].no);
+		if (unlink(p) < 0 && errno != ENOENT)
+			return werr(w, INGERO_EIO, errno, "cannot delete '%s': %s", p, strerror(errno));
+		total -= w->segs[k].size;
+		w->deleted++;
+		k++;
+	}
+	if (k) {
+		memmove(w->segs, w->segs + k, (w->nsegs - k) * sizeof(*w->segs));
+		w->nsegs -= k;
+	}
+	return 0;
+}
+
+static int seg_open(struct ingero_writer *w)
+{
+	mode_t mode = w->o.file_mode ? w->o.file_mode : 0640;
+	if (w->path) {
+		if (!strcmp(w->path, "-")) {
+			w->fd = 1;
+			w->own_fd = 0;
+		} else {
+			w->fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+			if (w->fd < 0)
+				return werr(w, INGERO_EIO, errno, "cannot create: %s", strerror(errno));
+			w->own_fd = 1;
+		}
+	} else {
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/seg-%06u.igz", w->dir, w->seg_no);
+		w->fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+		if (w->fd < 0)
+			return werr(w, INGERO_EIO, errno, "cannot create: %s", strerror(errno));
+		w->own_fd = 1;
+		if (fchmod(w->fd, mode) < 0) { /* umask must not widen/narrow it */ }
+	}
+	w->seg_bytes = 0;
+	w->seg_have_ts = 0;
+	w->seg_events = w->seg_lost = w->seg_max = 0;
+	w->seg_min = 0;
+	w->frame_seq = 0;
+	w->hdr_pending = 1;
+	w->hdr.segment = w->seg_no;
+	return budget_enforce(w);
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static uint8_t *put_cstr(uint8_t *p, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return mp_put_str(p, s ? s : "", (uint32_t)n);
+}
+
+static size_t slen(const char *s)
+{
+	return s ? strlen(s) + 5 : 5;
+}
+
+static const char *const hdr_keys[] = { "node", "host", "boot_id", "kernel", "recorder",
+	"cmdline", "clock", "start_ts", "segment", "rank", "anchor_boottime",
+	"anchor_realtime", "anchor_monotonic", "anchor_error_ns", "ops" };
+
+static int put_header(struct ingero_writer *w)
+{
+	const struct ingero_header *h = &w->hdr;
+	size_t need = 512 + slen(h->node) + slen(h->host) + slen(h->boot_id) + slen(h->kernel) +
+		      slen(h->recorder) + slen(h->cmdline) + slen(h->clock) + 64 * 40;
+	if (reserve(w, need))
+		return INGERO_ENOMEM;
+	uint8_t *p = w->fb + w->flen;
+	p = mp_put_array(p, 5);
+	*p++ = INGERO_REC_HEADER;
+	p = mp_put_str(p, INGERO_MAGIC, sizeof(INGERO_MAGIC) - 1);
+	p = mp_put_uint(p, INGERO_FORMAT_MAJOR);
+	p = mp_put_uint(p, INGERO_FORMAT_MINOR);
+	p = mp_put_map(p, sizeof(hdr_keys) / sizeof(hdr_keys[0]));
+#define KEY(i) p = put_cstr(p, hdr_keys[i])
+	KEY(0); p = put_cstr(p, h->node);
+	KEY(1); p = put_cstr(p, h->host);
+	KEY(2); p = put_cstr(p, h->boot_id);
+	KEY(3); p = put_cstr(p, h->kernel);
+	KEY(4); p = put_cstr(p, h->recorder);
+	KEY(5); p = put_cstr(p, h->cmdline);
+	KEY(6); p = put_cstr(p, h->clock && h->clock[0] ? h->clock : "boottime");
+	KEY(7); p = mp_put_uint(p, h->start_ts);
+	KEY(8); p = mp_put_uint(p, h->segment);
+	KEY(9); p = mp_put_int(p, h->rank);
+	KEY(10); p = mp_put_uint(p, h->anchor_boottime);
+	KEY(11); p = mp_put_uint(p, h->anchor_realtime);
+	KEY(12); p = mp_put_uint(p, h->anchor_monotonic);
+	KEY(13); p = mp_put_uint(p, h->anchor_error_ns);
+	KEY(14);
+#undef KEY
+	uint32_t nops = 0;
+	for (int s = 1; s < INGERO_SRC_MAX; s++)
+		for (int o = 1; o < 32; o++)
+			if (ingero_op_name(s, o))
+				nops++;
+	p = mp_put_array(p, nops);
+	for (int s = 1; s < INGERO_SRC_MAX; s++)
+		for (int o = 1; o < 32; o++) {
+			const char *n = ingero_op_name(s, o);
+			if (!n)
+				continue;
+			p = mp_put_array(p, 3);
+			p = mp_put_uint(p, (uint64_t)s);
+			p = mp_put_uint(p, (uint64_t)o);
+			p = put_cstr(p, n);
+		}
+	w->flen = (size_t)(p - w->fb);
+	if (h->anchor_boottime || h->anchor_realtime) {
+		p = mp_put_array(p, 5);
+		*p++ = INGERO_REC_ANCHOR;
+		p = mp_put_uint(p, h->anchor_boottime);
+		p = mp_put_uint(p, h->anchor_realtime);
+		p = mp_put_uint(p, h->anchor_monotonic);
+		p = mp_put_uint(p, h->anchor_error_ns);
+		w->flen = (size_t)(p - w->fb);
+	}
+	return 0;
+}
+
+static int frame_begin(struct ingero_writer *w, int have_ts, uint64_t ts)
+{
+	if (reserve(w, 64))
+		return INGERO_ENOMEM;
+	if (w->hdr_pending) {
+		int r = put_header(w);
+		if (r)
+			return r;
+		w->hdr_pending = 0;
+		if (reserve(w, 64))
+			return INGERO_ENOMEM;
+	}
+	if (have_ts)
+		w->prev_end = ts;
+	uint8_t *p = w->fb + w->flen;
+	p = mp_put_array(p, 3);
+	*p++ = INGERO_REC_FRAME;
+	p = mp_put_uint(p, w->frame_seq);
+	p = mp_put_uint(p, w->prev_end);
+	if (w->cur_node) {
+		p = mp_put_array(p, 2);
+		*p++ = INGERO_REC_CTX;
+		p = mp_put_uint(p, w->cur_node);
+	}
+	w->flen = (size_t)(p - w->fb);
+	w->frame_open = 1;
+	w->frame_have_ts = have_ts;
+	w->frame_first_ts = ts;
+	return 0;
+}
+
+static int seg_rotate(struct ingero_writer *w);
+
+/* Compress and write the open frame.  On a failed write the file is cut back
+ * to the end of the previous frame, so earlier frames stay readable. */
+static int frame_close(struct ingero_writer *w, int may_rotate)
+{
+	if (!w->frame_open)
+		return 0;
+	size_t bound = ZSTD_compressBound(w->flen);
+	if (bound > w->ccap) {
+		uint8_t *nb = realloc(w->cb, bound);
+		if (!nb)
+			return werr(w, INGERO_ENOMEM, 0, "out of memory");
+		w->cb = nb;
+		w->ccap = bound;
+	}
+	size_t n = ZSTD_compress2(w->cctx, w->cb, w->ccap, w->fb, w->flen);
+	int had_hdr = w->flen && w->frame_seq == 0 && w->seg_bytes == 0;
+	w->flen = 0;
+	w->frame_open = 0;
+	if (ZSTD_isError(n))
+		return werr(w, INGERO_EIO, 0, "zstd: %s", ZSTD_getErrorName(n));
+	if (write_all(w->fd, w->cb, n) < 0) {
+		int e = errno;
+		if (w->own_fd && ftruncate(w->fd, (off_t)w->seg_bytes) == 0)
+			lseek(w->fd, (off_t)w->seg_bytes, SEEK_SET);
+		if (had_hdr)
+			w->hdr_pending = 1;
+		int code = (e == ENOSPC || e == EDQUOT) ? INGERO_ENOSPC : INGERO_EIO;
+		/* not sticky: a later frame may succeed when space comes back */
+		char file[600];
+		if (w->path)
+			snprintf(file, sizeof(file), "%s", w->path);
+		else
+			snprintf(file, sizeof(file), "%s/seg-%06u.igz", w->dir, w->seg_no);
+		fmt_seterr(&w->err, code, e, file, w->seg_bytes, "%s at byte %llu",
+			   code == INGERO_ENOSPC ? "disk full, frame dropped" : strerror(e),
+			   (unsigned long long)w->seg_bytes);
+		w->failed = 1;
+		return code;
+	}
+	w->seg_bytes += n;
+	w->total_bytes += n;
+	w->frame_seq++;
+	if (w->o.fsync == INGERO_FSYNC_FRAME && w->own_fd && do_sync(w->fd, 1) < 0)
+		return werr(w, INGERO_EIO, errno, "fdatasync: %s", strerror(errno));
+	if (may_rotate && w->dir &&
+	    (w->seg_bytes >= w->o.seg_max_bytes ||
+	     (w->seg_have_ts && w->seg_last_ts - w->seg_first_ts >= w->o.seg_max_ns)))
+		return seg_rotate(w);
+	return 0;
+}
+
+static int put_footer(struct ingero_writer *w)
+{
+	int r;
+	if (!w->frame_open && (r = frame_begin(w, 0, 0)))
+		return r;
+	if (reserve(w, 64))
+		return INGERO_ENOMEM;
+	uint8_t *p = w->fb + w->flen;
+	p = mp_put_array(p, 5);
+	*p++ = INGERO_REC_FOOTER;
+	p = mp_put_uint(p, w->seg_events);
+	p = mp_put_uint(p, w->seg_min);
+	p = mp_put_uint(p, w->seg_max);
+	p = mp_put_uint(p, w->seg_lost);
+	w->flen = (size_t)(p - w->fb);
+	return 0;
+}
+
+static int seg_finish(struct ingero_writer *w)
+{
+	int r = put_footer(w);
+	if (!r)
+		r = frame_close(w, 0);
+	if (w->own_fd && w->o.fsync != INGERO_FSYNC_NONE && do_sync(w->fd, 0) < 0 && !r)
+		r = werr(w, INGERO_EIO, errno, "fsync: %s", strerror(errno));
+	if (w->own_fd)
+		close(w->fd);
+	w->fd = -1;
+	return r;
+}
+
+static int seg_rotate(struct ingero_writer *w)
+{
+	int r = seg_finish(w);
+	if (r && r != INGERO_ENOSPC)
+		return r;
+	if (w->nsegs == w->capsegs) {
+		size_t cap = w->capsegs ? w->capsegs * 2 : 16;
+		struct seg_info *ns = realloc(w->segs, cap * sizeof(*ns));
+		if (!ns)
+			return werr(w, INGERO_ENOMEM, 0, "out of memory");
+		w->segs = ns;
+		w->capsegs = cap;
+	}
+	w->segs[w->nsegs++] = (struct seg_info){ w->seg_no, w->seg_bytes };
+	w->seg_no++;
+	int r2 = seg_open(w);
+	if (r2)
+		return r2;
+	if (w->o.on_rotate)
+		w->o.on_rotate(w->o.rotate_ctx, w);
+	return r;
+}
+
+/* ------------------------------------------------------------ API */
+
+static char *dupstr(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static uint32_t highest_segment(const char *dir)
+{
+	DIR *d = opendir(dir);
+	uint32_t hi = 0;
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		unsigned n;
+		char tail[8];
+		if (sscanf(de->d_name, "seg-%u.ig%7s", &n, tail) == 2 && !strcmp(tail, "z") && n > hi)
+			hi = n;
+	}
+	closedir(d);
+	return hi;
+}
+
+int ingero_writer_open(struct ingero_writer **wp, const struct ingero_writer_opts *o,
+		       struct ingero_error *err)
+{
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (!wp || !o || (!o->dir == !o->path))
+		return fmt_seterr(err, INGERO_EINVAL, 0, "", 0, "writer needs exactly one of dir or path");
+	*wp = NULL;
+	struct ingero_writer *w = calloc(1, sizeof(*w));
+	if (!w)
+		return fmt_seterr(err, INGERO_ENOMEM, 0, "", 0, "out of memory");
+	w->fd = -1;
+	w->o = *o;
+	if (!w->o.seg_max_bytes) w->o.seg_max_bytes = 256ull << 20;
+	if (!w->o.seg_max_ns) w->o.seg_max_ns = 3600ull * 1000000000ull;
+	if (!w->o.frame_max_bytes) w->o.frame_max_bytes = 4u << 20;
+	if (w->o.frame_max_bytes > FMT_FRAME_MAX / 2) w->o.frame_max_bytes = FMT_FRAME_MAX / 2;
+	if (!w->o.frame_max_ns) w->o.frame_max_ns = 1000000000ull;
+	if (!w->o.zstd_level) w->o.zstd_level = 3;
+	w->hdr = o->hdr;
+	w->hdr.major = INGERO_FORMAT_MAJOR;
+	w->hdr.minor = INGERO_FORMAT_MINOR;
+	w->hdr.node = dupstr(o->hdr.node);
+	w->hdr.host = dupstr(o->hdr.host);
+	w->hdr.boot_id = dupstr(o->hdr.boot_id);
+	w->hdr.kernel = dupstr(o->hdr.kernel);
+	w->hdr.recorder = dupstr(o->hdr.recorder);
+	w->hdr.cmdline = dupstr(o->hdr.cmdline);
+	w->hdr.clock = dupstr(o->hdr.clock && o->hdr.clock[0] ? o->hdr.clock : "boottime");
+	w->dir = o->dir ? strdup(o->dir) : NULL;
+	w->path = o->path ? strdup(o->path) : NULL;
+	w->cctx = ZSTD_createCCtx();
+	w->prev_end = o->hdr.start_ts;
+	if (!w->hdr.node || !w->hdr.host || !w->hdr.boot_id || !w->hdr.kernel ||
+	    !w->hdr.recorder || !w->hdr.cmdline || !w->hdr.clock || !w->cctx ||
+	    (o->dir && !w->dir) || (o->path && !w->path)) {
+		ingero_writer_close(w);
+		return fmt_seterr(err, INGERO_ENOMEM, 0, "", 0, "out of memory");
+	}
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->o.zstd_level);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+	if (w->dir) {
+		struct stat st;
+		if (stat(w->dir, &st) < 0 && mkdir(w->dir, 0750) < 0 && errno != EEXIST) {
+			fmt_seterr(err, INGERO_EIO, errno, w->dir, 0, "cannot create directory: %s",
+				   strerror(errno));
+			ingero_writer_close(w);
+			return err ? err->code : INGERO_EIO;
+		}
+		/* never clobber an earlier recording's segments */
+		w->seg_no = highest_segment(w->dir) + 1;
+	} else {
+		w->seg_no = o->hdr.segment ? o->hdr.segment : 1;
+	}
+	int r = seg_open(w);
+	if (r) {
+		if (err)
+			*err = w->err;
+		w->fd = -1;
+		ingero_writer_close(w);
+		return r;
+	}
+	*wp = w;
+	return 0;
+}
+
+static inline void seg_note_ts(struct ingero_writer *w, uint64_t ts)
+{
+	if (!w->seg_have_ts) {
+		w->seg_have_ts = 1;
+		w->seg_first_ts = w->seg_last_ts = ts;
+	} else if (ts > w->seg_last_ts) {
+		w->seg_last_ts = ts;
+	}
+}
+
+/* Open a frame for a record with (optional) timestamp ts, closing the current
+ * one first when the time span or size bound is reached. */
+static inline int frame_for(struct ingero_writer *w, int have_ts, uint64_t ts, size_t need)
+{
+	int r;
+	if (w->frame_open &&
+	    ((have_ts && w->frame_have_ts && ts > w->frame_first_ts &&
+	      ts - w->frame_first_ts >= w->o.frame_max_ns) ||
+	     w->flen >= w->o.frame_max_bytes)) {
+		if ((r = frame_close(w, 1)))
+			return r;
+	}
+	if (!w->frame_open && (r = frame_begin(w, have_ts, ts)))
+		return r;
+	if (have_ts && !w->frame_have_ts) {
+		w->frame_have_ts = 1;
+		w->frame_first_ts = ts;
+	}
+	if (reserve(w, need))
+		return werr(w, INGERO_ENOMEM, 0, "out of memory");
+	return 0;
+}
+
+int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
+{
+	if (!w || !ev)
+		return INGERO_EINVAL;
+	int r = frame_for(w, 1, ev->ts, 192);
+	if (r)
+		return r;
+	uint64_t tail[10] = { ev->arg[0], ev->arg[1], ev->arg[2], ev->arg[3], ev->arg[4],
+			      ev->arg[5], (uint64_t)(int64_t)ev->ret, ev->cpu, ev->flags,
+			      ev->stack_id };
+	int n = 10;
+	while (n > 0 && tail[n - 1] == 0)
+		n--;
+	uint8_t *p = w->fb + w->flen;
+	*p++ = (uint8_t)(0x90 | (FMT_EV_MIN + n));   /* <= 17 elements: 0xdc below */
+	if (FMT_EV_MIN + n >= 16) {
+		p[-1] = 0xdc;
+		p = mp_be16(p, (uint16_t)(FMT_EV_MIN + n));
+	}
+	*p++ = INGERO_REC_EVENT;
+	p = mp_put_uint(p, ev->source);
+	p = mp_put_uint(p, ev->op);
+	p = mp_put_uint(p, ev->pid);
+	p = mp_put_uint(p, ev->tid);
+	p = mp_put_int(p, (int64_t)(ev->ts - w->prev_end));
+	p = mp_put_uint(p, ev->dur);
+	for (int i = 0; i < n; i++)
+		p = i == 6 ? mp_put_int(p, ev->ret) : mp_put_uint(p, tail[i]);
+	w->flen = (size_t)(p - w->fb);
+	w->prev_end = ev->ts + ev->dur;
+	seg_note_ts(w, ev->ts);
+	if (!w->seg_events || ev->ts < w->seg_min)
+		w->seg_min = ev->ts;
+	if (ev->ts + ev->dur > w->seg_max)
+		w->seg_max = ev->ts + ev->dur;
+	w->seg_events++;
+	if (w->flen >= w->o.frame_max_bytes)
+		return frame_close(w, 1);
+	return 0;
+}
+
+static int rec_ts(const struct ingero_record *r, uint64_t *ts)
+{
+	switch (r->kind) {
+	case INGERO_REC_SYS: *ts = r->u.sys.ts; return 1;
+	case INGERO_REC_GPU: *ts = r->u.gpu.ts; return 1;
+	case INGERO_REC_LOST: *ts = r->u.lost.ts; return 1;
+	case INGERO_REC_NOTE: *ts = r->u.note.ts; return 1;
+	case INGERO_REC_SAMPLING: *ts = r->u.sampling.ts; return 1;
+	case INGERO_REC_ANCHOR: *ts = r->u.anchor.boottime; return 1;
+	}
+	return 0;
+}
+
+static size_t rec_size(const struct ingero_record *r)
+{
+	switch (r->kind) {
+	case INGERO_REC_PROCESS: return 128 + slen(r->u.proc.comm) + slen(r->u.proc.cmdline);
+	case INGERO_REC_THREAD: return 64 + slen(r->u.thr.name);
+	case INGERO_REC_MODULE: return 96 + slen(r->u.mod.path) + slen(r->u.mod.build_id);
+	case INGERO_REC_SYMBOL: return 64 + slen(r->u.sym.name);
+	case INGERO_REC_STACK: return 64 + 3 * 9 * INGERO_STACK_MAX;
+	case INGERO_REC_NODE: return 160 + slen(r->u.nodeinfo.name) + slen(r->u.nodeinfo.host) +
+				     slen(r->u.nodeinfo.boot_id) + slen(r->u.nodeinfo.method);
+	case INGERO_REC_NOTE: return 64 + slen(r->u.note.text);
+	}
+	return 160;
+}
+
+int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *rec)
+{
+	if (!w || !rec)
+		return INGERO_EINVAL;
+	if (rec->kind == INGERO_REC_EVENT)
+		return ingero_writer_event(w, &rec->u.ev);
+	if (rec->kind <= INGERO_REC_HEADER || rec->kind >= INGERO_REC_KIND_MAX ||
+	    rec->kind == INGERO_REC_FRAME)
+		return INGERO_EINVAL;
+	if (rec->kind == INGERO_REC_STACK &&
+	    (!rec->u.stack || rec->u.stack->depth > INGERO_STACK_MAX))
+		return INGERO_EINVAL;
+	uint64_t ts = 0;
+	int have_ts = rec_ts(rec, &ts);
+	int r = frame_for(w, have_ts, ts, rec_size(rec));
+	if (r)
+		return r;
+	if (have_ts)
+		seg_note_ts(w, ts);
+	uint8_t *p = w->fb + w->flen;
+	switch (rec->kind) {
+	case INGERO_REC_PROCESS: {
+		const struct ingero_process *x = &rec->u.proc;
+		p = mp_put_array(p, 11); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->pid); p = mp_put_uint(p, x->ppid); p = mp_put_uint(p, x->uid);
+		p = put_cstr(p, x->comm); p = put_cstr(p, x->cmdline);
+		p = mp_put_int(p, x->rank); p = mp_put_int(p, x->local_rank);
+		p = mp_put_int(p, x->world_size); p = mp_put_uint(p, x->cgroup_id);
+		p = mp_put_uint(p, x->start_ts);
+		break;
+	}
+	case INGERO_REC_THREAD:
+		p = mp_put_array(p, 4); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, rec->u.thr.tid); p = mp_put_uint(p, rec->u.thr.pid);
+		p = put_cstr(p, rec->u.thr.name);
+		break;
+	case INGERO_REC_MODULE: {
+		const struct ingero_module *x = &rec->u.mod;
+		p = mp_put_array(p, 8); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid); p = mp_put_uint(p, x->start);
+		p = mp_put_uint(p, x->end); p = mp_put_uint(p, x->file_offset);
+		p = put_cstr(p, x->path); p = put_cstr(p, x->build_id);
+		break;
+	}
+	case INGERO_REC_SYMBOL:
+		p = mp_put_array(p, 5); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, rec->u.sym.id); p = mp_put_uint(p, rec->u.sym.module_id);
+		p = mp_put_uint(p, rec->u.sym.offset); p = put_cstr(p, rec->u.sym.name);
+		break;
+	case INGERO_REC_STACK: {
+		const struct ingero_stack *x = rec->u.stack;
+		p = mp_put_array(p, 6); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid);
+		p = mp_put_array(p, x->depth);
+		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->ips[i]);
+		p = mp_put_array(p, x->depth);
+		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->syms[i]);
+		p = mp_put_array(p, x->depth);
+		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->offs[i]);
+		break;
+	}
+	case INGERO_REC_SYS: {
+		const struct ingero_sys *x = &rec->u.sys;
+		p = mp_put_array(p, 10); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->ts); p = mp_put_double(p, x->cpu_pct);
+		p = mp_put_double(p, x->mem_pct); p = mp_put_uint(p, x->mem_avail_mb);
+		p = mp_put_uint(p, x->swap_used_mb); p = mp_put_double(p, x->load1);
+		p = mp_put_double(p, x->iowait_pct); p = mp_put_uint(p, x->pgmajfault);
+		p = mp_put_uint(p, x->ctxt);
+		break;
+	}
+	case INGERO_REC_GPU: {
+		const struct ingero_gpu *x = &rec->u.gpu;
+		p = mp_put_array(p, 11); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->ts); p = mp_put_uint(p, x->index);
+		p = mp_put_double(p, x->util_pct); p = mp_put_uint(p, x->mem_used_mb);
+		p = mp_put_uint(p, x->mem_total_mb); p = mp_put_uint(p, x->sm_clock_mhz);
+		p = mp_put_uint(p, x->mem_clock_mhz); p = mp_put_uint(p, x->throttle_reasons);
+		p = mp_put_uint(p, x->temp_c); p = mp_put_double(p, x->power_w);
+		break;
+	}
+	case INGERO_REC_ANCHOR:
+		p = mp_put_array(p, 5); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, rec->u.anchor.boottime); p = mp_put_uint(p, rec->u.anchor.realtime);
+		p = mp_put_uint(p, rec->u.anchor.monotonic); p = mp_put_uint(p, rec->u.anchor.error_ns);
+		break;
+	case INGERO_REC_LOST:
+		p = mp_put_array(p, 5); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, rec->u.lost.ts); p = mp_put_uint(p, rec->u.lost.source);
+		p = mp_put_uint(p, rec->u.lost.count); p = mp_put_uint(p, rec->u.lost.reason);
+		w->seg_lost += rec->u.lost.count;
+		break;
+	case INGERO_REC_FOOTER:
+		p = mp_put_array(p, 5); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, rec->u.footer.events); p = mp_put_uint(p, rec->u.footer.min_ts);
+		p = mp_put_uint(p, rec->u.footer.max_ts); p = mp_put_uint(p, rec->u.footer.lost);
+		break;
+	case INGERO_REC_NODE: {
+		const struct ingero_node *x = &rec->u.nodeinfo;
+		p = mp_put_array(p, 12); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->index); p = put_cstr(p, x->name); p = put_cstr(p, x->host);
+		p = put_cstr(p, x->boot_id); p = mp_put_int(p, x->rank); p = mp_put_int(p, x->offset_ns);
+		p = mp_put_double(p, x->drift_ppb); p = mp_put_uint(p, x->ref_ts);
+		p = put_cstr(p, x->method); p = mp_put_double(p, x->confidence_ns);
+		p = mp_put_uint(p, x->samples);
+		break;
+	}
+	case INGERO_REC_CTX:
+		p = mp_put_array(p, 2); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, rec->u.ctx_node);
+		w->cur_node = rec->u.ctx_node;
+		break;
+	case INGERO_REC_NOTE:
+		p = mp_put_array(p, 4); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, rec->u.note.ts); p = mp_put_uint(p, rec->u.note.level);
+		p = put_cstr(p, rec->u.note.text);
+		break;
+	case INGERO_REC_SAMPLING: {
+		const struct ingero_sampling *x = &rec->u.sampling;
+		p = mp_put_array(p, 6); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->ts); p = mp_put_uint(p, x->pid); p = mp_put_uint(p, x->source);
+		p = mp_put_uint(p, x->op); p = mp_put_uint(p, x->rate);
+		break;
+	}
+	}
+	w->flen = (size_t)(p - w->fb);
+	if (w->flen >= w->o.frame_max_bytes)
+		return frame_close(w, 1);
+	return 0;
+}
+
+int ingero_writer_flush(struct ingero_writer *w)
+{
+	if (!w)
+		return INGERO_EINVAL;
+	return frame_close(w, 1);
+}
+
+int ingero_writer_close(struct ingero_writer *w)
+{
+	if (!w)
+		return 0;
+	int r = 0;
+	if (w->fd >= 0)
+		r = seg_finish(w);
+	if (!r && w->failed)
+		r = w->err.code;
+	if (w->fd >= 0 && w->own_fd)
+		close(w->fd);
+	ZSTD_freeCCtx(w->cctx);
+	free((char *)w->hdr.node); free((char *)w->hdr.host); free((char *)w->hdr.boot_id);
+	free((char *)w->hdr.kernel); free((char *)w->hdr.recorder);
+	free((char *)w->hdr.cmdline); free((char *)w->hdr.clock);
+	free(w->dir); free(w->path); free(w->fb); free(w->cb); free(w->segs);
+	free(w);
+	return r;
+}
+
+uint64_t ingero_writer_bytes(const struct ingero_writer *w)
+{
+	return w ? w->total_bytes : 0;
+}
+
+uint64_t ingero_writer_deleted_segments(const struct ingero_writer *w)
+{
+	return w ? w->deleted : 0;
+}
+
+const struct ingero_error *ingero_writer_error(const struct ingero_writer *w)
+{
+	return w && w->failed ? &w->err : NULL;
+}

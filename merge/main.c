@@ -1,0 +1,1507 @@
+/*
+ * ingero-merge - merge node recordings into one skew-corrected timeline.
+ *
+ * Two passes over the inputs (docs/merge.md):
+ *   pass 1 reads every input once: headers, node tables of merged inputs,
+ *          clock anchors, NCCL collective end times, time ranges and how far
+ *          records arrive out of start-time order (the reorder window);
+ *   then every clock domain gets a correction (user > collectives > anchors);
+ *   pass 2 is a streaming k-way merge: each input feeds a small reorder heap
+ *          bounded by its window, and a heap over the inputs emits records in
+ *          the total order (time, node index, input index, input sequence).
+ * Memory depends on the number of inputs (and the reorder windows), never on
+ * the size of the inputs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ingero.h"
+#include "merge.h"
+
+#define PROG "ingero-merge"
+#define EXIT_USAGE 2
+#define REORDER_CAP_TOTAL (1u << 20)   /* held records over all inputs */
+#define MIN_MATCHES 3
+
+/* ------------------------------------------------------------ model */
+
+struct inner {                 /* a node of a merged input (its NODE record) */
+	char *name, *host, *boot_id, *method;
+	int32_t rank;
+	int64_t offset_ns;
+	double drift_ppb, confidence_ns;
+	uint64_t ref_ts, samples;
+	int seen;
+};
+
+struct item {
+	int64_t key;               /* corrected unix ns: the sort key */
+	int64_t nat;               /* the same in the input's own clock */
+	uint64_t seq;              /* record number within the input */
+	uint32_t node;             /* output node index */
+	uint8_t kind;
+	uint8_t live;              /* record is in input->live (reader memory) */
+	union {
+		struct ingero_event ev;
+		struct ingero_sys sys;
+		struct ingero_gpu gpu;
+		struct ingero_lost lost;
+		struct ingero_note note;
+		struct ingero_sampling sampling;
+	} u;
+};
+
+struct input {
+	const char *arg;           /* as given on the command line */
+	char *path;                /* what the reader opens */
+	int is_tmp;
+	const char *name_override;
+	char *name, *host, *boot_id;
+	int32_t rank;
+	int unix_clock;            /* a merged recording */
+	/* pass 1 */
+	struct ingero_anchor *anch;
+	size_t nanch, capanch;
+	struct inner *in;
+	uint32_t nin;
+	uint64_t *nev;             /* events per inner node, [max(nin,1)] */
+	uint64_t nrec;             /* records readable (pass 2 stops there) */
+	int64_t tmin, tmax;        /* native time range of timed records */
+	int have_t;
+	int64_t late;              /* reorder window, native ns */
+	struct mrg_coll coll;
+	unsigned warnings;
+	int dom;
+	uint32_t *omap;            /* inner node -> output node */
+	/* pass 2 */
+	struct ingero_reader *r;
+	uint64_t nread;
+	int eof;
+	int64_t runmax;
+	struct item *h;
+	size_t hn, hcap, hmax;
+	struct ingero_record live;
+	uint64_t forced;           /* records released before their window closed */
+};
+
+struct dom {                   /* a clock domain: one node, or one merged input */
+	int merged;
+	int first_input;
+	struct ingero_clock clock;
+	int have_anchors;
+	uint64_t anchor_err;       /* largest anchor error bound, ns */
+	int64_t wmin, wmax;        /* wall range */
+	int have_w;
+	struct mrg_coll_pt *pts;
+	size_t npts;
+	/* correction: corrected = w + a + b * (w - x0) */
+	int solved;
+	double a, b;
+	int64_t x0;
+	const char *method;
+	double conf;
+	uint64_t samples;
+	int via;                   /* dom the collectives were matched against */
+	double user_a;
+	int user;
+	/* estimate kept for the report when --no-correct */
+	double est_a, est_b;
+};
+
+struct onode {
+	char *name, *host, *boot_id;
+	int32_t rank;
+	int dom, input;
+	struct inner *carried;     /* NODE entry of a merged input, or NULL */
+	uint64_t ev_in, ev_out;
+};
+
+static struct {
+	struct input *in;
+	int nin;
+	struct dom *dom;
+	int ndom;
+	struct onode *node;
+	int nnode;
+	const char *out;
+	const char *reference;
+	const char *truth;
+	int no_correct, no_collectives, quiet, progress;
+	int pass;
+	unsigned level;            /* common collective sampling level */
+	struct { const char *node; double ns; int used; } *uoff;
+	int nuoff;
+	struct { const char *input, *name; int used; } *nn;
+	int nnn;
+	int ref;
+	int64_t truth_t0;
+	char *cmdline;
+	unsigned warnings;
+} G;
+
+/* ---------------------------------------------------------- messages */
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void cleanup_tmp(void);
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cleanup_tmp();
+	exit(1);
+}
+
+static void warnx(const char *fmt, ...)
+{
+	va_list ap;
+	G.warnings++;
+	if (G.quiet > 1)
+		return;
+	fputs(PROG ": warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_err(const char *fmt, ...)
+{
+	va_list ap;
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry '" PROG " --help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static void *xrealloc(void *p, size_t sz)
+{
+	p = realloc(p, sz ? sz : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static void cleanup_tmp(void)
+{
+	for (int i = 0; i < G.nin; i++)
+		if (G.in && G.in[i].is_tmp && G.in[i].path) {
+			unlink(G.in[i].path);
+			G.in[i].is_tmp = 0;
+		}
+}
+
+static void help(void)
+{
+	fputs(
+"usage: " PROG " [options] INPUT... -o OUT\n"
+"\n"
+"Merge node recordings into one recording whose timestamps are unix ns,\n"
+"corrected for clock skew between the nodes.  INPUT is a recording directory,\n"
+"a segment file, a bundle (tar / tar.zst / tar.gz), '-' (stdin), or a\n"
+"previously merged recording.  OUT is a directory, a single .igz file, or\n"
+"'-' for stdout.\n"
+"\n"
+"options:\n"
+"  -o, --output OUT         where to write the merged recording (required)\n"
+"  --node-name INPUT=NAME   name the node of INPUT (default: from its header)\n"
+"  --reference NODE         align every node to NODE (default: the first)\n"
+"  --offset NODE=DELTA      add DELTA to NODE's timestamps (after the anchor\n"
+"                           conversion) instead of estimating it; units ns,\n"
+"                           us, ms, s (e.g. --offset node-2=+1.25ms)\n"
+"  --no-collectives         estimate from clock anchors only\n"
+"  --no-correct             estimate and report, but apply no correction\n"
+"  --truth FILE             compare with a demo's truth.json\n"
+"  -q, --quiet              no correction table (twice: no warnings either)\n"
+"  -h, --help               this text\n"
+"  --version                print the version\n"
+"\n"
+"Merged order: corrected time, then node index, then input order, then\n"
+"record order within the input.  Exit status: 0 ok, 1 failure, 2 usage.\n"
+"See docs/merge.md.\n", stdout);
+}
+
+/* --------------------------------------------------------- parsing */
+
+static int parse_delta(const char *s, double *ns)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v))
+		return -1;
+	double m;
+	if (!*end || !strcmp(end, "ns")) m = 1;
+	else if (!strcmp(end, "us") || !strcmp(end, "\xc2\xb5s")) m = 1e3;
+	else if (!strcmp(end, "ms")) m = 1e6;
+	else if (!strcmp(end, "s")) m = 1e9;
+	else return -1;
+	*ns = v * m;
+	return fabs(*ns) < 9e18 ? 0 : -1;
+}
+
+static void fmt_off(char *b, size_t n, double ns)
+{
+	snprintf(b, n, "%+.6f ms", ns / 1e6);
+}
+
+/* ---------------------------------------------------------- pass 1 */
+
+static void on_warn(void *ctx, const struct ingero_error *e)
+{
+	struct input *in = ctx;
+	in->warnings++;
+	if (G.pass != 1)
+		return;
+	char buf[1200];
+	warnx("%s", ingero_strerror(e, buf, sizeof(buf)));
+}
+
+static int is_timed(int kind)
+{
+	return kind == INGERO_REC_EVENT || kind == INGERO_REC_SYS || kind == INGERO_REC_GPU ||
+	       kind == INGERO_REC_LOST || kind == INGERO_REC_NOTE || kind == INGERO_REC_SAMPLING;
+}
+
+static int is_meta(int kind)
+{
+	return kind == INGERO_REC_PROCESS || kind == INGERO_REC_THREAD ||
+	       kind == INGERO_REC_MODULE || kind == INGERO_REC_SYMBOL ||
+	       kind == INGERO_REC_STACK;
+}
+
+static int64_t rec_ts(const struct ingero_record *r)
+{
+	switch (r->kind) {
+	case INGERO_REC_EVENT: return (int64_t)r->u.ev.ts;
+	case INGERO_REC_SYS: return (int64_t)r->u.sys.ts;
+	case INGERO_REC_GPU: return (int64_t)r->u.gpu.ts;
+	case INGERO_REC_LOST: return (int64_t)r->u.lost.ts;
+	case INGERO_REC_NOTE: return (int64_t)r->u.note.ts;
+	case INGERO_REC_SAMPLING: return (int64_t)r->u.sampling.ts;
+	}
+	return 0;
+}
+
+static int is_collective(const struct ingero_event *ev)
+{
+	return ev->source == INGERO_SRC_NCCL && ev->op >= INGERO_NCCL_ALL_REDUCE &&
+	       ev->op <= INGERO_NCCL_BCAST && !(ev->flags & INGERO_EVF_NO_RETURN) &&
+	       ev->arg[2] != 0;
+}
+
+static void open_reader(struct input *in, struct ingero_reader **r)
+{
+	struct ingero_error err;
+	int rc = ingero_reader_open(r, in->path, &err);
+	if (rc < 0) {
+		char buf[1200];
+		die("%s", ingero_strerror(&err, buf, sizeof(buf)));
+	}
+	ingero_reader_set_warn(*r, on_warn, in);
+}
+
+static struct inner *inner_get(struct input *in, uint32_t idx)
+{
+	if (idx >= in->nin) {
+		if (idx > 1u << 20)
+			return NULL;
+		in->in = xrealloc(in->in, (idx + 1) * sizeof(*in->in));
+		memset(in->in + in->nin, 0, (idx + 1 - in->nin) * sizeof(*in->in));
+		in->nev = xrealloc(in->nev, (idx + 1) * sizeof(*in->nev));
+		memset(in->nev + in->nin, 0, (idx + 1 - in->nin) * sizeof(*in->nev));
+		in->nin = idx + 1;
+	}
+	return &in->in[idx];
+}
+
+static void pass1(struct input *in)
+{
+	struct ingero_reader *r;
+	open_reader(in, &r);
+	struct ingero_record rec;
+	int rc, got_hdr = 0;
+	int64_t runmax = INT64_MIN;
+	in->nev = xcalloc(1, sizeof(*in->nev));
+	in->tmin = INT64_MAX;
+	in->tmax = INT64_MIN;
+	mrg_coll_init(&in->coll);
+	while ((rc = ingero_reader_next(r, &rec)) > 0) {
+		in->nrec++;
+		if (!got_hdr) {
+			const struct ingero_header *h = ingero_reader_header(r);
+			if (h) {
+				got_hdr = 1;
+				in->name = xstrdup(h->node && h->node[0] ? h->node :
+						   h->host && h->host[0] ? h->host : in->arg);
+				in->host = xstrdup(h->host);
+				in->boot_id = xstrdup(h->boot_id);
+				in->rank = h->rank;
+				in->unix_clock = h->clock && !strcmp(h->clock, "unix");
+				if (!in->unix_clock && (h->anchor_boottime || h->anchor_realtime)) {
+					struct ingero_anchor a = { h->anchor_boottime, h->anchor_realtime,
+						h->anchor_monotonic, h->anchor_error_ns };
+					if (in->nanch == in->capanch) {
+						in->capanch = in->capanch ? in->capanch * 2 : 16;
+						in->anch = xrealloc(in->anch, in->capanch * sizeof(*in->anch));
+					}
+					in->anch[in->nanch++] = a;
+				}
+			}
+		}
+		switch (rec.kind) {
+		case INGERO_REC_ANCHOR:
+			if (in->unix_clock)
+				break;
+			if (in->nanch == in->capanch) {
+				in->capanch = in->capanch ? in->capanch * 2 : 16;
+				in->anch = xrealloc(in->anch, in->capanch * sizeof(*in->anch));
+			}
+			in->anch[in->nanch++] = rec.u.anchor;
+			break;
+		case INGERO_REC_NODE: {
+			struct inner *x = inner_get(in, rec.u.nodeinfo.index);
+			if (!x || x->seen)
+				break;
+			const struct ingero_node *n = &rec.u.nodeinfo;
+			x->seen = 1;
+			x->name = xstrdup(n->name);
+			x->host = xstrdup(n->host);
+			x->boot_id = xstrdup(n->boot_id);
+			x->method = xstrdup(n->method);
+			x->rank = n->rank;
+			x->offset_ns = n->offset_ns;
+			x->drift_ppb = n->drift_ppb;
+			x->ref_ts = n->ref_ts;
+			x->confidence_ns = n->confidence_ns;
+			x->samples = n->samples;
+			break;
+		}
+		default:
+			break;
+		}
+		if (!is_timed(rec.kind))
+			continue;
+		int64_t t = rec_ts(&rec);
+		if (t < in->tmin) in->tmin = t;
+		if (t > in->tmax) in->tmax = t;
+		in->have_t = 1;
+		if (runmax != INT64_MIN && runmax - t > in->late)
+			in->late = runmax - t;
+		if (t > runmax)
+			runmax = t;
+		if (rec.kind != INGERO_REC_EVENT)
+			continue;
+		uint32_t nd = in->unix_clock ? rec.node : 0;
+		if (nd >= in->nin && in->unix_clock) {
+			if (!inner_get(in, nd))
+				continue;
+		}
+		in->nev[nd < (in->nin ? in->nin : 1) ? nd : 0]++;
+		if (!G.no_collectives && is_collective(&rec.u.ev)) {
+			/* merged inputs: one table over all their nodes (one domain) */
+			if (mrg_coll_add(&in->coll, rec.u.ev.arg[0], rec.u.ev.arg[2],
+					 (int64_t)(rec.u.ev.ts + rec.u.ev.dur)) < 0)
+				die("out of memory");
+		}
+	}
+	if (rc < 0) {
+		const struct ingero_error *e = ingero_reader_last_warning(r);
+		if (!got_hdr) {
+			char buf[1200];
+			if (e)
+				die("%s", ingero_strerror(e, buf, sizeof(buf)));
+			die("%s: cannot read recording", in->arg);
+		}
+		warnx("%s: read error after %llu records (code %d); merging what was read",
+		      in->arg, (unsigned long long)in->nrec, rc);
+	}
+	if (!got_hdr)
+		die("%s: no recording header (empty or not an Ingero recording)", in->arg);
+	if (in->unix_clock) {
+		if (!in->nin)   /* a unix-clock recording without a node table */
+			inner_get(in, 0);
+		for (uint32_t i = 0; i < in->nin; i++)
+			if (!in->in[i].seen) {
+				char nm[64];
+				snprintf(nm, sizeof(nm), "%s#%u", in->name, i);
+				in->in[i].name = xstrdup(in->nin == 1 ? in->name : nm);
+				in->in[i].host = xstrdup(in->host);
+				in->in[i].boot_id = xstrdup(in->boot_id);
+				in->in[i].method = xstrdup("none");
+				in->in[i].rank = in->nin == 1 ? in->rank : -1;
+				in->in[i].seen = 1;
+			}
+	}
+	if (in->name_override) {
+		if (in->unix_clock && in->nin > 1)
+			warnx("%s: --node-name ignored for a merged recording of %u nodes",
+			      in->arg, in->nin);
+		else if (in->unix_clock) {
+			free(in->in[0].name);
+			in->in[0].name = xstrdup(in->name_override);
+		} else {
+			free(in->name);
+			in->name = xstrdup(in->name_override);
+		}
+	}
+	ingero_reader_close(r);
+}
+
+/* ------------------------------------------------- nodes and domains */
+
+static int cmp_anchor(const void *a, const void *b)
+{
+	const struct ingero_anchor *p = a, *q = b;
+	return p->boottime < q->boottime ? -1 : p->boottime > q->boottime;
+}
+
+static int cmp_pt(const void *a, const void *b)
+{
+	const struct mrg_coll_pt *p = a, *q = b;
+	if (p->comm != q->comm)
+		return p->comm < q->comm ? -1 : 1;
+	return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+static int64_t dom_wall(const struct dom *d, int64_t nat)
+{
+	if (d->merged || !d->have_anchors)
+		return nat;
+	return ingero_clock_to_wall(&d->clock, (uint64_t)(nat < 0 ? 0 : nat));
+}
+
+/* correction of domain d at wall time w (as applied / as estimated) */
+static int64_t dom_fix(const struct dom *d, double a, double b, int64_t w)
+{
+	return w + llround(a + b * (double)(w - d->x0));
+}
+
+static int64_t dom_conv(const struct dom *d, int64_t nat)
+{
+	int64_t w = dom_wall(d, nat);
+	return dom_fix(d, d->a, d->b, w);
+}
+
+static int ranges_overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
+{
+	return a0 < b1 && b0 < a1;   /* touching ranges do not overlap */
+}
+
+static void add_node(const char *name, const char *host, const char *boot, int32_t rank,
+		     int dom, int input, struct inner *carried)
+{
+	for (int i = 0; i < G.nnode; i++)
+		if (!strcmp(G.node[i].name, name)) {
+			const char *other = G.in[G.node[i].input].arg;
+			die("inputs '%s' and '%s' both claim node '%s'%s", other,
+			    G.in[input].arg, name,
+			    G.node[i].boot_id[0] && !strcmp(G.node[i].boot_id, boot) ?
+			    " (same boot id, overlapping time: the same recording twice?)" : "");
+		}
+	G.node = xrealloc(G.node, (G.nnode + 1) * sizeof(*G.node));
+	G.node[G.nnode++] = (struct onode){ xstrdup(name), xstrdup(host), xstrdup(boot), rank,
+					   dom, input, carried, 0, 0 };
+}
+
+static void build_domains(void)
+{
+	G.dom = xcalloc(G.nin, sizeof(*G.dom));
+	for (int i = 0; i < G.nin; i++) {
+		struct input *in = &G.in[i];
+		in->dom = -1;
+		if (!in->unix_clock) {
+			/* a later piece of a node already seen: same boot id, disjoint */
+			for (int j = 0; j < i; j++) {
+				struct input *p = &G.in[j];
+				if (p->unix_clock || strcmp(p->name, in->name))
+					continue;
+				if (in->boot_id[0] && !strcmp(p->boot_id, in->boot_id) &&
+				    (!p->have_t || !in->have_t ||
+				     !ranges_overlap(p->tmin, p->tmax, in->tmin, in->tmax))) {
+					in->dom = p->dom;
+					break;
+				}
+			}
+		}
+		if (in->dom < 0) {
+			in->dom = G.ndom++;
+			struct dom *d = &G.dom[in->dom];
+			d->merged = in->unix_clock;
+			d->first_input = i;
+			ingero_clock_init(&d->clock);
+			d->via = -1;
+		}
+		uint32_t n = in->unix_clock ? in->nin : 1;
+		in->omap = xcalloc(n, sizeof(*in->omap));
+		if (in->unix_clock) {
+			for (uint32_t k = 0; k < n; k++) {
+				in->omap[k] = (uint32_t)G.nnode;
+				add_node(in->in[k].name, in->in[k].host, in->in[k].boot_id,
+					 in->in[k].rank, in->dom, i, &in->in[k]);
+			}
+		} else if (G.dom[in->dom].first_input == i) {
+			in->omap[0] = (uint32_t)G.nnode;
+			add_node(in->name, in->host, in->boot_id, in->rank, in->dom, i, NULL);
+		} else {
+			in->omap[0] = G.in[G.dom[in->dom].first_input].omap[0];
+		}
+		for (uint32_t k = 0; k < n; k++)
+			G.node[in->omap[k]].ev_in += in->nev[k < in->nin || !k ? k : 0];
+	}
+	/* clocks, ranges and collectives per domain */
+	G.level = 0;
+	for (int i = 0; i < G.nin; i++)
+		if (G.in[i].coll.level > G.level)
+			G.level = G.in[i].coll.level;
+	for (int di = 0; di < G.ndom; di++) {
+		struct dom *d = &G.dom[di];
+		size_t cap = 0;
+		for (int i = 0; i < G.nin; i++) {
+			struct input *in = &G.in[i];
+			if (in->dom != di)
+				continue;
+			for (size_t k = 0; k < in->nanch; k++) {
+				if (ingero_clock_add(&d->clock, &in->anch[k]) < 0)
+					die("out of memory");
+				if (in->anch[k].error_ns > d->anchor_err)
+					d->anchor_err = in->anch[k].error_ns;
+				d->have_anchors = 1;
+			}
+			mrg_coll_thin(&in->coll, G.level);
+			cap += in->coll.n;
+		}
+		d->pts = xcalloc(cap, sizeof(*d->pts));
+		for (int i = 0; i < G.nin; i++) {
+			struct input *in = &G.in[i];
+			if (in->dom != di)
+				continue;
+			if (in->have_t) {
+				int64_t w0 = dom_wall(d, in->tmin), w1 = dom_wall(d, in->tmax);
+				if (!d->have_w || w0 < d->wmin) d->wmin = w0;
+				if (!d->have_w || w1 > d->wmax) d->wmax = w1;
+				d->have_w = 1;
+			}
+			for (size_t k = 0; k < in->coll.cap; k++) {
+				struct mrg_coll_ent *e = &in->coll.t[k];
+				if (!e->used)
+					continue;
+				int64_t end = e->first + e->dsum / (int64_t)e->cnt;
+				d->pts[d->npts++] = (struct mrg_coll_pt){ e->comm, e->seq, dom_wall(d, end) };
+			}
+			mrg_coll_release(&in->coll);
+		}
+		qsort(d->pts, d->npts, sizeof(*d->pts), cmp_pt);
+		/* pieces of one node may repeat a key: keep the first */
+		size_t o = 0;
+		for (size_t k = 0; k < d->npts; k++)
+			if (!o || cmp_pt(&d->pts[o - 1], &d->pts[k]))
+				d->pts[o++] = d->pts[k];
+		d->npts = o;
+		d->x0 = d->have_w ? d->wmin : 0;
+		if (!d->merged && !d->have_anchors)
+			warnx("node '%s' has no clock anchors: its boottime stamps are taken as unix time",
+			      G.in[d->first_input].name);
+	}
+	(void)cmp_anchor;
+}
+
+/* ------------------------------------------------------- estimation */
+
+static size_t count_matches(const struct dom *n, const struct dom *m)
+{
+	size_t i = 0, j = 0, k = 0;
+	while (i < n->npts && j < m->npts) {
+		int c = cmp_pt(&n->pts[i], &m->pts[j]);
+		if (c < 0) i++;
+		else if (c > 0) j++;
+		else { k++; i++; j++; }
+	}
+	return k;
+}
+
+static void fit_collectives(struct dom *n, const struct dom *m, size_t cnt)
+{
+	double *x = xcalloc(cnt, sizeof(*x)), *y = xcalloc(cnt, sizeof(*y));
+	size_t i = 0, j = 0, k = 0;
+	while (i < n->npts && j < m->npts) {
+		int c = cmp_pt(&n->pts[i], &m->pts[j]);
+		if (c < 0) { i++; continue; }
+		if (c > 0) { j++; continue; }
+		int64_t en = n->pts[i].end;
+		int64_t em = dom_fix(m, m->est_a, m->est_b, m->pts[j].end);
+		x[k] = (double)(en - n->x0);
+		y[k] = (double)(em - en);
+		k++; i++; j++;
+	}
+	struct mrg_fit f;
+	if (mrg_fit_robust(x, y, k, 1, &f) < 0)
+		die("out of memory");
+	n->est_a = f.a;
+	n->est_b = f.b;
+	n->conf = f.rms;
+	n->samples = f.inliers;
+	n->method = "collectives";
+	n->solved = 1;
+	const char *nm = G.in[n->first_input].name;
+	if (n->merged)
+		nm = G.in[n->first_input].in[0].name;
+	if (f.inliers < 8)
+		warnx("node '%s': only %zu matched collectives: weak offset evidence", nm, f.inliers);
+	if (f.inliers * 10 < f.n * 8)
+		warnx("node '%s': %zu of %zu collective samples rejected as outliers: inconsistent evidence",
+		      nm, f.n - f.inliers, f.n);
+	if (f.rms > 50000)
+		warnx("node '%s': collective residual %.1f us: weak offset evidence", nm, f.rms / 1e3);
+	free(x);
+	free(y);
+}
+
+static const char *dom_name(int di)
+{
+	const struct dom *d = &G.dom[di];
+	const struct input *in = &G.in[d->first_input];
+	return d->merged ? in->in[0].name : in->name;
+}
+
+static void estimate(void)
+{
+	int ref = G.node[0].dom;
+	if (G.reference) {
+		int found = -1;
+		for (int i = 0; i < G.nnode; i++)
+			if (!strcmp(G.node[i].name, G.reference))
+				found = i;
+		if (found < 0)
+			usage_err("--reference %s: no such node", G.reference);
+		ref = G.node[found].dom;
+	}
+	G.ref = ref;
+	for (int u = 0; u < G.nuoff; u++) {
+		int found = -1;
+		for (int i = 0; i < G.nnode; i++)
+			if (!strcmp(G.node[i].name, G.uoff[u].node))
+				found = i;
+		if (found < 0)
+			usage_err("--offset %s: no such node", G.uoff[u].node);
+		struct dom *d = &G.dom[G.node[found].dom];
+		if (d->merged && G.in[d->first_input].nin > 1)
+			warnx("--offset %s applies to every node of merged input '%s'",
+			      G.uoff[u].node, G.in[d->first_input].arg);
+		d->user = 1;
+		d->user_a = G.uoff[u].ns;
+	}
+	for (int di = 0; di < G.ndom; di++) {
+		struct dom *d = &G.dom[di];
+		if (d->user) {
+			d->est_a = d->user_a;
+			d->method = "user";
+			d->solved = 1;
+		} else if (di == ref) {
+			d->method = "reference";
+			d->solved = 1;
+			d->conf = 0;
+		}
+	}
+	/* collectives: repeatedly attach the unsolved domain with the most
+	 * matches to any solved one (reference first on ties) */
+	for (;;) {
+		int bn = -1, bm = -1;
+		size_t best = 0;
+		for (int n = 0; n < G.ndom; n++) {
+			if (G.dom[n].solved)
+				continue;
+			for (int pass = 0; pass < 2; pass++)
+				for (int m = 0; m < G.ndom; m++) {
+					if (!G.dom[m].solved || (pass == 0) != (m == ref))
+						continue;
+					size_t c = count_matches(&G.dom[n], &G.dom[m]);
+					if (c > best) {
+						best = c; bn = n; bm = m;
+					}
+				}
+		}
+		if (bn < 0 || best < MIN_MATCHES)
+			break;
+		G.dom[bn].via = bm;
+		fit_collectives(&G.dom[bn], &G.dom[bm], best);
+	}
+	struct dom *r = &G.dom[ref];
+	for (int di = 0; di < G.ndom; di++) {
+		struct dom *d = &G.dom[di];
+		if (!d->solved) {
+			size_t few = 0;
+			for (int m = 0; m < G.ndom; m++)
+				if (m != di)
+					few += count_matches(d, &G.dom[m]);
+			d->method = d->merged ? "none" : "anchors";
+			d->solved = 1;
+			double e = (double)d->anchor_err, er = (double)r->anchor_err;
+			d->conf = sqrt(e * e + er * er);
+			if (!G.no_collectives && !d->merged)
+				warnx("node '%s': %s matched collectives: anchor-only alignment "
+				      "(error bound +-%.3f ms)", dom_name(di), few ? "too few" : "no",
+				      d->conf / 1e6);
+			if (d->have_w && r->have_w &&
+			    !ranges_overlap(d->wmin, d->wmax, r->wmin, r->wmax))
+				warnx("node '%s' has no time overlap with reference '%s': anchor-only alignment",
+				      dom_name(di), dom_name(ref));
+		}
+		if (!strcmp(d->method, "collectives") && d->anchor_err && r->anchor_err &&
+		    fabs(d->est_a) > (double)(d->anchor_err + r->anchor_err) * 4)
+			warnx("node '%s': collectives say %+.3f ms, beyond the anchors' error bounds (%.3f ms)",
+			      dom_name(di), d->est_a / 1e6,
+			      (double)(d->anchor_err + r->anchor_err) / 1e6);
+		if (G.no_correct && !d->user) {
+			d->a = 0;
+			d->b = 0;
+		} else {
+			d->a = d->est_a;
+			d->b = d->est_b;
+		}
+	}
+	if (G.no_collectives && !G.quiet)
+		fprintf(stderr, PROG ": --no-collectives: aligning by clock anchors only\n");
+}
+
+/* ----------------------------------------------------------- truth */
+
+/* gen's truth.json: per node {"name": ..., "offset_ns": ..., "drift_ppm": ...}.
+ * A tolerant scan: for each "name" string, the next offset and drift keys. */
+struct truth { char name[128]; double off_ns, drift_ppm; int have_off, have_drift; };
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *b = xcalloc(cap, 1);
+	size_t k;
+	while ((k = fread(b + n, 1, cap - n - 1, f)) > 0) {
+		n += k;
+		if (cap - n - 1 == 0) {
+			if (cap > (64u << 20))
+				break;
+			cap *= 2;
+			b = xrealloc(b, cap);
+		}
+	}
+	fclose(f);
+	b[n] = 0;
+	*len = n;
+	return b;
+}
+
+static int num_after(const char *p, const char *key, const char *lim, double *v)
+{
+	const char *q = strstr(p, key);
+	if (!q || (lim && q > lim))
+		return 0;
+	q = strchr(q + strlen(key), ':');
+	if (!q)
+		return 0;
+	char *e;
+	*v = strtod(q + 1, &e);
+	return e != q + 1;
+}
+
+static int load_truth(const char *path, struct truth **out)
+{
+	size_t len;
+	char *b = slurp(path, &len);
+	if (!b)
+		die("%s: cannot read: %s", path, strerror(errno));
+	struct truth *t = NULL;
+	int n = 0;
+	const char *p = b;
+	while ((p = strstr(p, "\"name\""))) {
+		const char *q = strchr(p + 6, ':');
+		if (!q) break;
+		q = strchr(q, '"');
+		if (!q) break;
+		const char *e = strchr(q + 1, '"');
+		if (!e) break;
+		t = xrealloc(t, (n + 1) * sizeof(*t));
+		memset(&t[n], 0, sizeof(*t));
+		snprintf(t[n].name, sizeof(t[n].name), "%.*s", (int)(e - q - 1), q + 1);
+		const char *next = strstr(e, "\"name\"");
+		double v;
+		if (num_after(e, "\"offset_ns\"", next, &v)) { t[n].off_ns = v; t[n].have_off = 1; }
+		else if (num_after(e, "\"offset_us\"", next, &v)) { t[n].off_ns = v * 1e3; t[n].have_off = 1; }
+		else if (num_after(e, "\"offset_ms\"", next, &v)) { t[n].off_ns = v * 1e6; t[n].have_off = 1; }
+		if (num_after(e, "\"drift_ppm\"", next, &v)) { t[n].drift_ppm = v; t[n].have_drift = 1; }
+		else if (num_after(e, "\"drift_ppb\"", next, &v)) { t[n].drift_ppm = v / 1e3; t[n].have_drift = 1; }
+		n++;
+		p = e;
+	}
+	const char *t0 = strstr(b, "\"t0_unix_ns\"");
+	if (!t0)
+		t0 = strstr(b, "\"t0_ns\"");
+	if (t0 && (t0 = strchr(t0, ':')))
+		G.truth_t0 = strtoll(t0 + 1, NULL, 10);
+	free(b);
+	*out = t;
+	return n;
+}
+
+static const struct truth *truth_find(const struct truth *t, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(t[i].name, name))
+			return &t[i];
+	return NULL;
+}
+
+/* ----------------------------------------------------------- report */
+
+static void report(void)
+{
+	struct truth *t = NULL;
+	int nt = 0;
+	if (G.truth)
+		nt = load_truth(G.truth, &t);
+	const struct truth *tref = nt ? truth_find(t, nt, dom_name(G.ref)) : NULL;
+	if (G.quiet) {
+		free(t);
+		return;
+	}
+	fprintf(stderr, PROG ": clock correction (reference '%s'%s):\n", dom_name(G.ref),
+		G.no_correct ? ", --no-correct: nothing applied" : "");
+	fprintf(stderr, "  %-16s %-12s %16s %12s %12s %8s", "node", "method", "offset",
+		"drift", "residual", "samples");
+	if (nt)
+		fprintf(stderr, " %16s %12s %12s %10s", "true offset", "error", "true drift", "error");
+	fputc('\n', stderr);
+	for (int i = 0; i < G.nnode; i++) {
+		const struct onode *o = &G.node[i];
+		const struct dom *d = &G.dom[o->dom];
+		char off[64], res[32], smp[32];
+		fmt_off(off, sizeof(off), d->est_a);
+		if (!strcmp(d->method, "reference"))
+			snprintf(res, sizeof(res), "-");
+		else
+			snprintf(res, sizeof(res), "%.3f us", d->conf / 1e3);
+		snprintf(smp, sizeof(smp), "%llu", (unsigned long long)d->samples);
+		fprintf(stderr, "  %-16s %-12s %16s %+8.3f ppm %12s %8s", o->name, d->method, off,
+			d->est_b * 1e6, res, smp);
+		const struct truth *tn = nt ? truth_find(t, nt, o->name) : NULL;
+		if (tn && tref) {
+			/* node clock = true + off + drift*(t - t0): correction = -(node - ref) */
+			double toff = -(tn->off_ns - tref->off_ns);
+			/* our offset is at x0; evaluate it at the truth's t0 */
+			double est = d->est_a;
+			if (G.truth_t0)
+				est += d->est_b * (double)(G.truth_t0 + (int64_t)tn->off_ns - d->x0);
+			double tdr = -(tn->drift_ppm - tref->drift_ppm);
+			char tb[64];
+			fmt_off(tb, sizeof(tb), toff);
+			fprintf(stderr, " %16s %9.3f us %+8.3f ppm %+6.3f ppm", tb,
+				(est - toff) / 1e3, tdr, d->est_b * 1e6 - tdr);
+		}
+		fputc('\n', stderr);
+	}
+	free(t);
+}
+
+/* ----------------------------------------------------------- pass 2 */
+
+static int item_lt(const struct item *a, const struct item *b)
+{
+	if (a->key != b->key)
+		return a->key < b->key;
+	if (a->node != b->node)
+		return a->node < b->node;
+	return a->seq < b->seq;
+}
+
+static void hpush(struct input *in, const struct item *it)
+{
+	if (in->hn == in->hcap) {
+		in->hcap = in->hcap ? in->hcap * 2 : 64;
+		in->h = xrealloc(in->h, in->hcap * sizeof(*in->h));
+	}
+	size_t i = in->hn++;
+	while (i) {
+		size_t p = (i - 1) / 2;
+		if (!item_lt(it, &in->h[p]))
+			break;
+		in->h[i] = in->h[p];
+		i = p;
+	}
+	in->h[i] = *it;
+}
+
+static void hpop(struct input *in)
+{
+	struct item last = in->h[--in->hn];
+	size_t i = 0, n = in->hn;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && item_lt(&in->h[c + 1], &in->h[c]))
+			c++;
+		if (!item_lt(&in->h[c], &last))
+			break;
+		in->h[i] = in->h[c];
+		i = c;
+	}
+	if (n)
+		in->h[i] = last;
+}
+
+/* read one record into the reorder heap; returns 0 at the end */
+static int read_one(struct input *in)
+{
+	struct ingero_record rec;
+	for (;;) {
+		if (in->nread >= in->nrec)
+			return 0;
+		int rc = ingero_reader_next(in->r, &rec);
+		if (rc <= 0)
+			return 0;
+		uint64_t seq = in->nread++;
+		if (!is_timed(rec.kind) && !is_meta(rec.kind))
+			continue;
+		uint32_t inner = in->unix_clock ? rec.node : 0;
+		if (inner >= (in->unix_clock ? in->nin : 1))
+			continue;   /* CTX to a node the table lacks: counted as a warning in pass 1 */
+		const struct dom *d = &G.dom[in->dom];
+		struct item it;
+		it.seq = seq;
+		it.node = in->omap[inner];
+		it.kind = (uint8_t)rec.kind;
+		it.live = 0;
+		if (is_meta(rec.kind)) {
+			it.live = 1;
+			it.nat = in->runmax - in->late;
+			in->live = rec;
+		} else {
+			it.nat = rec_ts(&rec);
+			if (it.nat > in->runmax)
+				in->runmax = it.nat;
+			switch (rec.kind) {
+			case INGERO_REC_EVENT: it.u.ev = rec.u.ev; break;
+			case INGERO_REC_SYS: it.u.sys = rec.u.sys; break;
+			case INGERO_REC_GPU: it.u.gpu = rec.u.gpu; break;
+			case INGERO_REC_LOST: it.u.lost = rec.u.lost; break;
+			case INGERO_REC_SAMPLING: it.u.sampling = rec.u.sampling; break;
+			case INGERO_REC_NOTE:
+				it.u.note = rec.u.note;
+				it.u.note.text = xstrdup(rec.u.note.text);
+				break;
+			}
+		}
+		it.key = dom_conv(d, it.nat);
+		hpush(in, &it);
+		return 1;
+	}
+}
+
+/* make in->h[0] final (or the input empty) */
+static void refill(struct input *in)
+{
+	while (!in->eof) {
+		if (in->hn) {
+			const struct item *t = &in->h[0];
+			if (t->live || t->nat <= in->runmax - in->late)
+				return;
+			if (in->hn >= in->hmax) {
+				in->forced++;
+				return;
+			}
+		}
+		if (!read_one(in))
+			in->eof = 1;
+	}
+}
+
+static struct ingero_writer *W;
+static uint32_t cur_node;
+static int have_ctx;
+
+static void wfail(void)
+{
+	const struct ingero_error *e = ingero_writer_error(W);
+	char buf[1200];
+	if (e && e->code)
+		die("%s", ingero_strerror(e, buf, sizeof(buf)));
+	die("%s: write failed", G.out);
+}
+
+static void put_ctx(uint32_t node)
+{
+	if (have_ctx && cur_node == node)
+		return;
+	struct ingero_record c;
+	memset(&c, 0, sizeof(c));
+	c.kind = INGERO_REC_CTX;
+	c.node = node;
+	c.u.ctx_node = node;
+	if (ingero_writer_append(W, &c) < 0)
+		wfail();
+	cur_node = node;
+	have_ctx = 1;
+}
+
+static void emit(struct input *in, struct item *it)
+{
+	put_ctx(it->node);
+	struct onode *o = &G.node[it->node];
+	if (it->kind == INGERO_REC_EVENT) {
+		it->u.ev.ts = (uint64_t)it->key;
+		o->ev_out++;
+		if (ingero_writer_event(W, &it->u.ev) < 0)
+			wfail();
+		return;
+	}
+	struct ingero_record rec;
+	if (it->live) {
+		rec = in->live;
+		if (rec.kind == INGERO_REC_PROCESS && rec.u.proc.start_ts)
+			rec.u.proc.start_ts = (uint64_t)dom_conv(&G.dom[in->dom],
+								 (int64_t)rec.u.proc.start_ts);
+	} else {
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = it->kind;
+		uint64_t k = (uint64_t)it->key;
+		switch (it->kind) {
+		case INGERO_REC_SYS: rec.u.sys = it->u.sys; rec.u.sys.ts = k; break;
+		case INGERO_REC_GPU: rec.u.gpu = it->u.gpu; rec.u.gpu.ts = k; break;
+		case INGERO_REC_LOST: rec.u.lost = it->u.lost; rec.u.lost.ts = k; break;
+		case INGERO_REC_SAMPLING: rec.u.sampling = it->u.sampling; rec.u.sampling.ts = k; break;
+		case INGERO_REC_NOTE: rec.u.note = it->u.note; rec.u.note.ts = k; break;
+		}
+	}
+	rec.node = it->node;
+	int rc = ingero_writer_append(W, &rec);
+	if (it->kind == INGERO_REC_NOTE && !it->live)
+		free((char *)it->u.note.text);
+	if (rc < 0)
+		wfail();
+}
+
+static void write_nodes(struct ingero_writer *w)
+{
+	for (int i = 0; i < G.nnode; i++) {
+		const struct onode *o = &G.node[i];
+		const struct dom *d = &G.dom[o->dom];
+		struct ingero_record rec;
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = INGERO_REC_NODE;
+		struct ingero_node *n = &rec.u.nodeinfo;
+		n->index = (uint32_t)i;
+		n->name = o->name;
+		n->host = o->host;
+		n->boot_id = o->boot_id;
+		n->rank = o->rank;
+		n->method = G.no_correct && !d->user ? "none" : d->method;
+		n->confidence_ns = d->conf;
+		n->samples = d->samples;
+		if (o->carried) {
+			/* compose the earlier merge's correction with ours:
+			 * t' = t + o1 + d1 (t - r1);  t'' = t' + a + b (t' - x0) */
+			const struct inner *c = o->carried;
+			double d1 = c->drift_ppb / 1e9;
+			double r1 = (double)c->ref_ts, o1 = (double)c->offset_ns;
+			double off = o1 + d->a + d->b * (r1 + o1 - (double)d->x0);
+			n->offset_ns = llround(off);
+			n->drift_ppb = (d1 + d->b * (1 + d1)) * 1e9;
+			n->ref_ts = c->ref_ts;
+			if (d->a == 0 && d->b == 0) {
+				n->method = c->method;
+				n->confidence_ns = c->confidence_ns;
+				n->samples = c->samples;
+			}
+		} else {
+			n->offset_ns = llround(d->a);
+			n->drift_ppb = d->b * 1e9;
+			n->ref_ts = (uint64_t)d->x0;
+		}
+		if (ingero_writer_append(w, &rec) < 0)
+			wfail();
+	}
+}
+
+static void on_rotate(void *ctx, struct ingero_writer *w)
+{
+	(void)ctx;
+	write_nodes(w);
+	have_ctx = 0;
+}
+
+static int out_is_file(const char *o)
+{
+	size_t n = strlen(o);
+	return !strcmp(o, "-") || (n > 4 && !strcmp(o + n - 4, ".igz"));
+}
+
+static void open_output(int64_t start)
+{
+	struct ingero_writer_opts o;
+	memset(&o, 0, sizeof(o));
+	if (out_is_file(G.out)) {
+		o.path = G.out;
+	} else {
+		if (mkdir(G.out, 0755) < 0 && errno != EEXIST)
+			die("%s: cannot create directory: %s", G.out, strerror(errno));
+		char p[4096];
+		snprintf(p, sizeof(p), "%s/seg-000001.igz", G.out);
+		if (access(p, F_OK) == 0)
+			die("%s: already holds a recording; choose an empty directory", G.out);
+		o.dir = G.out;
+	}
+	o.fsync = INGERO_FSYNC_NONE;
+	o.zstd_level = 1;
+	o.hdr.node = "merged";
+	o.hdr.host = "";
+	o.hdr.boot_id = "";
+	o.hdr.kernel = "";
+	o.hdr.recorder = PROG " " INGERO_VERSION;
+	o.hdr.cmdline = G.cmdline;
+	o.hdr.clock = "unix";
+	o.hdr.start_ts = (uint64_t)(start < 0 ? 0 : start);
+	o.hdr.segment = 1;
+	o.hdr.rank = -1;
+	o.on_rotate = on_rotate;
+	struct ingero_error err;
+	if (ingero_writer_open(&W, &o, &err) < 0) {
+		char buf[1200];
+		die("%s", ingero_strerror(&err, buf, sizeof(buf)));
+	}
+	write_nodes(W);
+}
+
+static int in_lt(int a, int b)
+{
+	const struct item *x = &G.in[a].h[0], *y = &G.in[b].h[0];
+	if (x->key != y->key)
+		return x->key < y->key;
+	if (x->node != y->node)
+		return x->node < y->node;
+	if (a != b)
+		return a < b;
+	return x->seq < y->seq;
+}
+
+static void sift_down(int *hp, int n, int i)
+{
+	for (;;) {
+		int c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && in_lt(hp[c + 1], hp[c]))
+			c++;
+		if (!in_lt(hp[c], hp[i]))
+			break;
+		int t = hp[c]; hp[c] = hp[i]; hp[i] = t;
+		i = c;
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void pass2(void)
+{
+	G.pass = 2;
+	int64_t start = INT64_MAX;
+	uint64_t total = 0;
+	for (int i = 0; i < G.nin; i++) {
+		struct input *in = &G.in[i];
+		total += in->nrec;
+		if (in->have_t) {
+			int64_t s = dom_conv(&G.dom[in->dom], in->tmin);
+			if (s < start)
+				start = s;
+		}
+	}
+	if (start == INT64_MAX)
+		start = 0;
+	open_output(start);
+	size_t per = REORDER_CAP_TOTAL / (size_t)G.nin;
+	if (per < 4096)
+		per = 4096;
+	int *hp = xcalloc(G.nin, sizeof(*hp));
+	int hn = 0;
+	for (int i = 0; i < G.nin; i++) {
+		struct input *in = &G.in[i];
+		open_reader(in, &in->r);
+		in->hmax = per;
+		in->runmax = in->have_t ? in->tmin : 0;
+		refill(in);
+		if (in->hn)
+			hp[hn++] = i;
+	}
+	for (int i = hn / 2 - 1; i >= 0; i--)
+		sift_down(hp, hn, i);
+	uint64_t done = 0;
+	double t0 = now_s(), last = t0;
+	while (hn) {
+		struct input *in = &G.in[hp[0]];
+		struct item it = in->h[0];
+		hpop(in);
+		emit(in, &it);
+		refill(in);
+		if (!in->hn)
+			hp[0] = hp[--hn];
+		sift_down(hp, hn, 0);
+		if (G.progress && !(++done & 0xfffff)) {
+			double t = now_s();
+			if (t - last > 0.5) {
+				uint64_t pos = 0;
+				for (int i = 0; i < G.nin; i++)
+					pos += G.in[i].nread;
+				fprintf(stderr, "\r" PROG ": merging %llu / %llu records (%.0f%%) ",
+					(unsigned long long)pos, (unsigned long long)total,
+					total ? 100.0 * (double)pos / (double)total : 100.0);
+				last = t;
+			}
+		}
+	}
+	if (G.progress && done > 0xfffff)
+		fprintf(stderr, "\r%60s\r", "");
+	free(hp);
+	if (ingero_writer_close(W) < 0) {
+		W = NULL;
+		die("%s: write failed", G.out);
+	}
+	W = NULL;
+	for (int i = 0; i < G.nin; i++) {
+		struct input *in = &G.in[i];
+		if (in->forced)
+			warnx("%s: %llu records arrived later than the reorder window allows; "
+			      "output order may be approximate there", in->arg,
+			      (unsigned long long)in->forced);
+		ingero_reader_close(in->r);
+		in->r = NULL;
+		free(in->h);
+		in->h = NULL;
+	}
+	for (int i = 0; i < G.nnode; i++)
+		if (G.node[i].ev_in != G.node[i].ev_out)
+			warnx("node '%s': %llu events read, %llu written", G.node[i].name,
+			      (unsigned long long)G.node[i].ev_in,
+			      (unsigned long long)G.node[i].ev_out);
+}
+
+/* ------------------------------------------------------------- main */
+
+static char *spool_stdin(void)
+{
+	const char *td = getenv("TMPDIR");
+	char *p = xcalloc(4096, 1);
+	snprintf(p, 4096, "%s/ingero-merge-stdin-XXXXXX", td && *td ? td : "/tmp");
+	int fd = mkstemp(p);
+	if (fd < 0)
+		die("cannot create a temporary file for stdin: %s", strerror(errno));
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(0, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("-: read error: %s", strerror(errno));
+		}
+		for (ssize_t o = 0; o < n;) {
+			ssize_t k = write(fd, buf + o, (size_t)(n - o));
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				die("cannot spool stdin: %s", strerror(errno));
+			}
+			o += k;
+		}
+	}
+	close(fd);
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	const char **inputs = xcalloc((size_t)argc, sizeof(*inputs));
+	int ninputs = 0, opts_done = 0;
+	size_t cl = 0;
+	for (int i = 0; i < argc; i++)
+		cl += strlen(argv[i]) + 1;
+	G.cmdline = xcalloc(cl + 1, 1);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(G.cmdline, " ");
+		strcat(G.cmdline, argv[i]);
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+#define NEEDARG() do { if (i + 1 >= argc) usage_err("%s needs an argument", a); } while (0)
+		if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
+			inputs[ninputs++] = a;
+		} else if (!strcmp(a, "--")) {
+			opts_done = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			help();
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf(PROG " " INGERO_VERSION "\n");
+			return 0;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			NEEDARG();
+			G.out = argv[++i];
+		} else if (!strncmp(a, "--output=", 9)) {
+			G.out = a + 9;
+		} else if (!strcmp(a, "--reference")) {
+			NEEDARG();
+			G.reference = argv[++i];
+		} else if (!strcmp(a, "--truth")) {
+			NEEDARG();
+			G.truth = argv[++i];
+		} else if (!strcmp(a, "--offset") || !strcmp(a, "--node-name")) {
+			NEEDARG();
+			char *v = argv[++i];
+			char *eq = strrchr(v, '=');
+			if (!eq || eq == v || !eq[1])
+				usage_err("%s %s: expected X=Y", a, v);
+			*eq = 0;
+			if (!strcmp(a, "--offset")) {
+				double ns;
+				if (parse_delta(eq + 1, &ns) < 0)
+					usage_err("--offset %s=%s: bad duration (e.g. +1.25ms)", v, eq + 1);
+				G.uoff = xrealloc(G.uoff, (G.nuoff + 1) * sizeof(*G.uoff));
+				G.uoff[G.nuoff].node = v;
+				G.uoff[G.nuoff].ns = ns;
+				G.uoff[G.nuoff++].used = 0;
+			} else {
+				G.nn = xrealloc(G.nn, (G.nnn + 1) * sizeof(*G.nn));
+				G.nn[G.nnn].input = v;
+				G.nn[G.nnn].name = eq + 1;
+				G.nn[G.nnn++].used = 0;
+			}
+		} else if (!strcmp(a, "--no-correct")) {
+			G.no_correct = 1;
+		} else if (!strcmp(a, "--no-collectives")) {
+			G.no_collectives = 1;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			G.quiet++;
+		} else if (!strcmp(a, "-qq")) {
+			G.quiet += 2;
+		} else {
+			usage_err("unknown option '%s'", a);
+		}
+	}
+	if (!ninputs)
+		usage_err("no input given");
+	if (!G.out)
+		usage_err("no output given (-o OUT)");
+	G.progress = isatty(2) && !G.quiet;
+	G.in = xcalloc((size_t)ninputs, sizeof(*G.in));
+	G.nin = ninputs;
+	char **real = xcalloc((size_t)ninputs, sizeof(*real));
+	char *outreal = realpath(G.out, NULL);
+	int stdin_used = 0;
+	for (int i = 0; i < ninputs; i++) {
+		struct input *in = &G.in[i];
+		in->arg = inputs[i];
+		if (!strcmp(in->arg, "-")) {
+			if (stdin_used)
+				usage_err("'-' (stdin) given twice");
+			stdin_used = 1;
+			in->path = spool_stdin();
+			in->is_tmp = 1;
+			continue;
+		}
+		real[i] = realpath(in->arg, NULL);
+		if (!real[i])
+			die("%s: cannot open: %s", in->arg, strerror(errno));
+		for (int j = 0; j < i; j++)
+			if (real[j] && !strcmp(real[j], real[i]))
+				die("'%s' and '%s' are the same input; refusing to merge it twice",
+				    G.in[j].arg, in->arg);
+		if (outreal && !strcmp(outreal, real[i]))
+			die("'%s' is both an input and the output", in->arg);
+		in->path = xstrdup(in->arg);
+	}
+	for (int k = 0; k < G.nnn; k++) {
+		for (int i = 0; i < ninputs; i++)
+			if (!strcmp(G.in[i].arg, G.nn[k].input)) {
+				G.in[i].name_override = G.nn[k].name;
+				G.nn[k].used = 1;
+			}
+		if (!G.nn[k].used)
+			usage_err("--node-name %s=%s: no such input", G.nn[k].input, G.nn[k].name);
+	}
+	G.pass = 1;
+	for (int i = 0; i < ninputs; i++)
+		pass1(&G.in[i]);
+	build_domains();
+	estimate();
+	report();
+	pass2();
+	if (G.quiet < 2) {
+		uint64_t ev = 0;
+		for (int i = 0; i < G.nnode; i++)
+			ev += G.node[i].ev_out;
+		if (!G.quiet)
+			fprintf(stderr, PROG ": merged %d node(s), %llu events -> %s\n", G.nnode,
+				(unsigned long long)ev, G.out);
+	}
+	cleanup_tmp();
+	for (int i = 0; i < ninputs; i++) {
+		struct input *in = &G.in[i];
+		free(real[i]);
+		free(in->path);
+		free(in->name); free(in->host); free(in->boot_id);
+		free(in->anch); free(in->nev); free(in->omap);
+		for (uint32_t k = 0; k < in->nin; k++) {
+			free(in->in[k].name); free(in->in[k].host);
+			free(in->in[k].boot_id); free(in->in[k].method);
+		}
+		free(in->in);
+	}
+	for (int d = 0; d < G.ndom; d++) {
+		ingero_clock_release(&G.dom[d].clock);
+		free(G.dom[d].pts);
+	}
+	for (int i = 0; i < G.nnode; i++) {
+		free(G.node[i].name); free(G.node[i].host); free(G.node[i].boot_id);
+	}
+	free(G.node); free(G.dom); free(G.in); free(real); free(outreal);
+	free(inputs); free(G.cmdline); free(G.uoff); free(G.nn);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * rec_int.h - state shared by the recorder's source files (record.c: the
+ * lifecycle and the event path; rec_sym.c: stacks, modules, symbols).
+ * Single-threaded: everything runs on the consumer loop.
+ */
+#ifndef INGERO_REC_INT_H
+#define INGERO_REC_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ingero.h"
+#include "rec_util.h"
+
+struct rec_elf;
+
+/* one /proc/PID/maps entry kept for symbolization */
+struct rec_pmap {
+	uint64_t start, end, off, dev, ino;
+	char *path;
+	uint64_t module_id;     /* 0 until emitted once */
+	uint32_t gen;           /* writer generation the MODULE was written in */
+	int elf;                /* index in rec_sym.elfs, -1 none, -2 not tried */
+};
+
+struct rec_pmaps {
+	uint32_t pid;
+	size_t n;
+	struct rec_pmap *v;
+};
+
+struct rec_elf_ent {
+	uint64_t dev, ino;
+	struct rec_elf *e;      /* NULL when unreadable */
+};
+
+struct rec_sym {
+	struct ingero_writer *w;
+	int stacks_fd;          /* BPF STACK_TRACE map */
+	uint32_t gen;           /* bumped on rotation: metadata is re-emitted */
+	struct rec_map stacks;  /* pid << 32 | bpf stack id -> id << 16 | gen */
+	struct rec_map pmaps;   /* pid -> index+1 in pm */
+	struct rec_pmaps *pm;
+	size_t npm, cappm;
+	struct rec_map elfidx;  /* hash(dev, ino) -> index+1 in elfs */
+	struct rec_elf_ent *elfs;
+	size_t nelfs, capelfs;
+	struct rec_map syms;    /* module id << 24 ^ symbol index -> id << 16 | gen */
+	uint64_t next_stack, next_module, next_symbol;
+	uint64_t stacks_emitted, stack_misses;
+};
+
+void rec_sym_init(struct rec_sym *s, struct ingero_writer *w, int stacks_fd);
+void rec_sym_release(struct rec_sym *s);
+/* Ingero stack id for (pid, BPF stack id), writing STACK / MODULE / SYMBOL
+ * records the first time (and again after a rotation).  0 = no stack. */
+uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id);
+/* Read pid's maps and ELF files now (a target was found). */
+void rec_sym_preload(struct rec_sym *s, uint32_t pid);
+/* Forget pid's cached maps (exit, exec). */
+void rec_sym_forget(struct rec_sym *s, uint32_t pid);
+
+#endif

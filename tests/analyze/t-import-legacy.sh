@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# ingero-analyze: import of the original Go Ingero's databases (three node
+# files, their merged cluster file, a <=0.8 PyTorch recording).
+. "$TESTS/lib.sh"
+A="$BIN/ingero-analyze"
+D="$SHARED/testdata/ingero-dbs"
+if [ ! -x "$A" ]; then fail "ingero-analyze not built"; exit 1; fi
+if [ ! -d "$D" ]; then skip "legacy: no $D"; exit 0; fi
+if ! command -v sqlite3 >/dev/null; then skip "legacy: needs the sqlite3 shell"; exit 0; fi
+src() { sqlite3 "file:$1?immutable=1" "$2"; }
+ours() { sqlite3 "$1" "$2"; }
+
+# each file alone: row counts equal the source's, node attribution preserved
+for f in pytorch-173382-empty-cache sample-gpu-node-01 sample-gpu-node-02 sample-gpu-node-03 sample-cluster; do
+	db="$T_OUT/$f.db"
+	if ! "$A" -q "$D/$f.db" -o "$db" --no-report 2>"$T_OUT/err"; then
+		fail "import $f: $(head -1 "$T_OUT/err")"; continue
+	fi
+	for t in events stack_traces system_snapshots sessions process_names; do
+		eq "$f: $t rows" "$(ours "$db" "select count(*) from $t")" "$(src "$D/$f.db" "select count(*) from $t")"
+	done
+	eq "$f: causal_chains -> legacy_chains" "$(ours "$db" "select count(*) from legacy_chains")" \
+		"$(src "$D/$f.db" "select count(*) from causal_chains")"
+	if [ "$f" = pytorch-173382-empty-cache ]; then
+		eq "$f: node = file base name" "$(ours "$db" "select group_concat(distinct node) from events")" "$f"
+		eq "$f: integer ids -> node:id" "$(ours "$db" "select id from events where seq = 7")" "$f:7"
+	else
+		eq "$f: per-node counts" "$(ours "$db" "select node, count(*) from events group by node order by node")" \
+			"$(src "$D/$f.db" "select node, count(*) from events group by node order by node")"
+		eq "$f: ids preserved" "$(ours "$db" "select group_concat(id) from (select id from events order by id)")" \
+			"$(src "$D/$f.db" "select group_concat(id) from (select id from events order by id)")"
+	fi
+	# the original's documented query runs unchanged
+	ok "$f: documented query" ours "$db" "SELECT node, source, count(*), avg(duration)/1000 FROM events GROUP BY node, source"
+	# START convention: sched_switch / io / net timestamps moved back by their duration
+	eq "$f: start = ts - duration (host/io/net)" \
+		"$(ours "$db" "select count(*), sum(timestamp % 1000003) from events where (source = 3 and op = 1) or source in (5, 7)")" \
+		"$(src "$D/$f.db" "select count(*), sum((timestamp - duration) % 1000003) from events where (source = 3 and op = 1) or source in (5, 7)")"
+	eq "$f: cuda timestamps unchanged" \
+		"$(ours "$db" "select sum(timestamp % 1000003) from events where source in (1, 4)")" \
+		"$(src "$D/$f.db" "select sum(timestamp % 1000003) from events where source in (1, 4)")"
+	eq "$f: sched_switch -> offcpu" "$(ours "$db" "select count(*) from offcpu")" \
+		"$(src "$D/$f.db" "select count(*) from events where source = 3 and op = 1")"
+done
+
+py="$T_OUT/pytorch-173382-empty-cache.db"
+if [ -f "$py" ]; then
+	eq "pytorch: events join their stacks" "$(ours "$py" "select count(*) > 1000 from events e join stack_traces s on s.hash = e.stack_hash")" 1
+	contains "pytorch: python frames kept" "$(ours "$py" "select frames from stack_traces order by hash limit 1")" '"pfn"'
+	eq "pytorch: comm from process_names" "$(ours "$py" "select count(*) from events where comm = 'python3'")" \
+		"$(src "$D/pytorch-173382-empty-cache.db" "select count(*) from events e join process_names p on p.pid = e.pid where p.name = 'python3'")"
+	eq "pytorch: stored chains kept with ops" "$(ours "$py" "select group_concat(cuda_op) from (select cuda_op from legacy_chains order by cuda_op)")" \
+		"$(src "$D/pytorch-173382-empty-cache.db" "select group_concat(cuda_op) from (select cuda_op from causal_chains order by cuda_op)")"
+fi
+cl="$T_OUT/sample-cluster.db"
+if [ -f "$cl" ]; then
+	eq "cluster: snapshots attributed to nodes by session" \
+		"$(ours "$cl" "select node, count(*) from system_snapshots group by node order by node" | tr '\n' ' ')" \
+		"gpu-node-01|1 gpu-node-02|2 gpu-node-03|2 "
+	eq "cluster: chains keep their node" "$(ours "$cl" "select count(*) from legacy_chains where id like node || ':%'")" 6
+fi
+
+# node-01..03 together = the original's merged cluster file, per node and source
+three="$T_OUT/three.db"
+if "$A" -q "$D"/sample-gpu-node-0{1,2,3}.db -o "$three" --no-report; then
+	eq "three nodes = cluster (per node, source)" \
+		"$(ours "$three" "select node, source, count(*), sum(duration) from events group by 1, 2 order by 1, 2")" \
+		"$(src "$D/sample-cluster.db" "select node, source, count(*), sum(duration) from events group by 1, 2 order by 1, 2")"
+	eq "three nodes: nodes table" "$(ours "$three" "select group_concat(name || '=' || events) from (select * from nodes order by name)")" \
+		"gpu-node-01=200,gpu-node-02=200,gpu-node-03=200"
+else
+	fail "import three node files"
+fi
+
+# inputs are never modified: copy to a writable dir, analyze, compare
+cp "$D/sample-gpu-node-02.db" "$T_OUT/ro.db"
+before=$(sha256sum <"$T_OUT/ro.db")
+"$A" "$T_OUT/ro.db" >/dev/null 2>&1
+"$A" "$T_OUT/ro.db" --json --per-process >/dev/null 2>&1
+eq "input db byte-identical after analysis" "$(sha256sum <"$T_OUT/ro.db")" "$before"
+eq "no -wal/-shm/-journal next to the input" "$(ls "$T_OUT" | grep -c -E 'ro\.db-(wal|shm|journal)')" 0
+
+# report runs on legacy input, deterministic, json parses
+r1=$("$A" "$D/pytorch-173382-empty-cache.db" 2>/dev/null); r2=$("$A" "$D/pytorch-173382-empty-cache.db" 2>/dev/null)
+eq "pytorch report deterministic" "$(printf '%s' "$r1" | sha256sum)" "$(printf '%s' "$r2" | sha256sum)"
+contains "pytorch report has the stats table" "$r1" "cudaMemcpyAsync"
+contains "stats header states the percentile method" "$r1" "ceil(p*n)-1"
+j1=$("$A" --json "$D"/sample-gpu-node-0{1,2,3}.db 2>/dev/null); j2=$("$A" --json "$D"/sample-gpu-node-0{1,2,3}.db 2>/dev/null)
+eq "json deterministic" "$(printf '%s' "$j1" | sha256sum)" "$(printf '%s' "$j2" | sha256sum)"
+if command -v python3 >/dev/null; then
+	eq "json document shape" "$(printf '%s' "$j1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(d), len(d["recording"]["nodes"]), d["recording"]["events"], type(d["chains"]).__name__)')" \
+		"['chains', 'recording', 'stats'] 3 600 list"
+fi
+s=$("$A" --summary "$D/sample-cluster.db" 2>&1)
+contains "summary lists nodes" "$s" "gpu-node-03"
+contains "summary counts block_write" "$s" "block_write"
+pp=$("$A" --per-process --node gpu-node-02 "$D/sample-cluster.db" 2>&1)
+contains "per-process shows pid with comm" "$pp" "pid 4599 (python3)"
+n=$("$A" --json --op cuMemAlloc "$D/sample-cluster.db" 2>/dev/null | python3 -c 'import json,sys; print([s["op"] for s in json.load(sys.stdin)["stats"]])' 2>/dev/null)
+eq "--op filters the stats" "$n" "['cuMemAlloc']"

@@ -1,0 +1,490 @@
+/* unit-engine.c - rule tests of the causal engine on synthetic rows.
+ * The schema is read at run time from argv[1] or $ROOT/analyze/schema.sql. */
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include "../unit.h"
+#include "../../analyze/engine.h"
+
+#define MS 1000000LL
+#define US 1000LL
+#define T0 1700000000000000000LL
+
+static char *schema;
+static int64_t seqn;
+
+static sqlite3 *db_new(void)
+{
+	sqlite3 *db;
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
+		return NULL;
+	char *err = NULL;
+	if (sqlite3_exec(db, schema, NULL, NULL, &err) != SQLITE_OK) {
+		printf("FAIL: schema: %s\n", err ? err : "?");
+		sqlite3_free(err);
+		sqlite3_close(db);
+		return NULL;
+	}
+	seqn = 0;
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	return db;
+}
+
+static void ev(sqlite3 *db, const char *node, int64_t ts, int64_t pid, int64_t tid, int src, int op,
+	       int64_t dur, int64_t a0, int64_t a1)
+{
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "INSERT INTO events (seq, node, timestamp, pid, tid, source, op, duration, arg0, arg1) "
+			   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)", -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, ++seqn);
+	sqlite3_bind_text(st, 2, node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ts);
+	sqlite3_bind_int64(st, 4, pid);
+	sqlite3_bind_int64(st, 5, tid);
+	sqlite3_bind_int(st, 6, src);
+	sqlite3_bind_int(st, 7, op);
+	sqlite3_bind_int64(st, 8, dur);
+	sqlite3_bind_int64(st, 9, a0);
+	sqlite3_bind_int64(st, 10, a1);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+static void off(sqlite3 *db, const char *node, int64_t pid, int64_t tid, int64_t start, int64_t dur,
+		int preempted, int64_t cpid, const char *ccomm)
+{
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "INSERT INTO offcpu (node, pid, tid, start, duration, prev_state, preempted, "
+			   "culprit_pid, culprit_tid, culprit_comm, cpu) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?8,?9,0)", -1, &st, NULL);
+	sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, pid);
+	sqlite3_bind_int64(st, 3, tid);
+	sqlite3_bind_int64(st, 4, start);
+	sqlite3_bind_int64(st, 5, dur);
+	sqlite3_bind_int(st, 6, preempted ? 0 : 1);
+	sqlite3_bind_int(st, 7, preempted);
+	if (cpid >= 0) {
+		sqlite3_bind_int64(st, 8, cpid);
+		sqlite3_bind_text(st, 9, ccomm, -1, SQLITE_STATIC);
+	}
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+static void proc(sqlite3 *db, const char *node, int64_t pid, const char *comm)
+{
+	char *sql = sqlite3_mprintf("INSERT INTO processes (node, pid, comm) VALUES (%Q, %lld, %Q)", node, (long long)pid, comm);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_free(sql);
+}
+
+static char *qstr(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *r = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return strdup("<sql error>");
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		r = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return r ? r : strdup("");
+}
+static int64_t qint(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t r = -999;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -998;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int run(sqlite3 *db, const struct ingero_engine_opts *o)
+{
+	char err[256];
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	int n = ingero_engine_run(db, o, err, sizeof(err));
+	if (n < 0)
+		printf("# engine error: %s\n", err);
+	return n;
+}
+
+static char *report(sqlite3 *db)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ingero_engine_report_text(db, f);
+	fclose(f);
+	if (getenv("ENGINE_DEBUG"))
+		printf("# %s\n", buf);
+	return buf;
+}
+
+/* training loop of pid 100 / tid 101: n sync calls of 1 ms every 5 ms;
+ * calls [slow_from, slow_to) take 10 ms.  Returns nothing. */
+static void loop(sqlite3 *db, int64_t pid, int n, int slow_from, int slow_to, int op)
+{
+	for (int i = 0; i < n; i++) {
+		int64_t ts = T0 + (int64_t)i * 15 * MS;
+		int64_t d = (i >= slow_from && i < slow_to) ? 10 * MS : 1 * MS + (i % 7) * 10 * US;
+		ev(db, "n1", ts, pid, pid + 1, 1, op, d, 0, 0);
+	}
+}
+
+static void t_empty(void)
+{
+	sqlite3 *db = db_new();
+	int n = run(db, NULL);
+	T_CHECK(n == 0, "empty db: no chains (got %d)", n);
+	char *r = report(db);
+	T_CHECK(r && strstr(r, "INCIDENT REPORT — no causal chains detected"), "empty db: report header");
+	free(r);
+	json_object *j = ingero_engine_report_json(db);
+	T_CHECK(j && json_object_array_length(j) == 0, "empty db: json is an empty array");
+	json_object_put(j);
+	sqlite3_close(db);
+	/* one event, zero durations */
+	db = db_new();
+	ev(db, "n1", T0, 1, 1, 1, 3, 0, 0, 0);
+	T_CHECK(run(db, NULL) == 0, "one event: no chain, no crash");
+	sqlite3_close(db);
+	db = db_new();
+	for (int i = 0; i < 100; i++)
+		ev(db, "n1", T0 + i, 1, 1, 1, 3, 0, 0, 0);
+	T_CHECK(run(db, NULL) == 0, "zero durations: no chain");
+	sqlite3_close(db);
+}
+
+static void t_preempt(void)
+{
+	sqlite3 *db = db_new();
+	proc(db, "n1", 100, "train");
+	proc(db, "n1", 31337, "logrotate");
+	loop(db, 100, 200, 100, 120, 5);
+	for (int i = 100; i < 120; i++) {
+		int64_t ts = T0 + (int64_t)i * 15 * MS;
+		off(db, "n1", 100, 101, ts + 1 * MS, 4 * MS, 1, 31337, "logrotate");
+		off(db, "n1", 100, 101, ts + 5 * MS + 100 * US, 4 * MS, 1, 31337, "logrotate");
+	}
+	/* a kworker preemption far away from any slow call must not matter */
+	off(db, "n1", 100, 101, T0 + 10 * 15 * MS + 3 * MS, 5 * MS, 1, 55, "kworker/0:1");
+	int n = run(db, NULL);
+	T_CHECK(n >= 1, "preemption: chains found (%d)", n);
+	char *k = qstr(db, "SELECT kind || '|' || culprit_pid || '|' || culprit_comm || '|' || severity || '|' || slow_calls "
+		       "FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
+	T_CHECK(strcmp(k, "preemption|31337|logrotate|HIGH|20") == 0, "preemption: culprit logrotate, HIGH, 20 slow calls (%s)", k);
+	free(k);
+	k = qstr(db, "SELECT id FROM causal_chains WHERE kind = 'preemption'");
+	T_CHECK(strcmp(k, "n1:preemption-cudaStreamSync-1") == 0, "preemption: chain id shape (%s)", k);
+	free(k);
+	int64_t w0 = qint(db, "SELECT window_start FROM causal_chains WHERE kind = 'preemption'");
+	int64_t w1 = qint(db, "SELECT window_end FROM causal_chains WHERE kind = 'preemption'");
+	T_CHECK(w0 == T0 + 100 * 15 * MS && w1 == T0 + 119 * 15 * MS + 10 * MS, "preemption: window = first..last slow call");
+	int64_t imp = qint(db, "SELECT impact_ns FROM causal_chains WHERE kind = 'preemption'");
+	T_CHECK(imp > 170 * MS && imp < 185 * MS, "preemption: impact = excess over p50 (%" PRId64 ")", imp);
+	char *r = report(db);
+	T_CHECK(r && strstr(r, "[HIGH] cudaStreamSync") && strstr(r, "logrotate (pid 31337) preempted train (pid 100) 40 times"),
+		"preemption: report names logrotate, pid and count");
+	T_CHECK(r && strstr(r, "nice -n 19 logrotate") && strstr(r, "taskset -c"), "preemption: fixes nice/taskset");
+	T_CHECK(r && strstr(r, "    [HOST  ]  ") && strstr(r, "  Root cause: ") && strstr(r, "  Fix: "), "preemption: report shape");
+	T_CHECK(r && !strstr(r, "kworker"), "preemption: non-overlapping kworker not blamed");
+	free(r);
+	char *evj = qstr(db, "SELECT evidence FROM causal_chains WHERE kind = 'preemption'");
+	json_object *j = json_tokener_parse(evj);
+	json_object *sy = NULL, *oc = NULL;
+	T_CHECK(j && json_object_object_get_ex(j, "symptoms", &sy) && json_object_array_length(sy) == 20 &&
+		json_object_object_get_ex(j, "offcpu", &oc) && json_object_array_length(oc) == 40,
+		"preemption: evidence JSON lists 20 symptoms and 40 off-CPU intervals");
+	T_CHECK(sy && strncmp(json_object_get_string(json_object_array_get_idx(sy, 0)), "n1:", 3) == 0,
+		"preemption: symptom ids are node:seq");
+	json_object_put(j);
+	free(evj);
+	sqlite3_close(db);
+}
+
+static void t_nonoverlap(void)
+{
+	sqlite3 *db = db_new();
+	proc(db, "n1", 31337, "logrotate");
+	loop(db, 100, 200, 100, 120, 5);
+	for (int i = 100; i < 120; i++) { /* between the calls, not inside */
+		int64_t ts = T0 + (int64_t)i * 15 * MS;
+		off(db, "n1", 100, 101, ts + 10 * MS + 100 * US, 4 * MS, 1, 31337, "logrotate");
+	}
+	/* and one inside a slow call but on ANOTHER thread */
+	off(db, "n1", 100, 999, T0 + 100 * 15 * MS + MS, 8 * MS, 1, 31337, "logrotate");
+	run(db, NULL);
+	int64_t n = qint(db, "SELECT count(*) FROM causal_chains WHERE kind = 'preemption' OR culprit_pid = 31337");
+	T_CHECK(n == 0, "non-overlapping preemption is not blamed (%" PRId64 " chains)", n);
+	char *k = qstr(db, "SELECT kind || '|' || severity FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
+	T_CHECK(strcmp(k, "tail|MEDIUM") == 0 || strcmp(k, "tail|LOW") == 0, "non-overlap: unexplained tail, capped at MEDIUM (%s)", k);
+	free(k);
+	sqlite3_close(db);
+}
+
+static void t_blocked(void)
+{
+	/* cudaMemcpy (not a sync) slow while the thread is blocked, not preempted */
+	sqlite3 *db = db_new();
+	loop(db, 100, 200, 50, 60, 4);
+	for (int i = 50; i < 60; i++)
+		off(db, "n1", 100, 101, T0 + (int64_t)i * 15 * MS + MS, 7 * MS, 0, -1, NULL);
+	run(db, NULL);
+	char *k = qstr(db, "SELECT group_concat(kind) FROM causal_chains WHERE cuda_op = 'cudaMemcpy'");
+	T_CHECK(strstr(k, "blocked") && !strstr(k, "preemption"), "blocked vs preempted: blocked (%s)", k);
+	free(k);
+	T_CHECK(qint(db, "SELECT count(*) FROM causal_chains WHERE culprit_pid IS NOT NULL AND kind = 'blocked'") == 0,
+		"blocked: no culprit named");
+	sqlite3_close(db);
+	/* for a stream sync, blocking is the normal wait for the GPU: not a cause */
+	db = db_new();
+	loop(db, 100, 200, 50, 60, 5);
+	for (int i = 50; i < 60; i++)
+		off(db, "n1", 100, 101, T0 + (int64_t)i * 15 * MS + MS, 7 * MS, 0, -1, NULL);
+	run(db, NULL);
+	k = qstr(db, "SELECT group_concat(kind) FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
+	T_CHECK(strcmp(k, "tail") == 0, "blocked during a sync is not blamed (%s)", k);
+	free(k);
+	sqlite3_close(db);
+}
+
+static void t_io(void)
+{
+	sqlite3 *db = db_new();
+	loop(db, 100, 200, 30, 45, 5);
+	for (int i = 30; i < 45; i++) /* block read of the same process inside the slow call */
+		ev(db, "n1", T0 + (int64_t)i * 15 * MS + 500 * US, 100, 102, 5, 1, 8 * MS, 1 << 20, 0);
+	ev(db, "n1", T0 + 5 * 15 * MS, 100, 102, 5, 1, 8 * MS, 1 << 20, 0); /* not during a slow call */
+	run(db, NULL);
+	char *k = qstr(db, "SELECT kind || '|' || slow_calls FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
+	T_CHECK(strcmp(k, "io|15") == 0, "io: slow syncs explained by overlapping block I/O (%s)", k);
+	free(k);
+	char *r = report(db);
+	T_CHECK(r && strstr(r, "faster storage") && strstr(r, "DataLoader"), "io: fix mentions storage and DataLoader workers");
+	free(r);
+	sqlite3_close(db);
+}
+
+static void t_severity_order(void)
+{
+	sqlite3 *db = db_new();
+	proc(db, "n1", 31337, "logrotate");
+	loop(db, 100, 400, 100, 140, 5);      /* 40 slow syncs, preempted: big */
+	for (int i = 100; i < 140; i++)
+		off(db, "n1", 100, 101, T0 + (int64_t)i * 15 * MS + MS, 8 * MS, 1, 31337, "logrotate");
+	for (int i = 0; i < 400; i++) {       /* launches: 2 slow, unexplained: small */
+		int64_t d = (i == 300 || i == 350 || i == 360) ? 200 * US : 10 * US;
+		ev(db, "n1", T0 + (int64_t)i * 15 * MS + 11 * MS, 100, 101, 1, 3, d, 0, 0);
+	}
+	run(db, NULL);
+	char *r = report(db);
+	char *h = r ? strstr(r, "[HIGH]") : NULL, *l = r ? strstr(r, "[LOW]") : NULL;
+	T_CHECK(h && l && h < l, "severity ordering: HIGH printed before LOW");
+	T_CHECK(r && strstr(r, "INCIDENT REPORT — 2 causal chain(s) found (1 HIGH, 1 LOW)"), "severity: header counts, zero omitted");
+	free(r);
+	/* determinism: a second run gives byte-identical rows */
+	json_object *a = ingero_engine_report_json(db);
+	char *sa = strdup(json_object_to_json_string(a));
+	run(db, NULL);
+	json_object *b = ingero_engine_report_json(db);
+	T_CHECK(strcmp(sa, json_object_to_json_string(b)) == 0, "determinism: two runs give identical chains");
+	free(sa);
+	json_object_put(a);
+	json_object_put(b);
+	sqlite3_close(db);
+}
+
+static void t_cold(void)
+{
+	sqlite3 *db = db_new();
+	int64_t first[] = { 340 * MS, 210 * MS, 150 * MS };
+	for (int i = 0; i < 100; i++)
+		ev(db, "n1", T0 + (int64_t)i * 400 * MS, 7, 7, 1, 1, i < 3 ? first[i] : 50 * US + i * 100, 4096, 0);
+	run(db, NULL);
+	char *k = qstr(db, "SELECT kind || '|' || slow_calls FROM causal_chains WHERE cuda_op = 'cudaMalloc'");
+	T_CHECK(strcmp(k, "cold_start|3") == 0, "cold start: first 3 mallocs (%s)", k);
+	free(k);
+	char *r = report(db);
+	T_CHECK(r && strstr(r, "warm-up"), "cold start: warm-up fix");
+	free(r);
+	sqlite3_close(db);
+}
+
+static void t_periodic(void)
+{
+	sqlite3 *db = db_new();
+	/* iteration = launch + sync (1 ms); every 200 iterations 2 slow mallocs */
+	int64_t ts = T0;
+	for (int it = 0; it < 1000; it++) {
+		ev(db, "n1", ts, 9, 9, 1, 3, 10 * US, 0, 0);
+		ev(db, "n1", ts + 20 * US, 9, 9, 1, 5, 900 * US, 0, 0);
+		ev(db, "n1", ts + 950 * US, 9, 9, 1, 1, (it % 200 == 150 ? 3 * MS : 50 * US + (it % 5) * US), 4096, 0);
+		ev(db, "n1", ts + 980 * US, 9, 9, 1, 2, 40 * US, 0, 0);
+		ts += it % 200 == 150 ? 5 * MS : 2 * MS;
+	}
+	run(db, NULL);
+	char *k = qstr(db, "SELECT kind FROM causal_chains WHERE cuda_op = 'cudaMalloc'");
+	T_CHECK(strcmp(k, "periodic") == 0, "periodic: malloc spikes found (%s)", k);
+	free(k);
+	char *s = qstr(db, "SELECT summary FROM causal_chains WHERE cuda_op = 'cudaMalloc'");
+	T_CHECK(strstr(s, "every ~200 iterations") != NULL, "periodic: period ~200 iterations (%s)", s);
+	free(s);
+	char *r = report(db);
+	T_CHECK(r && strstr(r, "expandable_segments:True") && strstr(r, "empty_cache"), "periodic: allocator fixes");
+	free(r);
+	sqlite3_close(db);
+}
+
+static void t_memcpy(void)
+{
+	sqlite3 *db = db_new();
+	int64_t ts = T0;
+	for (int i = 0; i < 100; i++) { /* 3.8 ms of memcpy per 10 ms */
+		ev(db, "n1", ts, 5, 5, 1, 4, 3800 * US, 1 << 20, 1);
+		ev(db, "n1", ts + 4 * MS, 5, 5, 1, 3, 10 * US, 0, 0);
+		ts += 10 * MS;
+	}
+	run(db, NULL);
+	char *s = qstr(db, "SELECT severity || '|' || summary FROM causal_chains WHERE kind = 'memcpy_bound'");
+	T_CHECK(strstr(s, "MEDIUM|cudaMemcpy takes 38% of wall time") == s, "memcpy-bound: 38%% of wall time (%s)", s);
+	free(s);
+	char *r = report(db);
+	T_CHECK(r && strstr(r, "pinned") && strstr(r, "cudaMemcpyAsync"), "memcpy-bound: pinned + async fix");
+	free(r);
+	sqlite3_close(db);
+	db = db_new();
+	ts = T0;
+	for (int i = 0; i < 100; i++) {
+		ev(db, "n1", ts, 5, 5, 1, 4, 500 * US, 1 << 20, 1);
+		ts += 10 * MS;
+	}
+	run(db, NULL);
+	T_CHECK(qint(db, "SELECT count(*) FROM causal_chains") == 0, "memcpy 5%% of wall time: no chain");
+	sqlite3_close(db);
+}
+
+static void t_contention(void)
+{
+	sqlite3 *db = db_new();
+	proc(db, "n1", 10, "train");
+	proc(db, "n1", 20, "stealer");
+	/* pid 20 runs a 5 ms GPU burst every 100 ms; pid 10's launches inside it are slow */
+	for (int i = 0; i < 2000; i++) {
+		int64_t ts = T0 + (int64_t)i * 1 * MS;
+		int in = (i % 100) < 5;
+		ev(db, "n1", ts, 10, 10, 1, 3, in ? 800 * US : 14 * US + (i % 3) * US, 0, 0);
+	}
+	for (int k = 0; k < 20; k++)
+		ev(db, "n1", T0 + (int64_t)k * 100 * MS, 20, 20, 1, 5, 5 * MS, 0, 0);
+	for (int k = 0; k < 200; k++)
+		ev(db, "n1", T0 + (int64_t)k * 10 * MS + 6 * MS, 20, 20, 1, 3, 10 * US, 0, 0);
+	run(db, NULL);
+	free(report(db));
+	char *s = qstr(db, "SELECT kind || '|' || culprit_pid || '|' || summary FROM causal_chains WHERE cuda_op = 'cudaLaunchKernel' AND pid = 10");
+	T_CHECK(strncmp(s, "gpu_contention|20|", 18) == 0 && strstr(s, "train (pid 10)") && strstr(s, "stealer (pid 20)"),
+		"gpu contention: names both processes (%s)", s);
+	free(s);
+	sqlite3_close(db);
+}
+
+static void t_straggler(void)
+{
+	sqlite3 *db = db_new();
+	const char *nodes[] = { "node-0", "node-1", "node-2", "node-3" };
+	for (int sq = 1; sq <= 20; sq++)
+		for (int r = 0; r < 4; r++) {
+			int64_t st = T0 + (int64_t)sq * 100 * MS + r * 100 * US + (r == 2 ? 30 * MS : 0);
+			int64_t end = T0 + (int64_t)sq * 100 * MS + 32 * MS;
+			char *sql = sqlite3_mprintf("INSERT INTO nccl_collectives (node, pid, tid, start, duration, op, comm_hash, seq, rank, nranks) "
+						    "VALUES (%Q, %d, %d, %lld, %lld, 3, 4242, %d, %d, 4)", nodes[r], 1000 + r, 1000 + r,
+						    (long long)st, (long long)(end - st), sq, r);
+			sqlite3_exec(db, sql, NULL, NULL, NULL);
+			sqlite3_free(sql);
+			ev(db, nodes[r], st, 1000 + r, 1000 + r, 1, 3, 10 * US, 0, 0);
+		}
+	run(db, NULL);
+	char *s = qstr(db, "SELECT id || '|' || summary FROM causal_chains WHERE kind = 'straggler'");
+	T_CHECK(strstr(s, "node-2:straggler-AllReduce-1|") == s && strstr(s, "node-2 (rank 2)"), "straggler: names node-2 (%s)", s);
+	free(s);
+	sqlite3_close(db);
+}
+
+static void t_legacy(void)
+{
+	/* original-tool DB: no offcpu rows, sched_switch events (state unknown) */
+	sqlite3 *db = db_new();
+	loop(db, 100, 200, 100, 120, 7);
+	for (int i = 100; i < 120; i++)
+		ev(db, "n1", T0 + (int64_t)i * 15 * MS + MS, 100, 101, 3, 1, 7 * MS, 0, 100);
+	run(db, NULL);
+	char *k = qstr(db, "SELECT kind FROM causal_chains WHERE cuda_op = 'cudaMemcpyAsync'");
+	T_CHECK(strcmp(k, "offcpu") == 0, "legacy: off-CPU from sched_switch events, state unknown (%s)", k);
+	free(k);
+	sqlite3_close(db);
+}
+
+static void t_filters(void)
+{
+	sqlite3 *db = db_new();
+	proc(db, "n1", 31337, "logrotate");
+	loop(db, 100, 200, 100, 120, 5);
+	for (int i = 100; i < 120; i++)
+		off(db, "n1", 100, 101, T0 + (int64_t)i * 15 * MS + MS, 8 * MS, 1, 31337, "logrotate");
+	struct ingero_engine_opts o = { NULL, 555, NULL, 0, 0 };
+	T_CHECK(run(db, &o) == 0, "pid filter: other pid gives no chain");
+	o.pid = -1;
+	o.op = "cudaLaunchKernel";
+	T_CHECK(run(db, &o) == 0, "op filter: other op gives no chain");
+	o.op = NULL;
+	o.until_ns = T0 + 50 * 15 * MS;
+	T_CHECK(run(db, &o) == 0, "time filter: window before the incident gives no chain");
+	o.until_ns = 0;
+	o.node = "n1";
+	T_CHECK(run(db, &o) >= 1, "node filter: same node finds the chain");
+	sqlite3_close(db);
+}
+
+int main(int argc, char **argv)
+{
+	char path[4096];
+	const char *root = getenv("ROOT");
+	if (argc > 1)
+		snprintf(path, sizeof(path), "%s", argv[1]);
+	else
+		snprintf(path, sizeof(path), "%s/analyze/schema.sql", root ? root : ".");
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		printf("SKIP: unit-engine: cannot read %s\n", path);
+		return 0;
+	}
+	size_t cap = 1 << 16, n = 0;
+	schema = malloc(cap);
+	size_t r;
+	while ((r = fread(schema + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (n + 1 >= cap)
+			schema = realloc(schema, cap *= 2);
+	}
+	schema[n] = 0;
+	fclose(f);
+	t_empty();
+	t_preempt();
+	t_nonoverlap();
+	t_blocked();
+	t_io();
+	t_severity_order();
+	t_cold();
+	t_periodic();
+	t_memcpy();
+	t_contention();
+	t_straggler();
+	t_legacy();
+	t_filters();
+	free(schema);
+	T_DONE();
+}

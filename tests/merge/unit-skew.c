@@ -1,0 +1,69 @@
+/* unit-skew.c - the robust offset/drift fit and the collective table. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit.h"
+#include "../../merge/merge.h"
+
+static uint64_t s = 0x1234567;
+static double urand(void)
+{
+	s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+	return (double)(s >> 11) / 9007199254740992.0;
+}
+
+int main(void)
+{
+	enum { N = 2000 };
+	static double x[N], y[N];
+	struct mrg_fit f;
+
+	/* offset + 20 ppm drift, +-1 us noise, 5% outliers up to +500 us */
+	for (int i = 0; i < N; i++) {
+		x[i] = i * 30e6;                          /* 60 s span */
+		y[i] = -3.2e6 + 20e-6 * x[i] + (urand() - 0.5) * 2000;
+		if (i % 20 == 7)
+			y[i] += 50000 + urand() * 450000;
+	}
+	T_CHECK(mrg_fit_robust(x, y, N, 1, &f) == 0, "skew fit runs");
+	T_CHECK(fabs(f.a + 3.2e6) < 1000, "skew offset recovered with outliers (%.1f ns off)", f.a + 3.2e6);
+	T_CHECK(fabs(f.b * 1e6 - 20) < 0.1, "skew drift recovered (%.4f ppm)", f.b * 1e6);
+	T_CHECK(f.inliers <= N - N / 20 && f.inliers > N * 9 / 10, "skew outliers rejected (%zu inliers)", f.inliers);
+	T_CHECK(f.drift == 1, "skew drift fitted");
+
+	/* offset only when asked, or when the span is too short */
+	T_CHECK(mrg_fit_robust(x, y, N, 0, &f) == 0 && f.b == 0 && f.drift == 0, "skew no drift when not wanted");
+	for (int i = 0; i < 10; i++) { x[i] = i * 1e6; y[i] = 850000 + (i % 2 ? 300 : -300); }
+	y[3] = 9e6;  /* one wild sample */
+	T_CHECK(mrg_fit_robust(x, y, 10, 1, &f) == 0 && f.drift == 0 && fabs(f.a - 850000) < 100,
+		"skew few samples: offset only, median-robust (%.1f)", f.a);
+	T_CHECK(f.inliers == 9, "skew wild sample rejected (%zu inliers)", f.inliers);
+	T_CHECK(mrg_fit_robust(x, y, 0, 1, &f) < 0, "skew empty input refused");
+	double one = 5; double zero = 0;
+	T_CHECK(mrg_fit_robust(&zero, &one, 1, 1, &f) == 0 && f.a == 5 && f.rms == 0, "skew single sample");
+
+	/* collective table: averaging, thinning keeps the same keys everywhere */
+	struct mrg_coll a, b;
+	mrg_coll_init(&a); mrg_coll_init(&b);
+	mrg_coll_add(&a, 7, 1, 1000);
+	mrg_coll_add(&a, 7, 1, 1100);
+	int found = 0;
+	for (size_t i = 0; i < a.cap; i++)
+		if (a.t[i].used && a.t[i].comm == 7 && a.t[i].seq == 1)
+			found = a.t[i].first + a.t[i].dsum / (int64_t)a.t[i].cnt == 1050;
+	T_CHECK(found, "coll mean of duplicate ends");
+	for (uint64_t q = 0; q < 3 * MRG_COLL_CAP; q++)
+		mrg_coll_add(&b, 9, q, (int64_t)q);
+	T_CHECK(b.n <= MRG_COLL_CAP && b.level > 0, "coll bounded (%zu keys, level %u)", b.n, b.level);
+	int agree = 1;
+	for (size_t i = 0; i < b.cap; i++)
+		if (b.t[i].used && !mrg_coll_keep(9, b.t[i].seq, b.level))
+			agree = 0;
+	T_CHECK(agree, "coll thinned keys follow the hash rule");
+	mrg_coll_thin(&a, b.level);
+	T_CHECK(a.level == b.level, "coll thin to common level");
+	mrg_coll_release(&a); mrg_coll_release(&b);
+	T_DONE();
+}
