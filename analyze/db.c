@@ -175,7 +175,8 @@ sqlite3 *adb_create(const char *path)
 		fprintf(stderr, PROG ": %s: cannot replace: %s\n", path, strerror(errno));
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
+			    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		fprintf(stderr, PROG ": %s: cannot create database: %s\n", path,
 			db ? sqlite3_errmsg(db) : "out of memory");
@@ -186,7 +187,7 @@ sqlite3 *adb_create(const char *path)
 	 * is simply recreated), large page cache, sorter threads for indexes. */
 	if (adb_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
 		     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=FILE;"
-		     "PRAGMA cache_size=-131072; PRAGMA threads=2; PRAGMA page_size=8192", path))
+		     "PRAGMA cache_size=-65536; PRAGMA threads=2; PRAGMA page_size=8192", path))
 		goto fail;
 	mark = strstr(adb_schema_sql, INDEX_MARKER);
 	tables = strndup(adb_schema_sql, mark ? (size_t)(mark - adb_schema_sql) : strlen(adb_schema_sql));

@@ -137,6 +137,13 @@ const char *ingero_engine_fmt_dur(int64_t ns, char *buf, size_t len)
 }
 #define FD(ns, b) ingero_engine_fmt_dur((ns), (b), sizeof(b))
 
+/* qsort with n == 0 and base NULL is undefined behaviour */
+static void xqsort(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, sz, cmp);
+}
+
 static int64_t pctl(const int64_t *sorted, size_t n, double p)
 {
 	if (!n)
@@ -568,14 +575,14 @@ static int pass1(struct eng *e, char *err, size_t len)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return set_err(err, len, "engine: reading events: %s", sqlite3_errmsg(e->db));
-	qsort(e->io, e->nio, sizeof(struct ivl), cmp_ivl);
-	qsort(e->pa, e->npa, sizeof(struct ivl), cmp_ivl);
-	qsort(e->al, e->nal, sizeof(struct ivl), cmp_ivl);
-	qsort(e->ss, e->nss, sizeof(struct ivl), cmp_ivl_tid);
+	xqsort(e->io, e->nio, sizeof(struct ivl), cmp_ivl);
+	xqsort(e->pa, e->npa, sizeof(struct ivl), cmp_ivl);
+	xqsort(e->al, e->nal, sizeof(struct ivl), cmp_ivl);
+	xqsort(e->ss, e->nss, sizeof(struct ivl), cmp_ivl_tid);
 	/* exact percentiles over the whole population */
 	for (size_t i = 0; i < e->ng; i++) {
 		struct grp *g = &e->g[i];
-		qsort(g->d, g->n, sizeof(int64_t), cmp_i64);
+		xqsort(g->d, g->n, sizeof(int64_t), cmp_i64);
 		g->p50 = pctl(g->d, g->n, 0.50);
 		g->p95 = pctl(g->d, g->n, 0.95);
 		g->p99 = pctl(g->d, g->n, 0.99);
@@ -667,7 +674,7 @@ static int pass2(struct eng *e, char *err, size_t len)
 		}
 	}
 	sqlite3_finalize(st);
-	qsort(e->s, e->ns, sizeof(struct slow), cmp_slow_dur);
+	xqsort(e->s, e->ns, sizeof(struct slow), cmp_slow_dur);
 	return 0;
 oom:
 	sqlite3_finalize(st);
@@ -925,13 +932,15 @@ static void patterns(struct eng *e, size_t lo, size_t hi, struct period *pr)
 		if (iv) {
 			for (size_t i = 0; i < ni; i++)
 				iv[i] = starts[i + 1] - starts[i];
-			qsort(iv, ni, sizeof(int64_t), cmp_i64);
+			xqsort(iv, ni, sizeof(int64_t), cmp_i64);
 			int64_t med = iv[(ni - 1) / 2];
 			size_t reg = 0;
 			for (size_t i = 0; i < ni; i++)
 				if (fabs((double)(iv[i] - med)) <= 0.25 * (double)med)
 					reg++;
-			if (med > 0 && (double)reg >= 0.6 * (double)ni) {
+			double cover = (double)(starts[nb - 1] - starts[0]);
+			double gspan0 = (double)(g->last_end - g->first_ts);
+			if (med > 0 && (double)reg >= 0.6 * (double)ni && cover >= 0.5 * gspan0) {
 				pr->sec = (double)med / 1e9;
 				pr->bursts = (int)nb;
 				double gspan = (double)(g->last_end - g->first_ts);
@@ -1138,7 +1147,7 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 		if (d) {
 			for (size_t i = 0; i < n; i++)
 				d[i] = v[i].dur;
-			qsort(d, n, sizeof(int64_t), cmp_i64);
+			xqsort(d, n, sizeof(int64_t), cmp_i64);
 			med_slow = d[(n - 1) / 2];
 			free(d);
 		}
@@ -1160,6 +1169,7 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 	int cap_medium = 0;
 	switch (cause) {
 	case C_PREEMPT: {
+		/* the chain holds one culprit comm (possibly several pids) */
 		const char *cc = top >= 0 && cu[top].comm >= 0 ? e->comms.s[cu[top].comm] : "";
 		if (top >= 0 && !cc[0])
 			cc = proc_name(e, g->node, cu[top].pid, nm2, sizeof(nm2));
@@ -1167,11 +1177,16 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 			c->culprit_pid = cu[top].pid;
 			c->culprit_comm = xstrdup(cc[0] ? cc : "?");
 		}
+		int bycomm = top >= 0 && cu[top].comm >= 0 && e->comms.s[cu[top].comm][0];
 		/* how often the culprit preempted this process in the chain window */
-		int64_t cnt = 0, tot = 0;
+		int64_t cnt = 0, tot = 0, npids = ncu;
 		if (top >= 0) {
 			sqlite3_stmt *q;
-			if (sqlite3_prepare_v2(e->db, "SELECT count(*), coalesce(sum(duration),0) FROM offcpu "
+			if (sqlite3_prepare_v2(e->db, bycomm ?
+					       "SELECT count(*), coalesce(sum(duration),0), count(DISTINCT culprit_pid) FROM offcpu "
+					       "WHERE node = ?1 AND pid = ?2 AND preempted = 1 AND culprit_comm = ?6 "
+					       "AND start < ?5 AND start + duration > ?4" :
+					       "SELECT count(*), coalesce(sum(duration),0), 1 FROM offcpu "
 					       "WHERE node = ?1 AND pid = ?2 AND preempted = 1 AND culprit_pid = ?3 "
 					       "AND start < ?5 AND start + duration > ?4", -1, &q, NULL) == SQLITE_OK) {
 				sqlite3_bind_text(q, 1, e->nodes.s[g->node], -1, SQLITE_STATIC);
@@ -1179,35 +1194,38 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 				sqlite3_bind_int64(q, 3, cu[top].pid);
 				sqlite3_bind_int64(q, 4, c->ws);
 				sqlite3_bind_int64(q, 5, c->we);
+				if (bycomm)
+					sqlite3_bind_text(q, 6, e->comms.s[cu[top].comm], -1, SQLITE_STATIC);
 				if (sqlite3_step(q) == SQLITE_ROW) {
 					cnt = sqlite3_column_int64(q, 0);
 					tot = sqlite3_column_int64(q, 1);
+					if (sqlite3_column_int64(q, 2) > npids)
+						npids = sqlite3_column_int64(q, 2);
 				}
 				sqlite3_finalize(q);
 			}
 		}
 		const char *cn = c->culprit_comm ? c->culprit_comm : "another task";
-		snprintf(tmp, sizeof(tmp), "%s (pid %" PRId64 ") preempted %s %" PRId64 " times for %s total; "
+		char cwho[160];
+		if (npids > 1)
+			snprintf(cwho, sizeof(cwho), "%s (%" PRId64 " processes, e.g. pid %" PRId64 ")", cn, npids, c->culprit_pid);
+		else
+			snprintf(cwho, sizeof(cwho), "%s (pid %" PRId64 ")", cn, c->culprit_pid);
+		snprintf(tmp, sizeof(tmp), "%s preempted %s %" PRId64 " times for %s total; "
 			 "%d preemptions overlap the slow calls (%s off-CPU inside them)",
-			 cn, c->culprit_pid, who, cnt, FD(tot, b1), npre, FD(pre, b2));
+			 cwho, who, cnt, FD(tot, b1), npre, FD(pre, b2));
 		tl_add(c->timeline, "HOST", "sched_switch", tmp, pre);
-		for (int k = 0, shown = 0; k < ncu && shown < 3; k++) {
-			if (k == top)
-				continue;
-			const char *oc = cu[k].comm >= 0 ? e->comms.s[cu[k].comm] : "";
-			snprintf(tmp, sizeof(tmp), "also preempted by %s (pid %" PRId64 "): %s inside slow calls",
-				 oc[0] ? oc : "?", cu[k].pid, FD(cu[k].ns, b1));
-			tl_add(c->timeline, "HOST", "sched_switch", tmp, cu[k].ns);
-			shown++;
-		}
-		c->summary = xprintf("%s — preempted by %s (pid %" PRId64 ")", head, cn, c->culprit_pid);
-		c->root = xprintf("%s (pid %" PRId64 ") preempted the thread(s) of %s %" PRId64 " times for %s total "
+		c->summary = xprintf("%s — preempted by %s", head, cwho);
+		c->root = xprintf("%s preempted the thread(s) of %s %" PRId64 " times for %s total "
 				  "while %s was slow; involuntary off-CPU time covers %.0f%% of the excess latency",
-				  cn, c->culprit_pid, who, cnt, FD(tot, b1), c->opname, 100.0 * c->cover);
+				  cwho, who, cnt, FD(tot, b1), c->opname, 100.0 * c->cover);
 		snprintf(tmp, sizeof(tmp), "taskset -c N %s (pin the training process to dedicated cores, keep %s off them)",
 			 nm[0] ? nm : "<training>", cn);
 		rec_add(c->recs, tmp);
-		snprintf(tmp, sizeof(tmp), "nice -n 19 %s (or renice -n 19 -p %" PRId64 ")", cn, c->culprit_pid);
+		if (npids > 1)
+			snprintf(tmp, sizeof(tmp), "nice -n 19 %s (or renice -n 19 each of its %" PRId64 " processes)", cn, npids);
+		else
+			snprintf(tmp, sizeof(tmp), "nice -n 19 %s (or renice -n 19 -p %" PRId64 ")", cn, c->culprit_pid);
 		rec_add(c->recs, tmp);
 		rec_add(c->recs, "move background jobs (cron, logrotate, backups) off the GPU nodes' training cores");
 		break;
@@ -1333,6 +1351,7 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 	tl_add(c->timeline, layer, c->opname, sym, sdur);
 	/* incidents */
 	int ninc = 0;
+	size_t maxinc = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		int64_t end = v[i].ts + v[i].dur, ex = v[i].excess;
@@ -1343,6 +1362,8 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 			j++;
 		}
 		ninc++;
+		if (j - i > maxinc)
+			maxinc = j - i;
 		i = j;
 		(void)ex;
 	}
@@ -1393,6 +1414,10 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 	json_object_object_add(c->evidence, "events", ev);
 	json_object_object_add(c->evidence, "truncated", json_object_new_boolean(n > MAX_EV_JSON));
 	severity(c, cap_medium);
+	/* sporadic: no incident with 3 slow calls close together => LOW
+	 * (isolated hits such as a kworker now and then) */
+	if (maxinc < 3 && cause != C_PERIODIC && cause != C_COLD)
+		c->sev = 2;
 	return 0;
 }
 
@@ -1448,6 +1473,195 @@ static int rule_memcpy(struct eng *e)
 	return 0;
 }
 
+/* CPU contention over a time window: involuntary off-CPU time of a GPU
+ * process that falls inside its own CUDA calls, per second.  Catches
+ * contention that slows every call a little (below K x p50). */
+struct ccul { int comm; int64_t n, tot, incall, pids[64]; int npids; };
+
+#define HOT_SHARE 0.10  /* >= 10% of a second lost inside calls */
+
+static int rule_cpu_contention(struct eng *e)
+{
+	char b1[32], b2[32], b3[32], b4[32], b5[32], nm[64], tmp[512];
+	if (!e->have_offcpu)
+		return 0;
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(e->db, "SELECT start, duration, coalesce(culprit_comm, ''), coalesce(culprit_pid, -1) "
+			       "FROM offcpu WHERE node = ?1 AND pid = ?2 AND preempted = 1 ORDER BY start, rowid",
+			       -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	for (int mi = 0; mi < e->nmaps; mi++) {
+		struct amap *m = &e->maps[mi];
+		if (e->o.pid >= 0 && e->o.pid != m->pid)
+			continue;
+		int64_t base = e->nfirst[m->node], span = node_span(e, m->node);
+		size_t nb = (size_t)(span / NS_S) + 1;
+		if (nb > (1u << 20))
+			continue;
+		int64_t *inb = calloc(nb, sizeof(int64_t));
+		if (!inb)
+			goto oom;
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, e->nodes.s[m->node], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, m->pid);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			int64_t st = sqlite3_column_int64(q, 0), d = sqlite3_column_int64(q, 1);
+			if (st < base || st >= base + span)
+				continue;
+			inb[(st - base) / NS_S] += map_busy(e, m, st, d);
+		}
+		/* longest run of hot seconds, one cold second tolerated inside */
+		size_t bs = 0, be = 0, cs = 0;
+		int in = 0, gap = 0;
+		for (size_t b = 0; b <= nb; b++) {
+			int hot = b < nb && (double)inb[b] >= HOT_SHARE * (double)NS_S;
+			if (hot) {
+				if (!in) {
+					in = 1;
+					cs = b;
+				}
+				gap = 0;
+				if (b + 1 - cs > be - bs) {
+					bs = cs;
+					be = b + 1;
+				}
+			} else if (in && ++gap > 1) {
+				in = 0;
+			}
+		}
+		free(inb);
+		if (be - bs < 2)
+			continue;
+		int64_t ws = base + (int64_t)bs * NS_S, we = base + (int64_t)be * NS_S;
+		struct ccul *cu = NULL;
+		size_t ncu = 0, ccu = 0;
+		int64_t impact = 0, cnt = 0;
+		sqlite3_reset(q);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			int64_t st = sqlite3_column_int64(q, 0), d = sqlite3_column_int64(q, 1);
+			if (st < ws || st >= we)
+				continue;
+			int64_t ic = map_busy(e, m, st, d);
+			int comm = str_id(&e->comms, (const char *)sqlite3_column_text(q, 2));
+			int64_t cp = sqlite3_column_int64(q, 3);
+			size_t k;
+			for (k = 0; k < ncu; k++)
+				if (cu[k].comm == comm)
+					break;
+			if (k == ncu) {
+				struct ccul z;
+				memset(&z, 0, sizeof(z));
+				z.comm = comm;
+				VEC_PUSH(cu, ncu, ccu, z);
+			}
+			cu[k].n++;
+			cu[k].tot += d;
+			cu[k].incall += ic;
+			int f = 0;
+			for (int x = 0; x < cu[k].npids; x++)
+				f |= cu[k].pids[x] == cp;
+			if (!f && cu[k].npids < 64)
+				cu[k].pids[cu[k].npids++] = cp;
+			impact += ic;
+			cnt++;
+		}
+		size_t top = 0;
+		for (size_t k = 1; k < ncu; k++)
+			if (cu[k].incall > cu[top].incall)
+				top = k;
+		if (!ncu || impact <= 0) {
+			free(cu);
+			continue;
+		}
+		const char *cn = cu[top].comm >= 0 && e->comms.s[cu[top].comm][0] ? e->comms.s[cu[top].comm] : "?";
+		/* already told by a slow-call preemption chain of the same culprit? */
+		int dup = 0;
+		for (size_t k = 0; k < e->nc; k++) {
+			struct chain *c = &e->c[k];
+			if (c->node == m->node && c->pid == m->pid && !strcmp(c->kind, "preemption") &&
+			    c->sev <= 1 && c->culprit_comm && !strcmp(c->culprit_comm, cn))
+				dup = 1;
+		}
+		/* the op that holds most of the process's GPU time names the chain */
+		struct grp *tg = NULL;
+		for (size_t k = 0; k < e->ng; k++) {
+			struct grp *h = &e->g[k];
+			if (h->node == m->node && h->pid == m->pid && (!tg || h->sum > tg->sum))
+				tg = h;
+		}
+		if (dup || !tg) {
+			free(cu);
+			continue;
+		}
+		struct chain *c = chain_new(e);
+		if (!c) {
+			free(cu);
+			goto oom;
+		}
+		c->node = m->node; c->pid = m->pid; c->src = tg->src; c->op = tg->op;
+		c->kind = "cpu_contention";
+		snprintf(c->opname, sizeof(c->opname), "%s", op_name(tg->src, tg->op, b1, sizeof(b1)));
+		c->p50 = tg->p50; c->p99 = tg->p99;
+		c->ws = ws; c->we = we; c->impact = impact; c->slow = cnt; c->cover = 1;
+		c->share = (double)impact / (double)span;
+		severity(c, 0);
+		int64_t minpid = cu[top].pids[0];
+		for (int x = 1; x < cu[top].npids; x++)
+			if (cu[top].pids[x] < minpid)
+				minpid = cu[top].pids[x];
+		c->culprit_pid = minpid;
+		c->culprit_comm = xstrdup(cn);
+		proc_name(e, m->node, m->pid, nm, sizeof(nm));
+		char who[128], cwho[160];
+		snprintf(who, sizeof(who), "%s%s(pid %" PRId64 ")", nm, nm[0] ? " " : "", m->pid);
+		if (cu[top].npids > 1)
+			snprintf(cwho, sizeof(cwho), "%s (%d processes, e.g. pid %" PRId64 ")", cn, cu[top].npids, minpid);
+		else
+			snprintf(cwho, sizeof(cwho), "%s (pid %" PRId64 ")", cn, minpid);
+		double winshare = (double)impact / (double)(we - ws);
+		c->summary = xprintf("CPU contention — %s preempted %s %" PRId64 " times, %s lost inside its CUDA calls",
+				     cwho, who, cu[top].n, FD(cu[top].incall, b1));
+		c->root = xprintf("for %s (+%s..+%s) %s preempted the training thread(s) of %s %" PRId64 " times for %s "
+				  "total; %s of it inside CUDA calls (%.0f%% of that window), slowing every step",
+				  FD(we - ws, b1), FD(ws - base, b2), FD(we - base, b3), cwho, who, cu[top].n,
+				  FD(cu[top].tot, b4), FD(cu[top].incall, b5), 100.0 * winshare);
+		c->expl = xprintf("window = the longest run of seconds in which involuntary off-CPU time inside the "
+				  "process's CUDA calls is >= %.0f%% of the second", 100.0 * HOT_SHARE);
+		snprintf(tmp, sizeof(tmp), "%s preempted %s %" PRId64 " times (%s off-CPU, %s inside CUDA calls)",
+			 cwho, who, cu[top].n, FD(cu[top].tot, b1), FD(cu[top].incall, b2));
+		tl_add(c->timeline, "HOST", "sched_switch", tmp, cu[top].incall);
+		for (size_t k = 0, shown = 0; k < ncu && shown < 3; k++) {
+			if (k == top)
+				continue;
+			snprintf(tmp, sizeof(tmp), "also %s: %" PRId64 " preemptions, %s inside CUDA calls",
+				 e->comms.s[cu[k].comm][0] ? e->comms.s[cu[k].comm] : "?", cu[k].n, FD(cu[k].incall, b1));
+			tl_add(c->timeline, "HOST", "sched_switch", tmp, cu[k].incall);
+			shown++;
+		}
+		snprintf(tmp, sizeof(tmp), "%s p50=%s p99=%s over the whole run; %.0f%% of the window lost to preemption",
+			 c->opname, FD(tg->p50, b1), FD(tg->p99, b2), 100.0 * winshare);
+		tl_add(c->timeline, tg->src == 4 ? "DRIVER" : "CUDA", c->opname, tmp, impact);
+		snprintf(tmp, sizeof(tmp), "taskset -c N %s (dedicated cores for the training process)", nm[0] ? nm : "<training>");
+		rec_add(c->recs, tmp);
+		snprintf(tmp, sizeof(tmp), "nice -n 19 %s, or confine it with a cgroup cpuset/cpu.max", cn);
+		rec_add(c->recs, tmp);
+		json_object *sy = json_object_new_array();
+		json_object_object_add(c->evidence, "symptoms", sy);
+		json_object *w = json_object_new_object();
+		json_object_object_add(w, "pid", json_object_new_int64(m->pid));
+		json_object_object_add(w, "start", json_object_new_int64(ws));
+		json_object_object_add(w, "end", json_object_new_int64(we));
+		json_object_object_add(w, "culprit_comm", json_object_new_string(cn));
+		json_object_object_add(c->evidence, "offcpu_window", w);
+		free(cu);
+	}
+	sqlite3_finalize(q);
+	return 0;
+oom:
+	sqlite3_finalize(q);
+	return -1;
+}
+
 /* alloc/free imbalance that keeps growing: leak */
 static int rule_leak(struct eng *e)
 {
@@ -1462,7 +1676,7 @@ static int rule_leak(struct eng *e)
 			l = e->al[j].ts;
 			j++;
 		}
-		int64_t third = l - (l - f) / 3;
+		int64_t third = l - (l - f) / 3, late_bytes = 0;
 		for (size_t k = i; k < j; k++) {
 			struct ivl *v = &e->al[k];
 			int src = (int)(v->a0 / 100), op = (int)(v->a0 % 100);
@@ -1470,17 +1684,26 @@ static int rule_leak(struct eng *e)
 				continue; /* runtime calls contain the driver's */
 			if (is_alloc(src, op)) {
 				na++;
-				bytes += v->a1 ? 0 : 0;
-				if (v->ts >= third)
+				bytes += v->a1 > 0 ? v->a1 : 0;
+				if (v->ts >= third) {
 					late++;
+					late_bytes += v->a1 > 0 ? v->a1 : 0;
+				}
 			} else if (src == 1 && op == 2) {
 				nf++;
 			}
 		}
-		(void)bytes;
 		int node = e->al[i].node;
 		int64_t pid = e->al[i].pid;
-		if (na >= 20 && nf * 2 < na && late * 5 >= na && (e->o.pid < 0 || e->o.pid == pid)) {
+		/* a caching allocator grows early and stops: a leak keeps allocating late */
+		/* periodic release (empty_cache) already explains the frees pattern */
+		int periodic = 0;
+		for (size_t k = 0; k < e->nc; k++)
+			if (e->c[k].node == e->al[i].node && e->c[k].pid == e->al[i].pid &&
+			    !strcmp(e->c[k].kind, "periodic") && is_alloc(e->c[k].src, e->c[k].op))
+				periodic = 1;
+		if (!periodic && na >= 20 && nf * 2 < na && late * 5 >= na && late_bytes * 4 >= bytes &&
+		    bytes >= (1LL << 30) && (e->o.pid < 0 || e->o.pid == pid)) {
 			struct chain *c = chain_new(e);
 			if (!c)
 				return -1;
@@ -1490,7 +1713,8 @@ static int rule_leak(struct eng *e)
 			c->ws = f; c->we = l; c->slow = na - nf;
 			c->sev = 2;
 			proc_name(e, node, pid, nm, sizeof(nm));
-			c->summary = xprintf("cudaMalloc/cudaFree imbalance — %" PRId64 " allocations, %" PRId64 " frees (possible leak)", na, nf);
+			c->summary = xprintf("cudaMalloc/cudaFree imbalance — %" PRId64 " allocations (%.1f GB), %" PRId64 " frees (possible leak)",
+					     na, (double)bytes / 1e9, nf);
 			c->root = xprintf("%s%s(pid %" PRId64 ") allocates device memory without freeing it: %" PRId64 " of %" PRId64
 					  " allocations are never freed and %" PRId64 " happen in the last third of the run",
 					  nm, nm[0] ? " " : "", pid, na - nf, na, late);
@@ -1688,7 +1912,7 @@ static int rule_straggler(struct eng *e)
 		struct strag *s = &sg[k];
 		if (s->n < 5 || s->last * 2 < s->n || s->nl == 0)
 			continue;
-		qsort(s->lates, (size_t)s->nl, sizeof(int64_t), cmp_i64);
+		xqsort(s->lates, (size_t)s->nl, sizeof(int64_t), cmp_i64);
 		int64_t med = s->lates[(s->nl - 1) / 2];
 		if (med < NS_MS)
 			continue;
@@ -1701,7 +1925,7 @@ static int rule_straggler(struct eng *e)
 		c->node = s->node; c->pid = s->pid; c->src = 9; c->op = s->op;
 		c->kind = "straggler";
 		snprintf(c->opname, sizeof(c->opname), "%s", op_name(9, s->op, opn, sizeof(opn)));
-		c->impact = s->wait_sum; c->slow = s->last; c->cover = (double)s->last / (double)s->n;
+		c->impact = s->late_sum; /* every other rank waits at least this */ c->slow = s->last; c->cover = (double)s->last / (double)s->n;
 		c->culprit_pid = s->pid;
 		const char *nn = e->nodes.s[s->node];
 		c->culprit_comm = xstrdup(nn);
@@ -1723,15 +1947,35 @@ static int rule_straggler(struct eng *e)
 		char rk[32] = "";
 		if (s->rank >= 0)
 			snprintf(rk, sizeof(rk), " (rank %" PRId64 ")", s->rank);
+		/* what the straggler node's own telemetry says */
+		char why[256] = "";
+		if (sqlite3_prepare_v2(e->db, "SELECT max(throttle_reasons & 236), min(sm_clock_mhz), max(temp_c), "
+				       "(SELECT max(sm_clock_mhz) FROM gpu_snapshots WHERE node != ?1) "
+				       "FROM gpu_snapshots WHERE node = ?1", -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, nn, -1, SQLITE_STATIC);
+			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) > 0)
+				snprintf(why, sizeof(why), "its GPU is throttled (NVML reasons 0x%" PRIx64 "%s), SM clock %" PRId64
+					 " MHz vs %" PRId64 " MHz on the other nodes, %" PRId64 " C",
+					 (uint64_t)sqlite3_column_int64(q, 0),
+					 sqlite3_column_int64(q, 0) & 0x60 ? ": thermal" : "",
+					 (int64_t)sqlite3_column_int64(q, 1), (int64_t)sqlite3_column_int64(q, 3),
+					 (int64_t)sqlite3_column_int64(q, 2));
+			sqlite3_finalize(q);
+		}
 		c->summary = xprintf("%s waits for straggler %s%s — last to arrive in %" PRId64 "/%" PRId64 " collectives, median %s late",
 				     c->opname, nn, rk, s->last, s->n, FD(med, b1));
 		c->root = xprintf("node %s%s (pid %" PRId64 ") reaches the %s collectives last in %" PRId64 " of %" PRId64
-				  " cases, median %s after the next-latest rank; every other rank waits %s in total",
-				  nn, rk, s->pid, c->opname, s->last, s->n, FD(med, b1), FD(s->wait_sum, b2));
+				  " cases, median %s after the next-latest rank; every other rank waits at least %s in total%s%s",
+				  nn, rk, s->pid, c->opname, s->last, s->n, FD(med, b1), FD(s->late_sum, b2),
+				  why[0] ? "; " : "", why);
 		c->expl = xprintf("collectives matched across nodes by communicator hash and sequence number");
 		snprintf(tmp, sizeof(tmp), "%s%s arrives last in %" PRId64 "/%" PRId64 " %s (median %s late)", nn, rk, s->last, s->n,
 			 c->opname, FD(med, b1));
 		tl_add(c->timeline, "NCCL", c->opname, tmp, s->late_sum);
+		if (why[0]) {
+			tl_add(c->timeline, "GPU", "throttle", why, 0);
+			rec_add(c->recs, "fix the straggler's cooling / power (nvidia-smi -q -d PERFORMANCE,TEMPERATURE) or replace its GPU");
+		}
 		rec_add(c->recs, "investigate the straggler node (ingero-analyze --node <it>): CPU contention, I/O, thermal throttling, slower GPU");
 		rec_add(c->recs, "balance the per-rank work (uneven batches / data loading on that rank)");
 		json_object *sy = json_object_new_array();
@@ -1756,6 +2000,8 @@ static int cmp_slow_chain(const void *a, const void *b)
 		return x->g - y->g;
 	if (x->cause != y->cause)
 		return x->cause - y->cause;
+	if (x->cause == C_PREEMPT && x->cul_comm != y->cul_comm)
+		return x->cul_comm - y->cul_comm;
 	if (x->ts != y->ts)
 		return (x->ts > y->ts) - (x->ts < y->ts);
 	return (x->seq > y->seq) - (x->seq < y->seq);
@@ -1789,7 +2035,7 @@ static void chain_free(struct chain *c)
 
 static int write_chains(struct eng *e, char *err, size_t len)
 {
-	qsort(e->c, e->nc, sizeof(struct chain), cmp_chain_id);
+	xqsort(e->c, e->nc, sizeof(struct chain), cmp_chain_id);
 	sqlite3_stmt *st;
 	if (sqlite3_exec(e->db, "DELETE FROM causal_chains", NULL, NULL, NULL) != SQLITE_OK)
 		return set_err(err, len, "engine: %s", sqlite3_errmsg(e->db));
@@ -1914,7 +2160,7 @@ int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err
 		evidence(e, &e->s[i]);
 		classify(e, &e->s[i]);
 	}
-	qsort(e->s, e->ns, sizeof(struct slow), cmp_slow_grp_ts);
+	xqsort(e->s, e->ns, sizeof(struct slow), cmp_slow_grp_ts);
 	/* per group: patterns; remember periods for the chain text */
 	struct period *pr = calloc(e->ng ? e->ng : 1, sizeof(*pr));
 	if (!pr) {
@@ -1928,10 +2174,11 @@ int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err
 		patterns(e, i, j, &pr[e->s[i].g]);
 		i = j;
 	}
-	qsort(e->s, e->ns, sizeof(struct slow), cmp_slow_chain);
+	xqsort(e->s, e->ns, sizeof(struct slow), cmp_slow_chain);
 	for (size_t i = 0; i < e->ns;) {
 		size_t j = i;
-		while (j < e->ns && e->s[j].g == e->s[i].g && e->s[j].cause == e->s[i].cause)
+		while (j < e->ns && e->s[j].g == e->s[i].g && e->s[j].cause == e->s[i].cause &&
+		       (e->s[i].cause != C_PREEMPT || e->s[j].cul_comm == e->s[i].cul_comm))
 			j++;
 		struct slow *s = &e->s[i];
 		struct grp *g = &e->g[s->g];
@@ -1950,7 +2197,7 @@ int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err
 		i = j;
 	}
 	free(pr);
-	if (rule_memcpy(e) || rule_leak(e) || rule_oom(e) || rule_graph(e) || rule_straggler(e)) {
+	if (rule_cpu_contention(e) || rule_memcpy(e) || rule_leak(e) || rule_oom(e) || rule_graph(e) || rule_straggler(e)) {
 		set_err(err, errlen, "engine: %s", "out of memory");
 		goto out;
 	}

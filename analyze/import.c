@@ -114,7 +114,7 @@ struct lnode {
 	struct gnode *g;
 	char *name;              /* from a NODE record (merged recordings) */
 	struct ingero_clock clock;
-	int have_anchor;
+	int have_anchor, warned_clock;
 	struct map procs, syms, mods, stacks;
 	/* session bookkeeping for this input */
 	uint64_t events;
@@ -385,8 +385,16 @@ static struct lnode *lnode(struct importer *im, uint32_t idx)
 
 static int64_t to_wall(struct importer *im, struct lnode *l, uint64_t ts)
 {
-	if (im->identity || !l->have_anchor)
+	if (im->identity)
 		return (int64_t)ts;
+	if (!l->have_anchor) {
+		if (!l->warned_clock) {
+			l->warned_clock = 1;
+			imp_warn(im, "%s: node %s: no clock anchor, timestamps stay CLOCK_BOOTTIME",
+				 im->path, l->g ? l->g->name : "?");
+		}
+		return (int64_t)ts;
+	}
 	return ingero_clock_to_wall(&l->clock, ts);
 }
 
@@ -628,7 +636,7 @@ static int on_event(struct importer *im, struct lnode *l, const struct ingero_ev
 	int64_t dur = (int64_t)e->dur;
 	struct proc *p = proc_get(l, e->pid, 1);
 	uint64_t *sh = e->stack_id ? map_get(&l->stacks, e->stack_id) : NULL;
-	int32_t rank = p && p->rank >= 0 ? p->rank : im->hdr_rank;
+	int32_t rank = p && p->rank >= 0 ? p->rank : g->rank;
 
 	if (p && !p->comm && !p->had_events)
 		p->had_events = 1;
@@ -815,9 +823,19 @@ static int on_nodeinfo(struct importer *im, const struct ingero_node *n)
 		return -1;
 	if (n->name && *n->name && (!l->g || strcmp(l->g->name, n->name))) {
 		set_str(&l->name, n->name);
-		l->g = gnode_get(im, n->name);
-		if (!l->g)
+		struct gnode *g;
+		for (g = im->nodes; g && strcmp(g->name, n->name); g = g->next)
+			;
+		if (!g && l->g && !l->g->events && !l->g->seq) {
+			/* the header's node name was a placeholder (merged recording) */
+			char *nm = strdup(n->name);
+			if (!nm)
+				return -1;
+			free(l->g->name);
+			l->g->name = nm;
+		} else if (!(l->g = g ? g : gnode_get(im, n->name))) {
 			return -1;
+		}
 	}
 	set_str(&l->g->host, n->host);
 	set_str(&l->g->boot_id, n->boot_id);

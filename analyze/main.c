@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,15 +17,17 @@
 
 /* INGERO_ANALYZE_TIMING=1: stage times on stderr (benchmarks) */
 static int timing;
-static double t_prev;
+static double t_prev, c_prev;
 static void stage(const char *what)
 {
-	struct timespec ts;
+	struct timespec ts, cs;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double now = ts.tv_sec + ts.tv_nsec / 1e9;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cs);
+	double now = ts.tv_sec + ts.tv_nsec / 1e9, cpu = cs.tv_sec + cs.tv_nsec / 1e9;
 	if (timing && what)
-		fprintf(stderr, PROG ": timing: %-10s %.3f s\n", what, now - t_prev);
+		fprintf(stderr, PROG ": timing: %-10s %.3f s (cpu %.3f s)\n", what, now - t_prev, cpu - c_prev);
 	t_prev = now;
+	c_prev = cpu;
 }
 
 static void usage(FILE *f)
@@ -132,6 +135,16 @@ static int parse_time(const char *s, int64_t start, int64_t end, int64_t *out)
 	return 0;
 }
 
+/* the temporary database is removed on SIGINT/SIGTERM/SIGHUP too */
+static char tmp_path[PATH_MAX];
+static void on_signal(int sig)
+{
+	if (*tmp_path)
+		unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 enum { O_JSON = 256, O_PERPROC, O_SUMMARY, O_SINCE, O_UNTIL, O_PID, O_NODE, O_OP, O_NOREPORT };
 
 int main(int argc, char **argv)
@@ -147,7 +160,6 @@ int main(int argc, char **argv)
 	const char *out_path = NULL, *since_s = NULL, *until_s = NULL;
 	int json = 0, perproc = 0, summary = 0, noreport = 0, quiet = 0, c, rc = 1;
 	struct afilter flt = { .pid = -1 };
-	char tmp_path[PATH_MAX] = "";
 	char *created_from = NULL;
 	sqlite3 *db = NULL;
 	struct importer *im = NULL;
@@ -220,6 +232,9 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 		out_path = tmp_path;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
 	}
 
 	timing = getenv("INGERO_ANALYZE_TIMING") != NULL;

@@ -224,7 +224,8 @@ int stats_print_ops(sqlite3 *db, const struct afilter *f, FILE *out)
 	window(db, f, &a, &b);
 	for (size_t i = 0; i < G.n; i++)
 		total += G.g[i].n;
-	qsort(G.g, G.n, sizeof *G.g, cmp_total);
+	if (G.n)
+		qsort(G.g, G.n, sizeof *G.g, cmp_total);
 	fprintf(out, "OP STATISTICS: %llu calls over %s; exact percentiles over every call "
 		"(nearest rank, index ceil(p*n)-1); share = summed duration / span\n",
 		(unsigned long long)total, stats_fmt_dur(b - a, s1, sizeof s1));
@@ -281,7 +282,8 @@ json_object *stats_json_ops(sqlite3 *db, const struct afilter *f)
 	if (load_groups(db, f, 0, &G))
 		return NULL;
 	window(db, f, &a, &b);
-	qsort(G.g, G.n, sizeof *G.g, cmp_total);
+	if (G.n)
+		qsort(G.g, G.n, sizeof *G.g, cmp_total);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < G.n; i++)
 		json_object_array_add(arr, grp_json(&G.g[i], a, b, 0));

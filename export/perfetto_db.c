@@ -354,11 +354,14 @@ int px_input_db(struct px *px, const char *path, const struct px_opts *o)
 		st = NULL;
 	} else if (has_table(in.db, "process_names")) {
 		int pn_node = has_col(in.db, "process_names", "node") && has_node;
+		/* without a node column, a name applies to that pid on every node it ran on */
 		const char *sql = pn_node ? "SELECT node, pid, name FROM process_names ORDER BY node, pid"
-					  : "SELECT NULL, pid, name FROM process_names ORDER BY pid";
+			: has_node ? "SELECT DISTINCT e.node, p.pid, p.name FROM process_names p "
+				     "JOIN events e ON e.pid = p.pid ORDER BY 1, 2"
+			: "SELECT NULL, pid, name FROM process_names ORDER BY pid";
 		if (!sqlite3_prepare_v2(in.db, sql, -1, &st, NULL))
 			while (sqlite3_step(st) == SQLITE_ROW)
-				px_process(px, pn_node ? row_node(&in, st, 0) : 0, (uint32_t)sqlite3_column_int64(st, 1),
+				px_process(px, row_node(&in, st, 0), (uint32_t)sqlite3_column_int64(st, 1),
 					   (const char *)sqlite3_column_text(st, 2), -1);
 		sqlite3_finalize(st);
 		st = NULL;

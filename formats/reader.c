@@ -649,11 +649,11 @@ static int decode(struct ingero_reader *r, struct ingero_record *rec)
 		e->tid = (uint32_t)t[3];
 		e->ts = r->prev_end + t[4];
 		e->dur = t[5];
-		memcpy(e->arg, &t[6], sizeof(e->arg));
-		e->ret = (int32_t)(int64_t)t[12];
-		e->cpu = (uint32_t)t[13];
-		e->flags = (uint16_t)t[14];
-		e->stack_id = t[15];
+		e->cpu = (uint32_t)t[6];
+		e->stack_id = t[7];
+		memcpy(e->arg, &t[8], sizeof(e->arg));
+		e->ret = (int32_t)(int64_t)t[14];
+		e->flags = (uint16_t)t[15];
 		r->prev_end = e->ts + e->dur;
 		return 1;
 	}

@@ -533,9 +533,10 @@ int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 	int r = frame_for(w, 1, ev->ts, 192);
 	if (r)
 		return r;
-	uint64_t tail[10] = { ev->arg[0], ev->arg[1], ev->arg[2], ev->arg[3], ev->arg[4],
-			      ev->arg[5], (uint64_t)(int64_t)ev->ret, ev->cpu, ev->flags,
-			      ev->stack_id };
+	/* tail in order of how often a field is non-zero, so trailing zeros go */
+	uint64_t tail[10] = { ev->cpu, ev->stack_id, ev->arg[0], ev->arg[1], ev->arg[2],
+			      ev->arg[3], ev->arg[4], ev->arg[5], (uint64_t)(int64_t)ev->ret,
+			      ev->flags };
 	int n = 10;
 	while (n > 0 && tail[n - 1] == 0)
 		n--;
@@ -553,7 +554,7 @@ int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 	p = mp_put_int(p, (int64_t)(ev->ts - w->prev_end));
 	p = mp_put_uint(p, ev->dur);
 	for (int i = 0; i < n; i++)
-		p = i == 6 ? mp_put_int(p, ev->ret) : mp_put_uint(p, tail[i]);
+		p = i == 8 ? mp_put_int(p, ev->ret) : mp_put_uint(p, tail[i]);
 	w->flen = (size_t)(p - w->fb);
 	w->prev_end = ev->ts + ev->dur;
 	seg_note_ts(w, ev->ts);

@@ -3,4 +3,4 @@ MERGE_SRCS := $(wildcard merge/*.c)
 TOOLS += $(B)/ingero-merge
 $(B)/ingero-merge: $(call obj,$(MERGE_SRCS)) $(FORMATS_LIB)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm -lpthread

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +50,9 @@ struct item {
 	uint64_t seq;              /* record number within the input */
 	uint32_t node;             /* output node index */
 	uint8_t kind;
-	uint8_t live;              /* record is in input->live (reader memory) */
+	uint8_t meta;              /* metadata: u.own is a deep copy */
 	union {
+		struct ingero_record *own;
 		struct ingero_event ev;
 		struct ingero_sys sys;
 		struct ingero_gpu gpu;
@@ -80,6 +82,9 @@ struct input {
 	int64_t late;              /* reorder window, native ns */
 	struct mrg_coll coll;
 	unsigned warnings;
+	char **msgs;               /* pass-1 warnings, printed in input order */
+	unsigned nmsgs, ndropped;
+	int fatal;                 /* last message is fatal */
 	int dom;
 	uint32_t *omap;            /* inner node -> output node */
 	/* pass 2 */
@@ -89,7 +94,9 @@ struct input {
 	int64_t runmax;
 	struct item *h;
 	size_t hn, hcap, hmax;
-	struct ingero_record live;
+	struct chan *ch;
+	int64_t prunmax;           /* decoding thread's running max */
+	size_t pseg;               /* decoding thread's anchor segment cache */
 	uint64_t forced;           /* records released before their window closed */
 };
 
@@ -97,6 +104,7 @@ struct dom {                   /* a clock domain: one node, or one merged input 
 	int merged;
 	int first_input;
 	struct ingero_clock clock;
+	double *slope;             /* per segment, realtime / boottime */
 	int have_anchors;
 	uint64_t anchor_err;       /* largest anchor error bound, ns */
 	int64_t wmin, wmax;        /* wall range */
@@ -154,29 +162,43 @@ static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noret
 static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void cleanup_tmp(void);
 
+/* Pass 1 runs one thread per input; its messages are kept with the input
+ * and printed in input order afterwards, so stderr stays deterministic. */
+static __thread struct input *T_in;
+static void msg_keep(struct input *in, const char *line);
+
 static void die(const char *fmt, ...)
 {
+	char buf[2048];
 	va_list ap;
-	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (T_in) {
+		msg_keep(T_in, NULL);   /* mark fatal */
+		msg_keep(T_in, buf);
+		pthread_exit(NULL);
+	}
+	fprintf(stderr, PROG ": %s\n", buf);
 	cleanup_tmp();
 	exit(1);
 }
 
 static void warnx(const char *fmt, ...)
 {
+	char buf[2048];
 	va_list ap;
-	G.warnings++;
+	__atomic_fetch_add(&G.warnings, 1, __ATOMIC_RELAXED);
 	if (G.quiet > 1)
 		return;
-	fputs(PROG ": warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (T_in) {
+		msg_keep(T_in, buf);
+		return;
+	}
+	fprintf(stderr, PROG ": warning: %s\n", buf);
 }
 
 static void usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -189,6 +211,27 @@ static void usage_err(const char *fmt, ...)
 	va_end(ap);
 	fputs("\nTry '" PROG " --help'.\n", stderr);
 	exit(EXIT_USAGE);
+}
+
+#define MAX_KEPT 64
+static void msg_keep(struct input *in, const char *line)
+{
+	if (!line) {
+		in->fatal = 1;
+		return;
+	}
+	if (in->nmsgs >= MAX_KEPT && !in->fatal) {
+		in->ndropped++;
+		return;
+	}
+	char **m = realloc(in->msgs, (in->nmsgs + 1) * sizeof(*m));
+	char *c = strdup(line);
+	if (!m || !c) {
+		free(c);
+		return;
+	}
+	in->msgs = m;
+	in->msgs[in->nmsgs++] = c;
 }
 
 static void *xcalloc(size_t n, size_t sz)
@@ -481,6 +524,59 @@ static void pass1(struct input *in)
 	ingero_reader_close(r);
 }
 
+static int p1_next;
+
+static void *p1_worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int i = __atomic_fetch_add(&p1_next, 1, __ATOMIC_RELAXED);
+		if (i >= G.nin)
+			return NULL;
+		T_in = &G.in[i];
+		pass1(&G.in[i]);
+		T_in = NULL;
+	}
+}
+
+static void pass1_all(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int nt = (int)(ncpu > 0 ? ncpu : 1);
+	if (nt > G.nin)
+		nt = G.nin;
+	if (nt > 16)
+		nt = 16;
+	pthread_t th[16];
+	int started = 0;
+	for (int t = 0; t < nt; t++)
+		if (pthread_create(&th[started], NULL, p1_worker, NULL) == 0)
+			started++;
+	if (!started)
+		die("cannot start a thread");
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	for (int i = 0; i < G.nin; i++) {
+		struct input *in = &G.in[i];
+		for (unsigned k = 0; k < in->nmsgs; k++) {
+			if (in->fatal && k + 1 == in->nmsgs) {
+				fprintf(stderr, PROG ": %s\n", in->msgs[k]);
+				cleanup_tmp();
+				exit(1);
+			}
+			if (G.quiet < 2)
+				fprintf(stderr, PROG ": warning: %s\n", in->msgs[k]);
+		}
+		if (in->ndropped && G.quiet < 2)
+			fprintf(stderr, PROG ": warning: %s: %u more warnings\n", in->arg,
+				in->ndropped);
+		for (unsigned k = 0; k < in->nmsgs; k++)
+			free(in->msgs[k]);
+		free(in->msgs);
+		in->msgs = NULL;
+	}
+}
+
 /* ------------------------------------------------- nodes and domains */
 
 static int cmp_anchor(const void *a, const void *b)
@@ -497,20 +593,72 @@ static int cmp_pt(const void *a, const void *b)
 	return p->seq < q->seq ? -1 : p->seq > q->seq;
 }
 
-static int64_t dom_wall(const struct dom *d, int64_t nat)
+static inline int64_t round_i64(double x)
+{
+	return (int64_t)(x >= 0 ? x + 0.5 : x - 0.5);
+}
+
+/* The anchors' piecewise-linear map (ingero_clock's model), evaluated with a
+ * cached segment and a precomputed slope: records of one node arrive in
+ * nearly increasing time, so the segment rarely changes. */
+static void dom_slopes(struct dom *d)
+{
+	const struct ingero_clock *c = &d->clock;
+	const struct ingero_anchor *a = c->a;
+	free(d->slope);
+	d->slope = xcalloc(c->n, sizeof(*d->slope));
+	for (size_t k = 0; k + 1 < c->n; k++) {
+		double db = (double)(a[k + 1].boottime - a[k].boottime);
+		d->slope[k] = db > 0 ? ((double)a[k + 1].realtime - (double)a[k].realtime) / db : 1;
+	}
+}
+
+/* *seg: the caller's segment cache (one per reading thread) */
+static int64_t dom_wall_c(const struct dom *d, int64_t nat, size_t *seg)
 {
 	if (d->merged || !d->have_anchors)
 		return nat;
-	return ingero_clock_to_wall(&d->clock, (uint64_t)(nat < 0 ? 0 : nat));
+	const struct ingero_clock *c = &d->clock;
+	uint64_t t = (uint64_t)(nat < 0 ? 0 : nat);
+	if (c->n == 1)
+		return (int64_t)c->a[0].realtime + ((int64_t)t - (int64_t)c->a[0].boottime);
+	size_t i = *seg;
+	const struct ingero_anchor *a = c->a;
+	int ok = i + 1 < c->n &&
+		 (i == 0 || a[i].boottime <= t) &&
+		 (i + 2 == c->n || t < a[i + 1].boottime);
+	if (!ok) {
+		size_t lo = 0, hi = c->n;   /* first anchor with boottime > t */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (a[mid].boottime <= t) lo = mid + 1; else hi = mid;
+		}
+		i = lo == 0 ? 0 : lo >= c->n ? c->n - 2 : lo - 1;
+		*seg = i;
+	}
+	int64_t dt = (int64_t)(t - a[i].boottime);
+	return (int64_t)a[i].realtime + round_i64((double)dt * d->slope[i]);
 }
 
 /* correction of domain d at wall time w (as applied / as estimated) */
-static int64_t dom_fix(const struct dom *d, double a, double b, int64_t w)
+static inline int64_t dom_fix(const struct dom *d, double a, double b, int64_t w)
 {
-	return w + llround(a + b * (double)(w - d->x0));
+	return w + round_i64(a + b * (double)(w - d->x0));
 }
 
-static int64_t dom_conv(const struct dom *d, int64_t nat)
+static int64_t dom_wall(const struct dom *d, int64_t nat)
+{
+	size_t seg = 0;
+	return dom_wall_c(d, nat, &seg);
+}
+
+static inline int64_t dom_conv_c(const struct dom *d, int64_t nat, size_t *seg)
+{
+	int64_t w = dom_wall_c(d, nat, seg);
+	return dom_fix(d, d->a, d->b, w);
+}
+
+static inline int64_t dom_conv(const struct dom *d, int64_t nat)
 {
 	int64_t w = dom_wall(d, nat);
 	return dom_fix(d, d->a, d->b, w);
@@ -604,6 +752,8 @@ static void build_domains(void)
 			mrg_coll_thin(&in->coll, G.level);
 			cap += in->coll.n;
 		}
+		if (d->have_anchors)
+			dom_slopes(d);
 		d->pts = xcalloc(cap, sizeof(*d->pts));
 		for (int i = 0; i < G.nin; i++) {
 			struct input *in = &G.in[i];
@@ -767,10 +917,10 @@ static void estimate(void)
 			for (int m = 0; m < G.ndom; m++)
 				if (m != di)
 					few += count_matches(d, &G.dom[m]);
-			d->method = d->merged ? "none" : "anchors";
+			d->method = d->merged ? "carried" : "anchors";
 			d->solved = 1;
 			double e = (double)d->anchor_err, er = (double)r->anchor_err;
-			d->conf = sqrt(e * e + er * er);
+			d->conf = d->merged ? 0 : sqrt(e * e + er * er);
 			if (!G.no_collectives && !d->merged)
 				warnx("node '%s': %s matched collectives: anchor-only alignment "
 				      "(error bound +-%.3f ms)", dom_name(di), few ? "too few" : "no",
@@ -911,7 +1061,7 @@ static void report(void)
 		const struct dom *d = &G.dom[o->dom];
 		char off[64], res[32], smp[32];
 		fmt_off(off, sizeof(off), d->est_a);
-		if (!strcmp(d->method, "reference"))
+		if (!strcmp(d->method, "reference") || !strcmp(d->method, "carried"))
 			snprintf(res, sizeof(res), "-");
 		else
 			snprintf(res, sizeof(res), "%.3f us", d->conf / 1e3);
@@ -984,8 +1134,63 @@ static void hpop(struct input *in)
 		in->h[i] = last;
 }
 
-/* read one record into the reorder heap; returns 0 at the end */
-static int read_one(struct input *in)
+/* Metadata has no time of its own: it sorts at the earliest time any later
+ * record of its input can have, so it precedes the events that use it.  It
+ * is copied because the reader reuses its buffers. */
+static struct ingero_record *meta_copy(const struct ingero_record *r)
+{
+	struct ingero_record *c = xcalloc(1, sizeof(*c));
+	*c = *r;
+	c->file = NULL;
+	switch (r->kind) {
+	case INGERO_REC_PROCESS:
+		c->u.proc.comm = xstrdup(r->u.proc.comm);
+		c->u.proc.cmdline = xstrdup(r->u.proc.cmdline);
+		break;
+	case INGERO_REC_THREAD:
+		c->u.thr.name = xstrdup(r->u.thr.name);
+		break;
+	case INGERO_REC_MODULE:
+		c->u.mod.path = xstrdup(r->u.mod.path);
+		c->u.mod.build_id = xstrdup(r->u.mod.build_id);
+		break;
+	case INGERO_REC_SYMBOL:
+		c->u.sym.name = xstrdup(r->u.sym.name);
+		break;
+	case INGERO_REC_STACK:
+		c->u.stack = xcalloc(1, sizeof(*c->u.stack));
+		*c->u.stack = *r->u.stack;
+		break;
+	}
+	return c;
+}
+
+static void meta_free(struct ingero_record *c)
+{
+	switch (c->kind) {
+	case INGERO_REC_PROCESS:
+		free((char *)c->u.proc.comm);
+		free((char *)c->u.proc.cmdline);
+		break;
+	case INGERO_REC_THREAD:
+		free((char *)c->u.thr.name);
+		break;
+	case INGERO_REC_MODULE:
+		free((char *)c->u.mod.path);
+		free((char *)c->u.mod.build_id);
+		break;
+	case INGERO_REC_SYMBOL:
+		free((char *)c->u.sym.name);
+		break;
+	case INGERO_REC_STACK:
+		free(c->u.stack);
+		break;
+	}
+	free(c);
+}
+
+/* Decode one record into *it (producer side); returns 0 at the end. */
+static int produce(struct input *in, struct item *it)
 {
 	struct ingero_record rec;
 	for (;;) {
@@ -1001,35 +1206,148 @@ static int read_one(struct input *in)
 		if (inner >= (in->unix_clock ? in->nin : 1))
 			continue;   /* CTX to a node the table lacks: counted as a warning in pass 1 */
 		const struct dom *d = &G.dom[in->dom];
-		struct item it;
-		it.seq = seq;
-		it.node = in->omap[inner];
-		it.kind = (uint8_t)rec.kind;
-		it.live = 0;
+		it->seq = seq;
+		it->node = in->omap[inner];
+		it->kind = (uint8_t)rec.kind;
+		it->meta = 0;
 		if (is_meta(rec.kind)) {
-			it.live = 1;
-			it.nat = in->runmax - in->late;
-			in->live = rec;
+			it->meta = 1;
+			it->nat = in->prunmax - in->late;
+			it->u.own = meta_copy(&rec);
+			if (rec.kind == INGERO_REC_PROCESS && rec.u.proc.start_ts)
+				it->u.own->u.proc.start_ts = (uint64_t)dom_conv_c(d,
+					(int64_t)rec.u.proc.start_ts, &in->pseg);
 		} else {
-			it.nat = rec_ts(&rec);
-			if (it.nat > in->runmax)
-				in->runmax = it.nat;
+			it->nat = rec_ts(&rec);
+			if (it->nat > in->prunmax)
+				in->prunmax = it->nat;
 			switch (rec.kind) {
-			case INGERO_REC_EVENT: it.u.ev = rec.u.ev; break;
-			case INGERO_REC_SYS: it.u.sys = rec.u.sys; break;
-			case INGERO_REC_GPU: it.u.gpu = rec.u.gpu; break;
-			case INGERO_REC_LOST: it.u.lost = rec.u.lost; break;
-			case INGERO_REC_SAMPLING: it.u.sampling = rec.u.sampling; break;
+			case INGERO_REC_EVENT: it->u.ev = rec.u.ev; break;
+			case INGERO_REC_SYS: it->u.sys = rec.u.sys; break;
+			case INGERO_REC_GPU: it->u.gpu = rec.u.gpu; break;
+			case INGERO_REC_LOST: it->u.lost = rec.u.lost; break;
+			case INGERO_REC_SAMPLING: it->u.sampling = rec.u.sampling; break;
 			case INGERO_REC_NOTE:
-				it.u.note = rec.u.note;
-				it.u.note.text = xstrdup(rec.u.note.text);
+				it->u.note = rec.u.note;
+				it->u.note.text = xstrdup(rec.u.note.text);
 				break;
 			}
 		}
-		it.key = dom_conv(d, it.nat);
-		hpush(in, &it);
+		it->key = dom_conv_c(d, it->nat, &in->pseg);
 		return 1;
 	}
+}
+
+/* One decoding thread per input hands batches of items to the merging
+ * thread: decompression and decoding run beside the merge and the writer. */
+#define BATCH 512
+#define NBATCH 4
+
+struct batch {
+	int n, eof;
+	struct item it[BATCH];
+};
+
+struct chan {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *full[NBATCH], *empty[NBATCH];
+	int nfull, nempty, fhead;
+	struct batch *cur;   /* consumer's batch */
+	int pos;
+	pthread_t th;
+	int started;
+};
+
+static void *producer(void *arg)
+{
+	struct input *in = arg;
+	struct chan *c = in->ch;
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->nempty)
+			pthread_cond_wait(&c->cv, &c->mu);
+		struct batch *b = c->empty[--c->nempty];
+		pthread_mutex_unlock(&c->mu);
+		b->n = 0;
+		b->eof = 0;
+		while (b->n < BATCH) {
+			if (!produce(in, &b->it[b->n])) {
+				b->eof = 1;
+				break;
+			}
+			b->n++;
+		}
+		pthread_mutex_lock(&c->mu);
+		c->full[(c->fhead + c->nfull) % NBATCH] = b;
+		c->nfull++;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		if (b->eof)
+			return NULL;
+	}
+}
+
+static void chan_start(struct input *in)
+{
+	struct chan *c = xcalloc(1, sizeof(*c));
+	in->ch = c;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	for (int i = 0; i < NBATCH; i++)
+		c->empty[c->nempty++] = xcalloc(1, sizeof(struct batch));
+	if (pthread_create(&c->th, NULL, producer, in) != 0)
+		die("cannot start a thread");
+	c->started = 1;
+}
+
+static void chan_stop(struct input *in)
+{
+	struct chan *c = in->ch;
+	if (!c)
+		return;
+	if (c->started)
+		pthread_join(c->th, NULL);
+	/* items never consumed (only after an early stop) own memory */
+	for (int i = 0; i < c->nempty; i++)
+		free(c->empty[i]);
+	for (int i = 0; i < c->nfull; i++)
+		free(c->full[(c->fhead + i) % NBATCH]);
+	free(c->cur);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c);
+	in->ch = NULL;
+}
+
+/* take the next item from the decoding thread into the reorder heap;
+ * returns 0 at the end */
+static int read_one(struct input *in)
+{
+	struct chan *c = in->ch;
+	if (!c->cur || c->pos >= c->cur->n) {
+		if (c->cur && c->cur->eof)
+			return 0;
+		pthread_mutex_lock(&c->mu);
+		if (c->cur) {
+			c->empty[c->nempty++] = c->cur;
+			pthread_cond_broadcast(&c->cv);
+		}
+		while (!c->nfull)
+			pthread_cond_wait(&c->cv, &c->mu);
+		c->cur = c->full[c->fhead];
+		c->fhead = (c->fhead + 1) % NBATCH;
+		c->nfull--;
+		pthread_mutex_unlock(&c->mu);
+		c->pos = 0;
+		if (!c->cur->n)
+			return 0;
+	}
+	const struct item *it = &c->cur->it[c->pos++];
+	if (!it->meta && it->nat > in->runmax)
+		in->runmax = it->nat;
+	hpush(in, it);
+	return 1;
 }
 
 /* make in->h[0] final (or the input empty) */
@@ -1038,7 +1356,9 @@ static void refill(struct input *in)
 	while (!in->eof) {
 		if (in->hn) {
 			const struct item *t = &in->h[0];
-			if (t->live || t->nat <= in->runmax - in->late)
+			/* strictly earlier than any later record can be: ties are
+			 * ordered by node first, so an equal time is not final */
+			if (t->meta || t->nat < in->runmax - in->late)
 				return;
 			if (in->hn >= in->hmax) {
 				in->forced++;
@@ -1090,11 +1410,8 @@ static void emit(struct input *in, struct item *it)
 		return;
 	}
 	struct ingero_record rec;
-	if (it->live) {
-		rec = in->live;
-		if (rec.kind == INGERO_REC_PROCESS && rec.u.proc.start_ts)
-			rec.u.proc.start_ts = (uint64_t)dom_conv(&G.dom[in->dom],
-								 (int64_t)rec.u.proc.start_ts);
+	if (it->meta) {
+		rec = *it->u.own;
 	} else {
 		memset(&rec, 0, sizeof(rec));
 		rec.kind = it->kind;
@@ -1109,7 +1426,9 @@ static void emit(struct input *in, struct item *it)
 	}
 	rec.node = it->node;
 	int rc = ingero_writer_append(W, &rec);
-	if (it->kind == INGERO_REC_NOTE && !it->live)
+	if (it->meta)
+		meta_free(it->u.own);
+	else if (it->kind == INGERO_REC_NOTE)
 		free((char *)it->u.note.text);
 	if (rc < 0)
 		wfail();
@@ -1267,6 +1586,12 @@ static void pass2(void)
 		open_reader(in, &in->r);
 		in->hmax = per;
 		in->runmax = in->have_t ? in->tmin : 0;
+		in->prunmax = in->runmax;
+	}
+	for (int i = 0; i < G.nin; i++)
+		chan_start(&G.in[i]);
+	for (int i = 0; i < G.nin; i++) {
+		struct input *in = &G.in[i];
 		refill(in);
 		if (in->hn)
 			hp[hn++] = i;
@@ -1311,6 +1636,7 @@ static void pass2(void)
 			warnx("%s: %llu records arrived later than the reorder window allows; "
 			      "output order may be approximate there", in->arg,
 			      (unsigned long long)in->forced);
+		chan_stop(in);
 		ingero_reader_close(in->r);
 		in->r = NULL;
 		free(in->h);
@@ -1467,8 +1793,7 @@ int main(int argc, char **argv)
 			usage_err("--node-name %s=%s: no such input", G.nn[k].input, G.nn[k].name);
 	}
 	G.pass = 1;
-	for (int i = 0; i < ninputs; i++)
-		pass1(&G.in[i]);
+	pass1_all();
 	build_domains();
 	estimate();
 	report();
@@ -1496,6 +1821,7 @@ int main(int argc, char **argv)
 	}
 	for (int d = 0; d < G.ndom; d++) {
 		ingero_clock_release(&G.dom[d].clock);
+		free(G.dom[d].slope);
 		free(G.dom[d].pts);
 	}
 	for (int i = 0; i < G.nnode; i++) {

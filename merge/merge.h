@@ -42,7 +42,7 @@ double mrg_median(double *v, size_t n);   /* reorders v */
  * the level.  Because the hash depends only on the key, every domain keeps
  * the same keys at the same level, so matching still works after thinning.
  */
-#define MRG_COLL_CAP (1u << 16)
+#define MRG_COLL_CAP (1u << 14)
 
 struct mrg_coll_ent {
 	uint64_t comm, seq;

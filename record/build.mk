@@ -49,8 +49,8 @@ $(B)/tests/unit-rec%: tests/record/unit-rec%.c $(REC_LIB_OBJS) $(FORMATS_LIB)
 
 # A statically linked recorder (BPF objects embedded) for air-gapped nodes:
 # copy build-static/ingero-record alone to the host.
-STATIC_LDLIBS := -lbpf -lelf -lzstd -lz -ldl -lmsgpackc -larchive -lnettle -llzma -lbz2 \
-	-lxml2 -licui18n -licuuc -licudata -lcrypto -lzstd -lz -lm -lpthread -lstdc++
+STATIC_LDLIBS := -lbpf -lelf -lmsgpackc -larchive -lnettle -lxml2 -licui18n -licuuc -licudata \
+	-llzma -lbz2 -lcrypto -lzstd -lz -ldl -lm -lpthread -lstdc++
 static:
 	$(Q)$(MAKE) --no-print-directory B=build-static build-static/ingero-record \
 		RECORD_LDLIBS="-static $(STATIC_LDLIBS)" FORMATS_LDLIBS=

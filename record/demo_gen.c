@@ -59,19 +59,24 @@ uint64_t demo_rng_below(struct demo_rng *r, uint64_t n)
 	return n ? (uint64_t)(demo_rng_unit(r) * (double)n) % n : 0;
 }
 
+/* Box-Muller in Marsaglia's polar form (no trigonometry); the second
+ * value of each pair is kept for the next call. */
 double demo_rng_normal(struct demo_rng *r)
 {
+	double u, v, q;
 	if (r->has_spare) {
 		r->has_spare = 0;
 		return r->spare;
 	}
-	double u1 = demo_rng_unit(r), u2 = demo_rng_unit(r);
-	if (u1 < 1e-300)
-		u1 = 1e-300;
-	double m = sqrt(-2.0 * log(u1));
-	r->spare = m * sin(2 * M_PI * u2);
+	do {
+		u = 2 * demo_rng_unit(r) - 1;
+		v = 2 * demo_rng_unit(r) - 1;
+		q = u * u + v * v;
+	} while (q >= 1 || q == 0);
+	double m = sqrt(-2.0 * log(q) / q);
+	r->spare = v * m;
 	r->has_spare = 1;
-	return m * cos(2 * M_PI * u2);
+	return u * m;
 }
 
 uint64_t demo_lognorm(struct demo_rng *r, double median_ns, double sigma)
@@ -438,7 +443,8 @@ static void emit_tick(struct demo_node *n, uint64_t t)
 	struct ingero_record r = { 0 };
 	struct demo_rng *g = &n->rng;
 
-	emit_anchor(n, t);
+	if (n->tick_no > 0) /* the writer emits the header's anchor at the start */
+		emit_anchor(n, t);
 	n->load = n->load * exp(-1.0 / 60) + p->load * (1 - exp(-1.0 / 60));
 	n->ctxt += (uint64_t)(p->ctxt_per_s * (0.95 + 0.1 * demo_rng_unit(g)));
 	if (demo_rng_below(g, 10) == 0)
@@ -546,7 +552,7 @@ static void out_event(struct demo_node *n, const struct ingero_event *ev)
 	n->nout++;
 }
 
-void demo_flush_until(struct demo_node *n, uint64_t wm)
+static void flush(struct demo_node *n, uint64_t wm, int ticks_to_wm)
 {
 	size_t i = 0;
 	while (i < n->n && n->buf[i].ts < wm) {
@@ -555,12 +561,17 @@ void demo_flush_until(struct demo_node *n, uint64_t wm)
 		out_event(n, &n->buf[i]);
 		i++;
 	}
-	while (n->tick_next < wm)
+	while (ticks_to_wm && n->tick_next < wm)
 		emit_tick(n, n->tick_next);
 	if (i) {
 		memmove(n->buf, n->buf + i, (n->n - i) * sizeof(*n->buf));
 		n->n -= i;
 	}
+}
+
+void demo_flush_until(struct demo_node *n, uint64_t wm)
+{
+	flush(n, wm, 1);
 }
 
 /* ------------------------------------------------------- node lifecycle */
@@ -677,6 +688,10 @@ int demo_node_init(struct demo_node *n, const struct demo_opts *o, const char *d
 	wo.hdr.anchor_realtime = (uint64_t)((int64_t)start_unix + off_ns);
 	wo.hdr.anchor_monotonic = n->t_start;
 	wo.hdr.anchor_error_ns = 1000 * NS_US;
+	n->last_anchor.boottime = wo.hdr.anchor_boottime;
+	n->last_anchor.realtime = wo.hdr.anchor_realtime;
+	n->last_anchor.monotonic = wo.hdr.anchor_monotonic;
+	n->last_anchor.error_ns = wo.hdr.anchor_error_ns;
 	wo.on_rotate = on_rotate;
 	wo.rotate_ctx = n;
 	return ingero_writer_open(&n->w, &wo, err);
@@ -685,7 +700,7 @@ int demo_node_init(struct demo_node *n, const struct demo_opts *o, const char *d
 int demo_node_finish(struct demo_node *n, struct ingero_error *err)
 {
 	uint64_t max_end = n->max_end;
-	demo_flush_until(n, UINT64_MAX - 1);
+	flush(n, UINT64_MAX, 0);
 	/* anchors must cover the end of the last event */
 	while (n->tick_no == 0 || n->tick_next - NS_S < max_end)
 		emit_tick(n, n->tick_next);

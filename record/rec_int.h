@@ -47,6 +47,8 @@ struct rec_sym {
 	size_t nelfs, capelfs;
 	struct rec_map syms;    /* module id << 24 ^ symbol index -> id << 16 | gen */
 	uint64_t next_stack, next_module, next_symbol;
+#define REC_SYM_CACHE 256
+	uint64_t cache_key[REC_SYM_CACHE], cache_val[REC_SYM_CACHE]; /* front of `stacks` */
 	uint64_t stacks_emitted, stack_misses;
 };
 

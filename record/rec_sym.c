@@ -220,13 +220,20 @@ uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id)
 	struct ingero_record r = { .kind = INGERO_REC_STACK };
 	struct rec_pmaps *p;
 	bool reloaded = false;
+	uint32_t slot;
 
 	if (bpf_stack_id < 0)
 		return 0;
 	key = (uint64_t)pid << 32 | (uint32_t)bpf_stack_id;
+	slot = (bpf_stack_id ^ pid * 31) & (REC_SYM_CACHE - 1);
+	if (s->cache_key[slot] == key && (s->cache_val[slot] & GEN_MASK) == (s->gen & GEN_MASK))
+		return s->cache_val[slot] >> 16;
 	v = rec_map_get(&s->stacks, key);
-	if (v && (*v & GEN_MASK) == (s->gen & GEN_MASK))
+	if (v && (*v & GEN_MASK) == (s->gen & GEN_MASK)) {
+		s->cache_key[slot] = key;
+		s->cache_val[slot] = *v;
 		return *v >> 16;
+	}
 	memset(ips, 0, sizeof(ips));
 	if (bpf_map_lookup_elem(s->stacks_fd, &bpf_stack_id, ips)) {
 		s->stack_misses++;

@@ -1,8 +1,9 @@
 /* analyze-gen: write a deterministic synthetic recording of N events for the
  * ingero-analyze benchmark and import tests.
  *
- *   analyze-gen N OUT [--node NAME] [--file] [--offset NS] [--csv FILE]
- *   analyze-gen --count RECORDING      (prints the number of EVENT records)
+ *   analyze-gen N OUT [--node NAME] [--file] [--offset NS] [--csv FILE] [--frame-bytes N]
+ *   analyze-gen --count RECORDING
+ *       prints "EVENTS FIRST_EVENT_TS ANCHOR_BOOTTIME ANCHOR_REALTIME" (first in file order)
  *
  * OUT is a recording directory (segments) or, with --file, one segment file.
  * Clock: boottime starting at 1000 s; anchors every second of recorded time
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
 	const char *out = NULL, *node = "gen-node", *csv_path = NULL;
 	uint64_t n = 0, offset = 1700000000000000000ULL;
 	int file = 0;
+	uint32_t frame_bytes = 0;
 	if (argc == 3 && !strcmp(argv[1], "--count")) {
 		/* count EVENT records through the reader (reference for tests) */
 		struct ingero_reader *rd;
@@ -43,15 +45,24 @@ int main(int argc, char **argv)
 			fprintf(stderr, "analyze-gen: %s\n", ingero_strerror(&e, b, sizeof b));
 			return 1;
 		}
-		while (ingero_reader_next(rd, &rec) > 0)
-			cnt += rec.kind == INGERO_REC_EVENT;
+		/* also: first event's boottime and the first anchor (boottime realtime) */
+		unsigned long long ev0 = 0, ab = 0, ar = 0;
+		while (ingero_reader_next(rd, &rec) > 0) {
+			if (rec.kind == INGERO_REC_EVENT && !cnt++)
+				ev0 = rec.u.ev.ts;
+			if (rec.kind == INGERO_REC_ANCHOR && !ab) {
+				ab = rec.u.anchor.boottime;
+				ar = rec.u.anchor.realtime;
+			}
+		}
 		ingero_reader_close(rd);
-		printf("%llu\n", cnt);
+		printf("%llu %llu %llu %llu\n", cnt, ev0, ab, ar);
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--node") && i + 1 < argc) node = argv[++i];
 		else if (!strcmp(argv[i], "--file")) file = 1;
+		else if (!strcmp(argv[i], "--frame-bytes") && i + 1 < argc) frame_bytes = (uint32_t)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--offset") && i + 1 < argc) offset = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv_path = argv[++i];
 		else if (!n) n = strtoull(argv[i], NULL, 10);
@@ -70,7 +81,7 @@ int main(int argc, char **argv)
 	uint64_t t = 1000000000000ULL;   /* boottime 1000 s */
 	struct ingero_writer_opts o = {
 		.dir = file ? NULL : out, .path = file ? out : NULL, .fsync = INGERO_FSYNC_NONE,
-		.zstd_level = 1,
+		.zstd_level = 1, .frame_max_bytes = frame_bytes,
 		.hdr = { .node = node, .host = node, .boot_id = "00000000-gen", .kernel = "6.1.0-gen",
 			 .recorder = "analyze-gen", .cmdline = "analyze-gen", .clock = "boottime",
 			 .start_ts = t, .rank = -1, .anchor_boottime = t, .anchor_realtime = t + offset,

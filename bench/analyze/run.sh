@@ -9,7 +9,8 @@ set -u
 B=${1:-build}; shift || true
 SIZES=${*:-1000000 10000000}
 cd "$(dirname "$0")/../.."
-A="$PWD/$B/ingero-analyze"; G="$PWD/$B/bench/analyze-gen"
+case $B in /*) BD=$B ;; *) BD=$PWD/$B ;; esac
+A="$BD/ingero-analyze"; G="$BD/bench/analyze-gen"
 W=${BENCH_DIR:-/tmp/ingero-bench-analyze}
 mkdir -p "$W"
 [ -x "$A" ] && [ -x "$G" ] || { echo "build first: make B=$B $B/ingero-analyze $B/bench/analyze-gen"; exit 1; }

@@ -341,8 +341,138 @@ static int check(const char *path)
 	return rc < 0 ? 1 : 0;
 }
 
+/* ------------------------------------------------------------- ties */
+
+static struct ingero_writer *tie_open(const char *path, int is_dir, const char *node,
+				      const char *boot, const char *clock, uint64_t b0)
+{
+	struct ingero_writer_opts o;
+	memset(&o, 0, sizeof(o));
+	if (is_dir)
+		o.dir = path;
+	else
+		o.path = path;
+	o.fsync = INGERO_FSYNC_NONE;
+	o.hdr.node = node;
+	o.hdr.host = node;
+	o.hdr.boot_id = boot;
+	o.hdr.kernel = "";
+	o.hdr.recorder = "merge-synth tie";
+	o.hdr.cmdline = "";
+	o.hdr.clock = clock;
+	o.hdr.start_ts = b0;
+	o.hdr.segment = 1;
+	o.hdr.rank = -1;
+	if (strcmp(clock, "unix")) {
+		o.hdr.anchor_boottime = b0;
+		o.hdr.anchor_realtime = (uint64_t)T0;
+		o.hdr.anchor_error_ns = 1000;
+	}
+	struct ingero_writer *w;
+	struct ingero_error err;
+	if (ingero_writer_open(&w, &o, &err) < 0) {
+		char b[1200];
+		fprintf(stderr, "merge-synth: %s\n", ingero_strerror(&err, b, sizeof(b)));
+		exit(1);
+	}
+	struct ingero_record r;
+	memset(&r, 0, sizeof(r));
+	r.kind = INGERO_REC_PROCESS;
+	r.u.proc = (struct ingero_process){ 1000, 1, 0, "p", "p", -1, -1, -1, 0, 0 };
+	if (strcmp(clock, "unix"))
+		ingero_writer_append(w, &r);
+	return w;
+}
+
+static void tie_ev(struct ingero_writer *w, uint64_t ts, uint64_t tag)
+{
+	struct ingero_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = ts;
+	ev.pid = 1000;
+	ev.tid = 1000;
+	ev.source = INGERO_SRC_CUDA;
+	ev.op = INGERO_CUDA_STREAM_SYNC;
+	ev.arg[0] = tag;
+	ingero_writer_event(w, &ev);
+}
+
+/* Inputs whose events tie in corrected time (all clocks map boot b0 to T0):
+ *   a: tags 1, 2 at +1000 (same time: file order), 3 at +3000
+ *   b: tag 11 at +1000 (ties with a: node order), 12 at +2000 (time order)
+ *   p1, p2: two pieces of node c (same boot id): p1 tag 21 at +200 ... p2
+ *     tag 31 at +200 (ties across pieces: input order), 32 at +300
+ *   m.igz: a merged recording (nodes x, y) where y's tag 41 is written
+ *     before x's tag 40, both at T0 + 5000 (node index beats file order) */
+static int tie(const char *dir)
+{
+	char p[4096];
+	mkdir(dir, 0755);
+	const uint64_t ba = 1000000000000ull, bb = 5000000000000ull, bc = 9000000000000ull;
+	snprintf(p, sizeof(p), "%s/a", dir);
+	struct ingero_writer *w = tie_open(p, 1, "a", "boot-a", "boottime", ba);
+	tie_ev(w, ba + 1000, 1); tie_ev(w, ba + 1000, 2); tie_ev(w, ba + 3000, 3);
+	ingero_writer_close(w);
+	snprintf(p, sizeof(p), "%s/b", dir);
+	w = tie_open(p, 1, "b", "boot-b", "boottime", bb);
+	tie_ev(w, bb + 1000, 11); tie_ev(w, bb + 2000, 12);
+	ingero_writer_close(w);
+	snprintf(p, sizeof(p), "%s/p1", dir);
+	w = tie_open(p, 1, "c", "boot-c", "boottime", bc);
+	tie_ev(w, bc + 100, 20); tie_ev(w, bc + 200, 21);
+	ingero_writer_close(w);
+	snprintf(p, sizeof(p), "%s/p2", dir);
+	w = tie_open(p, 1, "c", "boot-c", "boottime", bc);
+	tie_ev(w, bc + 200, 31); tie_ev(w, bc + 300, 32);
+	ingero_writer_close(w);
+	snprintf(p, sizeof(p), "%s/m.igz", dir);
+	w = tie_open(p, 0, "merged", "", "unix", (uint64_t)T0);
+	struct ingero_record r;
+	const char *names[2] = { "x", "y" };
+	for (uint32_t i = 0; i < 2; i++) {
+		memset(&r, 0, sizeof(r));
+		r.kind = INGERO_REC_NODE;
+		r.u.nodeinfo = (struct ingero_node){ i, names[i], names[i], "", -1, 0, 0, 0, "reference", 0, 0 };
+		ingero_writer_append(w, &r);
+	}
+	for (uint32_t i = 2; i-- > 0;) {
+		memset(&r, 0, sizeof(r));
+		r.kind = INGERO_REC_CTX;
+		r.u.ctx_node = i;
+		ingero_writer_append(w, &r);
+		memset(&r, 0, sizeof(r));
+		r.kind = INGERO_REC_PROCESS;
+		r.u.proc = (struct ingero_process){ 1000, 1, 0, "p", "p", -1, -1, -1, 0, 0 };
+		ingero_writer_append(w, &r);
+		tie_ev(w, (uint64_t)T0 + 5000, 40 + i);
+	}
+	ingero_writer_close(w);
+	return 0;
+}
+
+/* one line per event: node-index ts-T0 tag */
+static int dump(const char *path)
+{
+	struct ingero_reader *r;
+	struct ingero_error err;
+	if (ingero_reader_open(&r, path, &err) < 0)
+		return 1;
+	struct ingero_record rec;
+	int rc;
+	while ((rc = ingero_reader_next(r, &rec)) > 0)
+		if (rec.kind == INGERO_REC_EVENT)
+			printf("%u %lld %llu\n", rec.node, (long long)rec.u.ev.ts - T0,
+			       (unsigned long long)rec.u.ev.arg[0]);
+	ingero_reader_close(r);
+	return rc < 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "tie"))
+		return tie(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "dump"))
+		return dump(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "gen"))
 		return gen(argc, argv);
 	if (argc == 3 && !strcmp(argv[1], "check"))

@@ -451,11 +451,11 @@ int main(int argc, char **argv)
 		rc = summary(rd, input);
 	} else {
 		struct ingero_record r;
-		const char *lastfile = NULL;
+		char lastfile[512] = "";
 		while ((rc = ingero_reader_next(rd, &r)) == 1) {
-			if (!no_off && !json && r.file != lastfile) {
+			if (!no_off && !json && strcmp(r.file, lastfile)) {
 				printf("# file %s\n", r.file);
-				lastfile = r.file;
+				snprintf(lastfile, sizeof(lastfile), "%s", r.file);
 			}
 			if (!no_off && !json)
 				printf("@%" PRIu64 " ", r.offset);

@@ -414,6 +414,36 @@ static void t_straggler(void)
 	sqlite3_close(db);
 }
 
+static void t_cpu_contention(void)
+{
+	sqlite3 *db = db_new();
+	proc(db, "n1", 4242, "python3");
+	/* 10 s of 34 ms syncs; from 2 s to 8 s each has 6 x 3 ms preemptions by
+	 * one of 8 stress-ng-cpu workers (not slow by K x p50: all calls alike) */
+	int64_t ts = T0;
+	for (int i = 0; i < 290; i++) {
+		int hot = ts >= T0 + 2000 * MS && ts < T0 + 8000 * MS;
+		ev(db, "n1", ts, 4242, 4242, 1, 5, hot ? 34 * MS : 16 * MS, 0, 0);
+		for (int k = 0; hot && k < 6; k++)
+			off(db, "n1", 4242, 4242, ts + 1 * MS + k * 5 * MS, 3 * MS, 1, 6101 + (i + k) % 8, "stress-ng-cpu");
+		if (!hot && i % 50 == 7) /* sporadic kworker */
+			off(db, "n1", 4242, 4242, ts + 2 * MS, 5 * MS, 1, 87, "kworker/3:1");
+		ts += hot ? 35 * MS : 17 * MS;
+	}
+	run(db, NULL);
+	free(report(db));
+	char *s = qstr(db, "SELECT severity || '|' || culprit_comm || '|' || summary FROM causal_chains WHERE kind = 'cpu_contention'");
+	T_CHECK(strncmp(s, "HIGH|stress-ng-cpu|", 19) == 0 && strstr(s, "8 processes"), "cpu contention: stress-ng-cpu, 8 processes, HIGH (%s)", s);
+	free(s);
+	int64_t w0 = qint(db, "SELECT window_start - 1700000000000000000 FROM causal_chains WHERE kind = 'cpu_contention'");
+	int64_t w1 = qint(db, "SELECT window_end - 1700000000000000000 FROM causal_chains WHERE kind = 'cpu_contention'");
+	T_CHECK(w0 >= 1000 * MS && w0 <= 3000 * MS && w1 >= 7000 * MS && w1 <= 9000 * MS,
+		"cpu contention: window ~2 s .. 8 s (%" PRId64 " .. %" PRId64 ")", w0, w1);
+	T_CHECK(qint(db, "SELECT count(*) FROM causal_chains WHERE culprit_comm LIKE 'kworker%' AND severity != 'LOW'") == 0,
+		"cpu contention: sporadic kworker not above LOW");
+	sqlite3_close(db);
+}
+
 static void t_legacy(void)
 {
 	/* original-tool DB: no offcpu rows, sched_switch events (state unknown) */
@@ -483,6 +513,7 @@ int main(int argc, char **argv)
 	t_memcpy();
 	t_contention();
 	t_straggler();
+	t_cpu_contention();
 	t_legacy();
 	t_filters();
 	free(schema);

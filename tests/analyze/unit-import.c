@@ -246,6 +246,59 @@ int main(void)
 	}
 	sqlite3_close(db);
 
+	/* merged recording: clock "unix" (identity), NODE table, CTX switches */
+	char mrg[600];
+	snprintf(mrg, sizeof mrg, "%s/merged.igz", dir);
+	{
+		struct ingero_writer_opts o = {
+			.path = mrg, .fsync = INGERO_FSYNC_NONE,
+			.hdr = { .node = "merged", .host = "", .boot_id = "", .kernel = "", .recorder = "ingero-merge",
+				 .cmdline = "ingero-merge a b", .clock = "unix", .start_ts = R0, .rank = -1 },
+		};
+		struct ingero_writer *mw = NULL;
+		struct ingero_error me = { 0 };
+		struct ingero_record r;
+		struct ingero_event e;
+		int ok = ingero_writer_open(&mw, &o, &me) >= 0;
+		for (uint32_t i = 0; ok && i < 2; i++) {
+			memset(&r, 0, sizeof r);
+			r.kind = INGERO_REC_NODE;
+			r.u.nodeinfo = (struct ingero_node){ .index = i, .name = i ? "n-b" : "n-a", .host = i ? "hb" : "ha",
+				.boot_id = "", .rank = (int32_t)i, .offset_ns = i ? 2500 : 0, .method = i ? "anchors" : "none",
+				.confidence_ns = 100, .samples = 3 };
+			ingero_writer_append(mw, &r);
+		}
+		for (int k = 0; ok && k < 6; k++) {
+			memset(&r, 0, sizeof r);
+			r.kind = INGERO_REC_CTX;
+			r.u.ctx_node = (uint32_t)(k % 2);
+			ingero_writer_append(mw, &r);
+			memset(&e, 0, sizeof e);
+			e.ts = R0 + (uint64_t)k * 1000; e.dur = 10; e.pid = e.tid = 100 + (k % 2);
+			e.source = 1; e.op = 5;
+			ingero_writer_event(mw, &e);
+		}
+		T_CHECK(ok && ingero_writer_close(mw) >= 0, "write a merged recording");
+	}
+	db = import(mrg, "merged.db", &warn, &rc);
+	T_CHECK(db && rc == 0, "import merged recording");
+	if (db && rc == 0) {
+		T_CHECK(!strcmp(qs(db, "SELECT group_concat(node || '=' || n) FROM (SELECT node, count(*) n, "
+				   "min(pid) p FROM events GROUP BY node ORDER BY node)"), "n-a=3,n-b=3") &&
+			q1(db, "SELECT count(*) FROM events WHERE (node = 'n-a') != (pid = 100)") == 0,
+			"CTX records attribute events to nodes (%s)",
+			qs(db, "SELECT group_concat(node || '=' || n) FROM (SELECT node, count(*) n FROM events GROUP BY node ORDER BY node)"));
+		T_CHECK(q1(db, "SELECT timestamp FROM events WHERE node = 'n-b' ORDER BY seq LIMIT 1") ==
+			(int64_t)(R0 + 1000), "clock unix: timestamps as recorded");
+		T_CHECK(!strcmp(qs(db, "SELECT group_concat(name) FROM (SELECT name FROM nodes ORDER BY name)"), "n-a,n-b"),
+			"nodes from the NODE table (%s)", qs(db, "SELECT group_concat(name) FROM nodes"));
+		T_CHECK(q1(db, "SELECT offset_ns FROM clock_corrections WHERE node = 'n-b' AND method = 'anchors'") == 2500,
+			"clock_corrections from NODE records");
+		T_CHECK(!strcmp(qs(db, "SELECT id FROM events WHERE node = 'n-b' ORDER BY seq LIMIT 1"), "n-b:1"),
+			"per-node seq in merged recordings");
+	}
+	sqlite3_close(db);
+
 	/* truncated file: warning and the complete frames before the cut */
 	char big[600];
 	snprintf(big, sizeof big, "%s/big.igz", dir);

@@ -26,7 +26,7 @@ static const char *tdir(void)
 	return t_dir;
 }
 
-static char *tpath(const char *name)
+static __attribute__((unused)) char *tpath(const char *name)
 {
 	static char buf[8][700];
 	static int i;
@@ -35,7 +35,7 @@ static char *tpath(const char *name)
 	return buf[i];
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
+static __attribute__((unused)) unsigned char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) return NULL;
@@ -49,7 +49,7 @@ static unsigned char *slurp(const char *path, size_t *len)
 	return b;
 }
 
-static int spit(const char *path, const void *p, size_t n)
+static __attribute__((unused)) int spit(const char *path, const void *p, size_t n)
 {
 	unlink(path);   /* no truncate-then-write: ext4 would flush on close */
 	FILE *f = fopen(path, "wb");
@@ -58,7 +58,7 @@ static int spit(const char *path, const void *p, size_t n)
 	return fclose(f) || r ? -1 : 0;
 }
 
-static void base_opts(struct ingero_writer_opts *o)
+static __attribute__((unused)) void base_opts(struct ingero_writer_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->hdr.node = "node-a";
@@ -77,7 +77,7 @@ static void base_opts(struct ingero_writer_opts *o)
 
 /* Read everything; returns number of records (or negative error), counts
  * warnings into *warns. */
-static long read_all(const char *path, unsigned *warns, int *rc_out)
+static __attribute__((unused)) long read_all(const char *path, unsigned *warns, int *rc_out)
 {
 	struct ingero_reader *r;
 	struct ingero_error e;

@@ -455,8 +455,9 @@ static void test_unknown_and_extra(void)
 	/* event with 19 elements: 17 known + 2 extra trailing (a string and a map) */
 	*p++ = 0xdc; *p++ = 0; *p++ = 19;
 	*p++ = 1; *p++ = 1; *p++ = 3; *p++ = 5; *p++ = 6; *p++ = 100; *p++ = 50;
+	*p++ = 2; *p++ = 9;   /* cpu, stack_id */
 	for (int i = 0; i < 6; i++) *p++ = (unsigned char)(i + 1);
-	*p++ = 0xff; *p++ = 2; *p++ = 0; *p++ = 9;
+	*p++ = 0xff; *p++ = 0;   /* ret, flags */
 	*p++ = 0xa1; *p++ = 'x'; *p++ = 0x81; *p++ = 1; *p++ = 2;
 	/* thread with an extra trailing field */
 	*p++ = 0x95; *p++ = 3; *p++ = 6; *p++ = 5; *p++ = 0xa2; *p++ = 'w'; *p++ = '1'; *p++ = 0xc3;

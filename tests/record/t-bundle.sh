@@ -18,7 +18,7 @@ eq "bundle: sha256 of abc" "$(printf abc >"$T_OUT/abc"; "$REC" bundle --hash "$T
 
 # a recording: the synthetic generator (no BPF needed)
 D=$T_OUT/rec
-if ! "$REC" demo control -o "$D" >"$T_OUT/demo.out" 2>&1 || ! ls "$D"/seg-*.igz >/dev/null 2>&1; then
+if ! timeout 60 "$REC" demo control -o "$D" --events 20000 >"$T_OUT/demo.out" 2>&1 || ! ls "$D"/seg-*.igz >/dev/null 2>&1; then
 	skip "bundle: 'ingero-record demo control' gives no recording: $(tail -1 "$T_OUT/demo.out")"
 	exit 0
 fi

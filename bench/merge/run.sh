@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# bench/merge: merge N nodes x E events (default 8 x 2 M) and report events/s
+# and peak RSS; a second run at a quarter of the size shows that peak RSS
+# does not grow with the input.
+# Usage: bench/merge/run.sh [BUILD_DIR] [NODES] [EVENTS_PER_NODE]
+# Inputs come from merge-synth (the writer API, 1 event / 10 us / node,
+# one AllReduce in 20); set INGERO_BENCH_GEN=1 to use
+# `ingero-record demo multi-node --events` instead.
+set -u
+B=${1:-build}
+N=${2:-8}
+E=${3:-2000000}
+cd "$(dirname "$0")/../.."
+make --no-print-directory -s B="$B" "$B/ingero-merge" "$B/tests/merge-synth" >/dev/null || exit 1
+W=$(mktemp -d "${TMPDIR:-/tmp}/ingero-bench-merge.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+
+gen() { # DIR EVENTS
+	if [ "${INGERO_BENCH_GEN:-0}" = 1 ]; then
+		"$B/ingero-record" demo multi-node --nodes "$N" --events $(( $2 * N )) -o "$1" -q
+	else
+		"$B/tests/merge-synth" gen -o "$1" --nodes "$N" --events "$2"
+	fi
+}
+
+run() { # DIR LABEL
+	local dir=$1 label=$2 ev t0 t1 rss
+	ev=$("$B/tests/merge-synth" check "$dir/node-0" | awk '$1 == "total" { print $2 }')
+	ev=$(( ev * N ))
+	/usr/bin/time -f '%e %U %S %M' -o "$W/time" "$B/ingero-merge" "$dir"/node-* -o "$W/out.igz" -q \
+		|| { echo "merge failed"; exit 1; }
+	read -r wall user sys rss <"$W/time"
+	awk -v l="$label" -v ev="$ev" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
+	    -v sz="$(stat -c %s "$W/out.igz")" -v insz="$(du -sb "$dir" | cut -f1)" 'BEGIN {
+		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  peak RSS %6.1f MB  in %.0f MB -> out %.0f MB\n",
+		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, r / 1024, insz / 1048576, sz / 1048576 }'
+	rm -f "$W/out.igz"
+}
+
+echo "ingero-merge bench: $N nodes, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+gen "$W/small" $(( E / 4 )) || exit 1
+run "$W/small" "$N x $(( E / 4 ))"
+rm -rf "$W/small"
+gen "$W/big" "$E" || exit 1
+run "$W/big" "$N x $E"

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# ingero-merge end to end on synthetic node recordings with known clock
+# errors (merge-synth, our own generator through the writer API).
+. "$TESTS/lib.sh"
+M="$BIN/ingero-merge"
+S="$BIN/tests/merge-synth"
+D="$T_OUT"
+if [ ! -x "$M" ] || [ ! -x "$S" ]; then
+	fail "merge: tools not built ($M, $S)"; exit 1
+fi
+
+# node-K's error (node clock - true clock); merge's correction is minus the
+# error relative to node-0.  60 s of recording, AllReduce every 20 steps.
+"$S" gen -o "$D/in" --nodes 3 --events 60000 --step-ns 1000000 \
+	--offsets 3200000,-47000000,850000 --drift 0,20,-5 --shuffle >/dev/null 2>&1 ||
+	{ fail "merge: generator failed"; exit 1; }
+IN="$D/in/node-0 $D/in/node-1 $D/in/node-2"
+
+# near NAME GOT WANT TOL
+near() {
+	if awk -v g="$2" -v w="$3" -v t="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= t) }'; then
+		pass "$1"; else fail "$1: got $2, want $3 +- $4"; fi
+}
+field() { # FILE NODE KEY : value of KEY=... on the 'node K' line of check output
+	awk -v n="$2" -v k="$3" '$1 == "node" && $2 == n { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$1"
+}
+
+$M $IN -o "$D/m.igz" --truth "$D/in/truth.json" 2>"$D/m.err"; rc=$?
+eq "merge: exit status" "$rc" 0
+"$S" check "$D/m.igz" >"$D/m.chk"
+near "merge: node-1 offset within 50us" "$(field "$D/m.chk" 1 offset_ns)" 50200000 50000
+near "merge: node-2 offset within 50us" "$(field "$D/m.chk" 2 offset_ns)" 2350000 50000
+near "merge: node-1 drift within 2ppm" "$(field "$D/m.chk" 1 drift_ppb)" -20000 2000
+near "merge: node-2 drift within 2ppm" "$(field "$D/m.chk" 2 drift_ppb)" 5000 2000
+eq "merge: node-1 method" "$(field "$D/m.chk" 1 method)" collectives
+eq "merge: reference node" "$(field "$D/m.chk" 0 method)" reference
+contains "merge: table on stderr" "$(cat "$D/m.err")" "clock correction (reference 'node-0')"
+contains "merge: truth column" "$(cat "$D/m.err")" "true offset"
+contains "merge: clock unix" "$(cat "$D/m.chk")" "clock unix"
+contains "merge: timeline ordered" "$(cat "$D/m.chk")" "order ok"
+contains "merge: metadata precedes its events per node" "$(cat "$D/m.chk")" "dangling 0"
+for k in 0 1 2; do
+	want=$("$S" check "$D/in/node-$k" | awk '$1 == "total" { print $2 }')
+	got=$(awk -v k=$k '$1 == "events" && $2 == k { print $3 }' "$D/m.chk")
+	eq "merge: node-$k event count kept" "$got" "$want"
+done
+
+# the inputs are out of start-time order (--shuffle): the reorder window
+if "$S" check "$D/in/node-1" | grep -q "order bad"; then pass "merge: inputs really unordered"
+else fail "merge: inputs really unordered: generator produced sorted input"; fi
+
+# determinism
+$M $IN -o - -q 2>/dev/null >"$D/d1.igz"
+$M $IN -o - -q 2>/dev/null >"$D/d2.igz"
+if [ -s "$D/d1.igz" ] && cmp -s "$D/d1.igz" "$D/d2.igz"; then pass "merge: byte-identical output"
+else fail "merge: byte-identical output"; fi
+
+# --offset wins over the estimate
+$M $IN -o "$D/u.igz" --offset node-1=+1.25ms -q 2>/dev/null
+"$S" check "$D/u.igz" >"$D/u.chk"
+eq "merge: --offset applied" "$(field "$D/u.chk" 1 offset_ns)" 1250000
+eq "merge: --offset method" "$(field "$D/u.chk" 1 method)" user
+near "merge: --offset leaves others estimated" "$(field "$D/u.chk" 2 offset_ns)" 2350000 50000
+
+# --no-correct: reports, applies nothing
+$M $IN -o "$D/n.igz" --no-correct 2>"$D/n.err"
+"$S" check "$D/n.igz" >"$D/n.chk"
+eq "merge: --no-correct applies nothing" "$(field "$D/n.chk" 1 offset_ns)/$(field "$D/n.chk" 1 method)" "0/none"
+contains "merge: --no-correct still reports the estimate" "$(cat "$D/n.err")" "+50.2"
+
+# anchors only
+$M $IN -o "$D/a.igz" --no-collectives 2>"$D/a.err"
+"$S" check "$D/a.igz" >"$D/a.chk"
+eq "merge: --no-collectives falls back to anchors" "$(field "$D/a.chk" 1 method)" anchors
+contains "merge: --no-collectives says so" "$(cat "$D/a.err")" "anchors only"
+"$S" gen -o "$D/nc" --nodes 2 --events 2000 --offsets 0,1000000 --no-collectives >/dev/null 2>&1
+$M "$D/nc/node-0" "$D/nc/node-1" -o "$D/nc.igz" 2>"$D/nc.err"
+contains "merge: no collectives in the inputs: warned" "$(cat "$D/nc.err")" "no matched collectives: anchor-only alignment"
+
+# --reference
+$M $IN -o "$D/r.igz" --reference node-1 -q 2>/dev/null
+"$S" check "$D/r.igz" >"$D/r.chk"
+near "merge: --reference moves the origin" "$(field "$D/r.chk" 0 offset_ns)" -50200000 50000
+
+# merge of a merge with another node
+$M "$D/in/node-0" "$D/in/node-1" -o "$D/m01.igz" -q 2>/dev/null
+$M "$D/m01.igz" "$D/in/node-2" -o "$D/m012.igz" -q 2>"$D/mm.err"; rc=$?
+eq "merge: merge of a merge exits 0" "$rc" 0
+"$S" check "$D/m012.igz" >"$D/mm.chk"
+eq "merge: merge of a merge keeps the node table" "$(grep -c '^node ' "$D/mm.chk")" 3
+near "merge: merge of a merge: carried offset" "$(field "$D/mm.chk" 1 offset_ns)" 50200000 50000
+near "merge: merge of a merge: new node aligned" "$(field "$D/mm.chk" 2 offset_ns)" 2350000 50000
+eq "merge: merge of a merge: same events" "$(awk '$1 == "total" { print $2 }' "$D/mm.chk")" \
+	"$(awk '$1 == "total" { print $2 }' "$D/m.chk")"
+contains "merge: merge of a merge ordered" "$(cat "$D/mm.chk")" "order ok"
+
+# the same input twice is refused, also under another spelling or as a copy
+fails "merge: same input twice refused" $M "$D/in/node-0" "$D/in/node-0" -o "$D/x.igz"
+fails "merge: same input, other path, refused" $M "$D/in/node-0" "$D/in/../in/node-0/" -o "$D/x.igz"
+cp -r "$D/in/node-0" "$D/copy0"
+out=$($M "$D/in/node-0" "$D/copy0" -o "$D/x.igz" 2>&1); rc=$?
+eq "merge: copy of an input refused" "$rc" 1
+contains "merge: copy refused with a reason" "$out" "both claim node 'node-0'"
+$M "$D/in/node-0" "$D/copy0" --node-name "$D/copy0=node-9" -o "$D/x2.igz" -q 2>/dev/null
+eq "merge: --node-name resolves a clash" "$?" 0
+$M "$D/m01.igz" "$D/in/node-1" -o "$D/x3.igz" -q >/dev/null 2>&1
+eq "merge: merge holding the node refused" "$?" 1
+
+# truncated input: merged with a warning naming file and offset
+seg=$(ls "$D/in/node-1"/seg-*.igz | head -1)
+mkdir -p "$D/trunc"; head -c $(( $(stat -c %s "$seg") * 2 / 3 )) "$seg" >"$D/trunc/seg-000001.igz"
+$M "$D/in/node-0" "$D/trunc" -o "$D/t.igz" 2>"$D/t.err"; rc=$?
+eq "merge: truncated input still merged" "$rc" 0
+contains "merge: truncated input warned with file" "$(cat "$D/t.err")" "trunc/seg-000001.igz"
+contains "merge: truncated input warned with offset" "$(cat "$D/t.err")" "byte"
+got=$("$S" check "$D/t.igz" | awk '$1 == "events" && $2 == 1 { print $3 }')
+if [ -n "$got" ] && [ "$got" -gt 1000 ]; then pass "merge: truncated input: readable part kept ($got events)"
+else fail "merge: truncated input: readable part kept: got '$got'"; fi
+
+# stdin and usage errors
+$M - "$D/in/node-2" -o "$D/s.igz" -q <"$seg" 2>/dev/null
+eq "merge: stdin input" "$?" 0
+"$M" --help >/dev/null; eq "merge: --help exits 0" "$?" 0
+"$M" "$D/in/node-0" >/dev/null 2>&1; eq "merge: missing -o is a usage error" "$?" 2
+"$M" --bogus >/dev/null 2>&1; eq "merge: unknown option is a usage error" "$?" 2
+"$M" "$D/in/node-0" -o "$D/y.igz" --offset node-7=1ms >/dev/null 2>&1
+eq "merge: --offset of an unknown node is a usage error" "$?" 2
+"$M" "$D/in/node-0" -o "$D/y.igz" --offset node-0=fast >/dev/null 2>&1
+eq "merge: bad --offset value is a usage error" "$?" 2
+echo "not a recording" >"$D/junk.igz"
+out=$("$M" "$D/junk.igz" -o "$D/y.igz" 2>&1); rc=$?
+eq "merge: junk input fails" "$rc" 1
+contains "merge: junk input named" "$out" "junk.igz"
+mkdir -p "$D/dir-out"
+$M $IN -o "$D/dir-out" -q 2>/dev/null
+if ls "$D/dir-out"/seg-*.igz >/dev/null 2>&1; then pass "merge: directory output"; else fail "merge: directory output"; fi
+fails "merge: refuses to write into a recording directory" $M $IN -o "$D/dir-out"
