@@ -704,6 +704,10 @@ int demo_node_finish(struct demo_node *n, struct ingero_error *err)
 	/* anchors must cover the end of the last event */
 	while (n->tick_no == 0 || n->tick_next - NS_S < max_end)
 		emit_tick(n, n->tick_next);
+	const struct ingero_error *we = n->w ? ingero_writer_error(n->w) : NULL;
+	if (n->err && err && we && we->code) {
+		*err = *we;
+	}
 	int rc = ingero_writer_close(n->w);
 	n->w = NULL;
 	if (!n->err && rc < 0)

@@ -202,6 +202,7 @@ int demo_multi(const struct demo_opts *o)
 		demo_add_thread(n, r->pid + 5, r->pid, "pt_autograd_0");
 		demo_add_thread(n, r->pid + 6, r->pid, "pt_nccl_watchdg");
 		demo_add_cudaproc(n, &r->cp, r->pid, "/workspace/train_ddp.py");
+		demo_add_process(n, 87, 2, "kworker/2:1", "[kworker/2:1]", -1, -1, -1, 0);
 		demo_set_phase(n, 0, r->slow ? 38 : 32, 3.0, 19000, r->slow ? 97 : 74, 52000);
 		if (r->slow) {
 			/* the straggler's GPU runs hot and clocks down */
@@ -214,6 +215,9 @@ int demo_multi(const struct demo_opts *o)
 	for (;;) {
 		double prog = o->events ? (double)ngen / (double)o->events
 					: (double)(rs[0].t - t0) / dur_ns;
+		for (int i = 0; i < N; i++)
+			if (nodes[i].err)
+				prog = 2; /* a writer failed: stop generating */
 		if (prog >= 1.0)
 			break;
 		k++;
@@ -226,9 +230,17 @@ int demo_multi(const struct demo_opts *o)
 			demo_flush_until(n, bt(n, r->t));
 			/* compute: H2D batch copy, then forward/backward launches
 			 * spread over the compute time */
+			uint64_t d;
+			/* noise: now and then the data loader makes this rank wait
+			 * before its step (voluntary, like the single-node loop) */
+			if (demo_rng_unit(g) < 0.04) {
+				d = demo_lognorm(g, 1.5e6, 0.4);
+				demo_offcpu(n, r->pid, r->tid, r->cpu, bt(n, r->t), d, 1, 0, 0);
+				r->t += d + demo_lognorm(g, 15e3, 0.3);
+			}
 			double c = 25e6 * job * (r->slow ? 1.3 : 1.0) * (0.98 + 0.04 * demo_rng_unit(g));
 			uint64_t end = r->t + (uint64_t)c;
-			uint64_t d = demo_lognorm(g, 500e3, 0.1);
+			d = demo_lognorm(g, 500e3, 0.1);
 			demo_call(n, &r->cp, r->tid, r->cpu, INGERO_SRC_CUDA, INGERO_CUDA_MEMCPY,
 				  bt(n, r->t), d, SITE_MEMCPY_H2D, 12845056, INGERO_MEMCPY_H2D, 0);
 			r->t += d;
@@ -274,6 +286,11 @@ int demo_multi(const struct demo_opts *o)
 				ev.arg[4] = NCCL_FLOAT32 | (NCCL_SUM << 8);
 				ev.arg[5] = r->cp.stream + 0x400;
 				demo_ev(n, &ev);
+				/* noise: a short kworker preemption while waiting */
+				if (ev.dur > 200000 && demo_rng_unit(g) < 0.02)
+					demo_offcpu(n, r->pid, r->tid, r->cpu,
+						    ev.ts + demo_rng_below(g, ev.dur - 200000),
+						    demo_lognorm(g, 30e3, 0.3), 0, 87, 87);
 			}
 			r->t = end + demo_lognorm(g, 20e3, 0.3);
 			d = demo_lognorm(g, 60e3, 0.2);

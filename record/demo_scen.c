@@ -68,6 +68,8 @@ struct scen {
 /* 0..1 through the recording: by events generated or by time */
 static double progress(const struct scen *s, uint64_t t)
 {
+	if (s->n.err)
+		return 2; /* the writer failed: stop generating */
 	if (s->target)
 		return (double)s->n.ngen / (double)s->target;
 	return (double)(t - s->begin) / s->dur_ns;

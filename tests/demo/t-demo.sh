@@ -55,6 +55,28 @@ if [ -x "$BIN/ingero-dump" ]; then
 	contains "dump: rotated recording has no warnings" "$s" "warnings: 0"
 	s=$("$BIN/ingero-dump" --summary "$T_OUT/all/incident" 2>&1)
 	contains "dump: incident names logrotate" "$s" "logrotate"
+	# the independent reader written from docs/format.md agrees on our output
+	if command -v python3 >/dev/null && [ -f "$TESTS/formats/indep_reader.py" ]; then
+		"$R" demo gpu-steal --duration 3 -q -o "$T_OUT/ind"
+		a=$("$BIN/ingero-dump" --no-offsets "$T_OUT/ind" 2>&1)
+		b=$(python3 "$TESTS/formats/indep_reader.py" "$T_OUT/ind" 2>&1)
+		if [ -n "$a" ] && [ "$a" = "$b" ]; then pass "indep reader agrees with ingero-dump"
+		else fail "indep reader disagrees with ingero-dump"; fi
+	else
+		skip "indep reader: python3 or indep_reader.py missing"
+	fi
 else
 	skip "dump: $BIN/ingero-dump not built"
+fi
+
+# a full disk: one line naming the file, exit 1, no hang (root only: tmpfs)
+M=$T_OUT/small
+mkdir -p "$M"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=1m tmpfs "$M" 2>/dev/null; then
+	err=$(timeout 20 "$R" demo control --events 3000000 -q -o "$M/x" 2>&1); rc=$?
+	umount "$M"
+	eq "disk full: exit 1" "$rc" 1
+	contains "disk full: message names the segment" "$err" "$M/x/seg-000001.igz"
+else
+	skip "disk full: needs root to mount a small tmpfs"
 fi
