@@ -368,7 +368,7 @@ struct ingero_writer_opts {
 	uint64_t disk_budget;     /* delete oldest whole segments beyond this (0 = off) */
 	uint32_t frame_max_bytes; /* close a frame at this many uncompressed bytes (0 = 4 MiB) */
 	uint64_t frame_max_ns;    /* close a frame when recorded time spans this (0 = 1 s) */
-	int zstd_level;           /* 0 = default (3) */
+	int zstd_level;           /* 0 = default (1, chosen by bench/format) */
 	int fsync;                /* enum ingero_fsync */
 	unsigned file_mode;       /* 0 = 0640 */
 	struct ingero_header hdr; /* written at the start of every segment */

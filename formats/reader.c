@@ -39,6 +39,10 @@ struct ingero_reader {
 	struct archive *ar;
 	uint8_t *peek;
 	size_t peek_len, peek_pos;
+	char *last_entry;
+	int seekable;            /* a regular file: entries are read in name order */
+	char **order;            /* .igz entry names, sorted */
+	size_t norder, oidx;
 	uint8_t rdbuf[64 << 10];
 	int file_used;
 	/* current segment */
@@ -213,6 +217,98 @@ static void seg_reset(struct ingero_reader *r)
 	r->ceof = 0;
 }
 
+static int is_igz_entry(struct archive_entry *ent, const char **name)
+{
+	*name = archive_entry_pathname(ent);
+	size_t nl = *name ? strlen(*name) : 0;
+	return archive_entry_filetype(ent) == AE_IFREG && nl >= 4 && !strcmp(*name + nl - 4, ".igz");
+}
+
+/* (Re)open libarchive on the input from its first byte. */
+static int ar_open(struct ingero_reader *r)
+{
+	if (r->ar) {
+		archive_read_free(r->ar);
+		r->ar = NULL;
+		if (lseek(r->fd, (off_t)r->peek_len, SEEK_SET) < 0)
+			return -1;
+		r->peek_pos = 0;
+	}
+	r->ar = archive_read_new();
+	if (!r->ar)
+		return -1;
+	archive_read_support_filter_all(r->ar);
+	archive_read_support_format_tar(r->ar);
+	return archive_read_open(r->ar, r, NULL, ar_read_cb, NULL) == ARCHIVE_OK ? 0 : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* First pass over a seekable bundle: the names of its .igz entries, sorted.
+ * Segments inside are already compressed, so this pass is cheap. */
+static int list_bundle(struct ingero_reader *r)
+{
+	size_t cap = 0;
+	struct archive_entry *ent;
+	int k;
+	while ((k = archive_read_next_header(r->ar, &ent)) == ARCHIVE_OK || k == ARCHIVE_WARN) {
+		const char *name;
+		if (!is_igz_entry(ent, &name))
+			continue;
+		if (r->norder == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **no = realloc(r->order, cap * sizeof(*no));
+			if (!no)
+				return INGERO_ENOMEM;
+			r->order = no;
+		}
+		if (!(r->order[r->norder] = strdup(name)))
+			return INGERO_ENOMEM;
+		r->norder++;
+	}
+	if (!r->order && !(r->order = calloc(1, sizeof(*r->order))))
+		return INGERO_ENOMEM;
+	qsort(r->order, r->norder, sizeof(*r->order), cmp_str);
+	return ar_open(r) ? INGERO_EFORMAT : 0;
+}
+
+/* Position libarchive on the next entry in name order: forward when the
+ * bundle is sorted (one pass), from the start again when it is not. */
+static int next_sorted_entry(struct ingero_reader *r)
+{
+	while (r->oidx < r->norder) {
+		const char *want = r->order[r->oidx];
+		int restarted = 0;
+		for (;;) {
+			struct archive_entry *ent;
+			const char *name;
+			int k = archive_read_next_header(r->ar, &ent);
+			if (k == ARCHIVE_EOF || k < ARCHIVE_WARN) {
+				if (restarted || ar_open(r)) {
+					warn(r, INGERO_ECORRUPT, 0, "bundle: cannot find entry '%s' again", want);
+					break;
+				}
+				restarted = 1;
+				continue;
+			}
+			if (!is_igz_entry(ent, &name) || strcmp(name, want))
+				continue;
+			snprintf(r->curfile, sizeof(r->curfile), "%s:%s", r->path, name);
+			r->oidx++;
+			seg_reset(r);
+			r->seg_active = 1;
+			r->seg_count++;
+			r->seg_frames_ok = 0;
+			return 1;
+		}
+		r->oidx++;
+	}
+	return 0;
+}
+
 /* Open the next segment stream: 1 opened, 0 none left, <0 fatal. */
 static int next_segment(struct ingero_reader *r)
 {
@@ -241,6 +337,8 @@ static int next_segment(struct ingero_reader *r)
 		seg_reset(r);
 		break;
 	case R_ARCHIVE:
+		if (r->order)
+			return next_sorted_entry(r);
 		for (;;) {
 			struct archive_entry *ent;
 			int k = archive_read_next_header(r->ar, &ent);
@@ -256,6 +354,10 @@ static int next_segment(struct ingero_reader *r)
 			    strcmp(name + nl - 4, ".igz"))
 				continue;
 			snprintf(r->curfile, sizeof(r->curfile), "%s:%s", r->path, name);
+			if (r->last_entry && strcmp(name, r->last_entry) < 0)
+				warn(r, INGERO_EFORMAT, 0, "bundle entry out of name order (read in archive order) at byte 0");
+			free(r->last_entry);
+			r->last_entry = strdup(name);
 			break;
 		}
 		seg_reset(r);
@@ -303,8 +405,6 @@ static void resync(struct ingero_reader *r)
 		}
 		/* keep the last 3 bytes: a magic may straddle the refill */
 		r->cstart = pos > r->clen ? r->clen : pos;
-		size_t keep = r->clen - r->cstart;
-		(void)keep;
 		if (fill(r) < 0) {
 			r->cstart = r->clen;
 			return;
@@ -628,17 +728,18 @@ static int decode(struct ingero_reader *r, struct ingero_record *rec)
 		if (MP_NEED(c, 16 * 9)) {   /* hot path: no per-field bounds checks */
 			const uint8_t *p = c->p;
 			int bad = 0;
-			for (uint32_t j = 0; j < k; j++)
-				t[j] = mp_get_int_fast(&p, &bad);
+			/* unrolled: each field position gets its own branch history */
+#define G(j) t[j] = (j) < k ? mp_get_int_fast(&p, &bad) : 0
+			G(0); G(1); G(2); G(3); G(4); G(5); G(6); G(7);
+			G(8); G(9); G(10); G(11); G(12); G(13); G(14); G(15);
+#undef G
 			if (bad)
 				return INGERO_ECORRUPT;
 			c->p = p;
 		} else {
-			for (uint32_t j = 0; j < k; j++)
-				t[j] = mp_get_int(c);
+			for (uint32_t j = 0; j < 16; j++)
+				t[j] = j < k ? mp_get_int(c) : 0;
 		}
-		for (uint32_t j = k; j < 16; j++)
-			t[j] = 0;
 		for (uint32_t j = 17; j < n && !c->err; j++)
 			mp_skip(c);
 		if (c->err)
@@ -976,16 +1077,14 @@ int ingero_reader_open(struct ingero_reader **rp, const char *path, struct inger
 	r->cb = NULL;
 	r->ccap = r->clen = 0;
 	r->ceof = 0;
-	r->ar = archive_read_new();
-	if (!r->ar) {
-		code = fmt_seterr(err, INGERO_ENOMEM, 0, path, 0, "out of memory");
+	if (ar_open(r)) {
+		code = fmt_seterr(err, INGERO_EFORMAT, 0, r->path, 0, "not a readable bundle (%s) at byte 0",
+				  r->ar ? archive_error_string(r->ar) : "out of memory");
 		goto fail;
 	}
-	archive_read_support_filter_all(r->ar);
-	archive_read_support_format_tar(r->ar);
-	if (archive_read_open(r->ar, r, NULL, ar_read_cb, NULL) != ARCHIVE_OK) {
-		code = fmt_seterr(err, INGERO_EFORMAT, 0, r->path, 0, "not a readable bundle (%s) at byte 0",
-				  archive_error_string(r->ar));
+	r->seekable = strcmp(path, "-") != 0 && S_ISREG(st.st_mode);
+	if (r->seekable && (code = list_bundle(r))) {
+		fmt_seterr(err, code, 0, r->path, 0, "not a readable bundle at byte 0");
 		goto fail;
 	}
 	*rp = r;
@@ -1035,6 +1134,10 @@ void ingero_reader_close(struct ingero_reader *r)
 	free(r->cb);
 	free(r->db);
 	free(r->peek);
+	free(r->last_entry);
+	for (size_t i = 0; i < r->norder; i++)
+		free(r->order[i]);
+	free(r->order);
 	free(r->path);
 	free(r);
 }

@@ -341,7 +341,8 @@ static int summary(struct ingero_reader *rd, const char *input)
 		}
 	if (other_ops)
 		printf("  %-32s %10" PRIu64 "\n", "(out of range source/op)", other_ops);
-	qsort(procs, np, sizeof(*procs), cmp_proc);
+	if (np)
+		qsort(procs, np, sizeof(*procs), cmp_proc);
 	printf("processes: %zu\n", np);
 	for (size_t i = 0; i < np; i++)
 		printf("  %u %s %s\n", procs[i].pid, procs[i].comm, procs[i].cmd);

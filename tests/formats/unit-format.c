@@ -707,6 +707,18 @@ static void test_budget(void)
 	T_CHECK(n > 0 && rc == 0 && warns == 0, "budget: remaining segments read without warnings");
 }
 
+static long read_stdin_from(const char *path, unsigned *warns, int *rc)
+{
+	int saved = dup(0);
+	int fd = open(path, O_RDONLY);
+	dup2(fd, 0);
+	close(fd);
+	long n = read_all("-", warns, rc);
+	dup2(saved, 0);
+	close(saved);
+	return n;
+}
+
 static void test_bundles(void)
 {
 	const char *d = tpath("rec");   /* from test_directory */
@@ -724,6 +736,24 @@ static void test_bundles(void)
 		long got = read_all(tpath(fmts[i].name), &warns, &rc);
 		T_CHECK(got == want && rc == 0 && warns == 0, "bundle: %s read in place (%ld of %ld records)", fmts[i].name, got, want);
 	}
+	/* entries out of name order: read in archive order, with a warning */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && tar -cf '%s' seg-000002.igz seg-000001.igz 2>/dev/null", d, tpath("rev.tar"));
+	if (system(cmd) == 0) {
+		struct ingero_reader *rr;
+		struct ingero_error ee;
+		struct ingero_record rec;
+		uint32_t segs[4];
+		int ns = 0;
+		if (ingero_reader_open(&rr, tpath("rev.tar"), &ee) == 0) {
+			while (ingero_reader_next(rr, &rec) == 1)
+				if (rec.kind == INGERO_REC_HEADER && ns < 4) segs[ns++] = rec.u.hdr.segment;
+			T_CHECK(ns == 2 && segs[0] == 1 && segs[1] == 2 && ingero_reader_warnings(rr) == 0,
+				"bundle: entries read in name order from a file bundle stored out of order");
+			ingero_reader_close(rr);
+		}
+		long got = read_stdin_from(tpath("rev.tar"), &warns, &rc);
+		T_CHECK(got > 0 && rc == 0 && warns == 1, "bundle: on stdin, out-of-order entries are read as stored, with a warning (%u)", warns);
+	}
 	/* record.file names bundle:entry */
 	struct ingero_reader *r;
 	struct ingero_error e;
@@ -733,18 +763,6 @@ static void test_bundles(void)
 		T_CHECK(named, "bundle: record file is 'bundle:entry'");
 		ingero_reader_close(r);
 	}
-}
-
-static long read_stdin_from(const char *path, unsigned *warns, int *rc)
-{
-	int saved = dup(0);
-	int fd = open(path, O_RDONLY);
-	dup2(fd, 0);
-	close(fd);
-	long n = read_all("-", warns, rc);
-	dup2(saved, 0);
-	close(saved);
-	return n;
 }
 
 static void test_stdin(void)
@@ -874,6 +892,68 @@ static void test_frame_bounds(void)
 	T_CHECK(ingero_writer_open(&w, &none, &e) == INGERO_EINVAL, "writer: needs dir or path");
 }
 
+static void test_time_rotation(void)
+{
+	struct ingero_writer_opts o;
+	struct ingero_writer *w;
+	struct ingero_error e;
+	base_opts(&o);
+	o.dir = tpath("timerot");
+	o.frame_max_ns = 500000;     /* 0.5 ms */
+	o.seg_max_ns = 2000000;      /* 2 ms */
+	rotations = 0;
+	o.on_rotate = on_rot;
+	T_CHECK(ingero_writer_open(&w, &o, &e) == 0, "time rotation: open");
+	for (int i = 0; i < 100; i++) {   /* 10 ms of events */
+		struct ingero_event ev = { .ts = 5000000000ull + (uint64_t)i * 100000, .dur = 50, .pid = 1, .tid = 1,
+			.source = 1, .op = 3 };
+		ingero_writer_event(w, &ev);
+	}
+	ingero_writer_close(w);
+	T_CHECK(rotations >= 3 && rotations <= 5, "time rotation: a segment per ~2 ms of recorded time (%d rotations)", rotations);
+	unsigned warns;
+	int rc;
+	long n = read_all(o.dir, &warns, &rc);
+	T_CHECK(n > 100 && rc == 0 && warns == 0, "time rotation: segments read back (%ld records)", n);
+}
+
+static void big_rot(void *ctx, struct ingero_writer *w)
+{
+	static char big[3000];
+	memset(big, 'm', sizeof(big) - 1);
+	(*(int *)ctx)++;
+	struct ingero_record rec = { .kind = INGERO_REC_NOTE };
+	rec.u.note = (struct ingero_note){ 1, 0, big };
+	for (int i = 0; i < 4; i++)
+		ingero_writer_append(w, &rec);
+}
+
+static void test_rotate_callback_bounded(void)
+{
+	struct ingero_writer_opts o;
+	struct ingero_writer *w;
+	struct ingero_error e;
+	int calls = 0;
+	base_opts(&o);
+	o.dir = tpath("bigrot");
+	o.seg_max_bytes = 100;       /* smaller than a header frame */
+	o.frame_max_bytes = 1000;    /* the callback's notes close frames */
+	o.on_rotate = big_rot;
+	o.rotate_ctx = &calls;
+	ingero_writer_open(&w, &o, &e);
+	for (int i = 0; i < 20; i++) {
+		struct ingero_event ev = { .ts = 1000000000 + (uint64_t)i, .pid = 1, .tid = 1, .source = 1, .op = 3 };
+		ingero_writer_event(w, &ev);
+		ingero_writer_flush(w);
+	}
+	T_CHECK(ingero_writer_close(w) == 0, "rotation: callback writing more than a segment does not recurse");
+	T_CHECK(calls >= 1 && calls <= 21, "rotation: one callback per rotation (%d)", calls);
+	unsigned warns;
+	int rc;
+	long n = read_all(o.dir, &warns, &rc);
+	T_CHECK(n > 20 && rc == 0 && warns == 0, "rotation: all segments readable (%ld records)", n);
+}
+
 static void test_clock(void)
 {
 	struct ingero_clock c;
@@ -935,6 +1015,8 @@ int main(void)
 	test_stdin();
 	test_enospc();
 	test_frame_bounds();
+	test_time_rotation();
+	test_rotate_callback_bounded();
 	test_clock();
 	test_names();
 	char cmd[700];
