@@ -30,7 +30,7 @@
 
 #define PROG "ingero-merge"
 #define EXIT_USAGE 2
-#define REORDER_CAP_TOTAL (1u << 20)   /* held records over all inputs */
+#define REORDER_CAP_TOTAL (1u << 18)   /* held records over all inputs (32 MiB) */
 #define MIN_MATCHES 3
 
 /* ------------------------------------------------------------ model */
@@ -60,6 +60,12 @@ struct item {
 		struct ingero_note note;
 		struct ingero_sampling sampling;
 	} u;
+};
+
+struct hent {
+	int64_t key;
+	uint64_t seq;
+	uint32_t node, slot;
 };
 
 struct input {
@@ -92,8 +98,10 @@ struct input {
 	uint64_t nread;
 	int eof;
 	int64_t runmax;
-	struct item *h;
-	size_t hn, hcap, hmax;
+	struct hent *h;            /* reorder heap over pool slots */
+	struct item *pool;
+	uint32_t *freel;
+	size_t hn, hmax, pcap, nfree;
 	struct chan *ch;
 	int64_t prunmax;           /* decoding thread's running max */
 	size_t pseg;               /* decoding thread's anchor segment cache */
@@ -143,7 +151,8 @@ static struct {
 	const char *out;
 	const char *reference;
 	const char *truth;
-	int no_correct, no_collectives, quiet, progress;
+	int no_correct, no_collectives, quiet, progress, stats;
+	uint64_t seg_bytes;
 	int pass;
 	unsigned level;            /* common collective sampling level */
 	struct { const char *node; double ns; int used; } *uoff;
@@ -156,6 +165,27 @@ static struct {
 	unsigned warnings;
 } G;
 
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double proc_cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* ---------------------------------------------------------- messages */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -165,6 +195,7 @@ static void cleanup_tmp(void);
 /* Pass 1 runs one thread per input; its messages are kept with the input
  * and printed in input order afterwards, so stderr stays deterministic. */
 static __thread struct input *T_in;
+static int p1_done;            /* inputs finished (or failed) in pass 1 */
 static void msg_keep(struct input *in, const char *line);
 
 static void die(const char *fmt, ...)
@@ -177,6 +208,7 @@ static void die(const char *fmt, ...)
 	if (T_in) {
 		msg_keep(T_in, NULL);   /* mark fatal */
 		msg_keep(T_in, buf);
+		__atomic_fetch_add(&p1_done, 1, __ATOMIC_RELEASE);
 		pthread_exit(NULL);
 	}
 	fprintf(stderr, PROG ": %s\n", buf);
@@ -289,6 +321,9 @@ static void help(void)
 "  --no-correct             estimate and report, but apply no correction\n"
 "  --truth FILE             compare with a demo's truth.json\n"
 "  -q, --quiet              no correction table (twice: no warnings either)\n"
+"  --segment-mb N           directory output: rotate segments every N MiB\n"
+"                           (default 256; the node table opens every segment)\n"
+"  --stats                  print phase timings and throughput on stderr\n"
 "  -h, --help               this text\n"
 "  --version                print the version\n"
 "\n"
@@ -403,7 +438,7 @@ static void pass1(struct input *in)
 	in->tmax = INT64_MIN;
 	mrg_coll_init(&in->coll);
 	while ((rc = ingero_reader_next(r, &rec)) > 0) {
-		in->nrec++;
+		__atomic_store_n(&in->nrec, in->nrec + 1, __ATOMIC_RELAXED);
 		if (!got_hdr) {
 			const struct ingero_header *h = ingero_reader_header(r);
 			if (h) {
@@ -536,6 +571,7 @@ static void *p1_worker(void *arg)
 		T_in = &G.in[i];
 		pass1(&G.in[i]);
 		T_in = NULL;
+		__atomic_fetch_add(&p1_done, 1, __ATOMIC_RELEASE);
 	}
 }
 
@@ -554,6 +590,19 @@ static void pass1_all(void)
 			started++;
 	if (!started)
 		die("cannot start a thread");
+	int shown = 0;
+	while (G.progress && __atomic_load_n(&p1_done, __ATOMIC_ACQUIRE) < G.nin) {
+		struct timespec ts = { 0, 250000000 };
+		nanosleep(&ts, NULL);
+		uint64_t n = 0;
+		for (int i = 0; i < G.nin; i++)
+			n += __atomic_load_n(&G.in[i].nrec, __ATOMIC_RELAXED);
+		fprintf(stderr, "\r" PROG ": pass 1: %d / %d inputs, %llu records ",
+			__atomic_load_n(&p1_done, __ATOMIC_ACQUIRE), G.nin, (unsigned long long)n);
+		shown = 1;
+	}
+	if (shown)
+		fprintf(stderr, "\r%70s\r", "");
 	for (int t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
 	for (int i = 0; i < G.nin; i++) {
@@ -578,12 +627,6 @@ static void pass1_all(void)
 }
 
 /* ------------------------------------------------- nodes and domains */
-
-static int cmp_anchor(const void *a, const void *b)
-{
-	const struct ingero_anchor *p = a, *q = b;
-	return p->boottime < q->boottime ? -1 : p->boottime > q->boottime;
-}
 
 static int cmp_pt(const void *a, const void *b)
 {
@@ -786,7 +829,6 @@ static void build_domains(void)
 			warnx("node '%s' has no clock anchors: its boottime stamps are taken as unix time",
 			      G.in[d->first_input].name);
 	}
-	(void)cmp_anchor;
 }
 
 /* ------------------------------------------------------- estimation */
@@ -834,6 +876,9 @@ static void fit_collectives(struct dom *n, const struct dom *m, size_t cnt)
 	if (f.inliers * 10 < f.n * 8)
 		warnx("node '%s': %zu of %zu collective samples rejected as outliers: inconsistent evidence",
 		      nm, f.n - f.inliers, f.n);
+	if (fabs(f.b) > 200e-6)
+		warnx("node '%s': fitted drift %+.1f ppm is implausible for a quartz clock: inconsistent evidence",
+		      nm, f.b * 1e6);
 	if (f.rms > 50000)
 		warnx("node '%s': collective residual %.1f us: weak offset evidence", nm, f.rms / 1e3);
 	free(x);
@@ -930,6 +975,10 @@ static void estimate(void)
 				warnx("node '%s' has no time overlap with reference '%s': anchor-only alignment",
 				      dom_name(di), dom_name(ref));
 		}
+		if (!strcmp(d->method, "collectives") && d->have_w && r->have_w &&
+		    !ranges_overlap(d->wmin, d->wmax, r->wmin, r->wmax))
+			warnx("node '%s' has no time overlap with reference '%s': aligned through '%s' by collectives",
+			      dom_name(di), dom_name(ref), dom_name(d->via));
 		if (!strcmp(d->method, "collectives") && d->anchor_err && r->anchor_err &&
 		    fabs(d->est_a) > (double)(d->anchor_err + r->anchor_err) * 4)
 			warnx("node '%s': collectives say %+.3f ms, beyond the anchors' error bounds (%.3f ms)",
@@ -1038,6 +1087,9 @@ static const struct truth *truth_find(const struct truth *t, int n, const char *
 
 /* ----------------------------------------------------------- report */
 
+static void node_total(const struct onode *o, double a, double b, int64_t *off,
+		       double *drift_ppb, uint64_t *ref);
+
 static void report(void)
 {
 	struct truth *t = NULL;
@@ -1060,28 +1112,35 @@ static void report(void)
 		const struct onode *o = &G.node[i];
 		const struct dom *d = &G.dom[o->dom];
 		char off[64], res[32], smp[32];
-		fmt_off(off, sizeof(off), d->est_a);
+		int64_t tot_off;
+		double tot_drift;
+		uint64_t tot_ref;
+		node_total(o, d->est_a, d->est_b, &tot_off, &tot_drift, &tot_ref);
+		fmt_off(off, sizeof(off), (double)tot_off);
 		if (!strcmp(d->method, "reference") || !strcmp(d->method, "carried"))
 			snprintf(res, sizeof(res), "-");
 		else
 			snprintf(res, sizeof(res), "%.3f us", d->conf / 1e3);
 		snprintf(smp, sizeof(smp), "%llu", (unsigned long long)d->samples);
 		fprintf(stderr, "  %-16s %-12s %16s %+8.3f ppm %12s %8s", o->name, d->method, off,
-			d->est_b * 1e6, res, smp);
+			tot_drift / 1e3, res, smp);
 		const struct truth *tn = nt ? truth_find(t, nt, o->name) : NULL;
 		if (tn && tref) {
 			/* node clock = true + off + drift*(t - t0): correction = -(node - ref) */
 			double toff = -(tn->off_ns - tref->off_ns);
 			/* our offset is at x0; evaluate it at the truth's t0 */
-			double est = d->est_a;
+			double est = (double)tot_off;
 			if (G.truth_t0)
-				est += d->est_b * (double)(G.truth_t0 + (int64_t)tn->off_ns - d->x0);
+				est += tot_drift / 1e9 * (double)(G.truth_t0 + (int64_t)tn->off_ns -
+								   (int64_t)tot_ref);
 			double tdr = -(tn->drift_ppm - tref->drift_ppm);
 			char tb[64];
 			fmt_off(tb, sizeof(tb), toff);
 			fprintf(stderr, " %16s %9.3f us %+8.3f ppm %+6.3f ppm", tb,
-				(est - toff) / 1e3, tdr, d->est_b * 1e6 - tdr);
+				(est - toff) / 1e3, tdr, tot_drift / 1e3 - tdr);
 		}
+		if (d->via >= 0 && d->via != G.ref && !strcmp(d->method, "collectives"))
+			fprintf(stderr, " (via %s)", dom_name(d->via));
 		fputc('\n', stderr);
 	}
 	free(t);
@@ -1089,7 +1148,8 @@ static void report(void)
 
 /* ----------------------------------------------------------- pass 2 */
 
-static int item_lt(const struct item *a, const struct item *b)
+/* The reorder heap orders small entries; the items live in a slot pool. */
+static inline int hent_lt(const struct hent *a, const struct hent *b)
 {
 	if (a->key != b->key)
 		return a->key < b->key;
@@ -1100,32 +1160,46 @@ static int item_lt(const struct item *a, const struct item *b)
 
 static void hpush(struct input *in, const struct item *it)
 {
-	if (in->hn == in->hcap) {
-		in->hcap = in->hcap ? in->hcap * 2 : 64;
-		in->h = xrealloc(in->h, in->hcap * sizeof(*in->h));
+	if (!in->nfree) {
+		size_t cap = in->pcap ? in->pcap * 2 : 64;
+		in->pool = xrealloc(in->pool, cap * sizeof(*in->pool));
+		in->freel = xrealloc(in->freel, cap * sizeof(*in->freel));
+		in->h = xrealloc(in->h, cap * sizeof(*in->h));
+		for (size_t k = cap; k-- > in->pcap;)
+			in->freel[in->nfree++] = (uint32_t)k;
+		in->pcap = cap;
 	}
+	uint32_t slot = in->freel[--in->nfree];
+	in->pool[slot] = *it;
+	struct hent e = { it->key, it->seq, it->node, slot };
 	size_t i = in->hn++;
 	while (i) {
 		size_t p = (i - 1) / 2;
-		if (!item_lt(it, &in->h[p]))
+		if (!hent_lt(&e, &in->h[p]))
 			break;
 		in->h[i] = in->h[p];
 		i = p;
 	}
-	in->h[i] = *it;
+	in->h[i] = e;
+}
+
+static inline struct item *htop(struct input *in)
+{
+	return &in->pool[in->h[0].slot];
 }
 
 static void hpop(struct input *in)
 {
-	struct item last = in->h[--in->hn];
+	in->freel[in->nfree++] = in->h[0].slot;
+	struct hent last = in->h[--in->hn];
 	size_t i = 0, n = in->hn;
 	for (;;) {
 		size_t c = 2 * i + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && item_lt(&in->h[c + 1], &in->h[c]))
+		if (c + 1 < n && hent_lt(&in->h[c + 1], &in->h[c]))
 			c++;
-		if (!item_lt(&in->h[c], &last))
+		if (!hent_lt(&in->h[c], &last))
 			break;
 		in->h[i] = in->h[c];
 		i = c;
@@ -1199,7 +1273,8 @@ static int produce(struct input *in, struct item *it)
 		int rc = ingero_reader_next(in->r, &rec);
 		if (rc <= 0)
 			return 0;
-		uint64_t seq = in->nread++;
+		uint64_t seq = in->nread;
+		__atomic_store_n(&in->nread, seq + 1, __ATOMIC_RELAXED);   /* progress reads it */
 		if (!is_timed(rec.kind) && !is_meta(rec.kind))
 			continue;
 		uint32_t inner = in->unix_clock ? rec.node : 0;
@@ -1240,8 +1315,8 @@ static int produce(struct input *in, struct item *it)
 
 /* One decoding thread per input hands batches of items to the merging
  * thread: decompression and decoding run beside the merge and the writer. */
-#define BATCH 512
-#define NBATCH 4
+#define BATCH 1024
+#define NBATCH 3
 
 struct batch {
 	int n, eof;
@@ -1355,7 +1430,7 @@ static void refill(struct input *in)
 {
 	while (!in->eof) {
 		if (in->hn) {
-			const struct item *t = &in->h[0];
+			const struct item *t = htop(in);
 			/* strictly earlier than any later record can be: ties are
 			 * ordered by node first, so an equal time is not final */
 			if (t->meta || t->nat < in->runmax - in->late)
@@ -1385,10 +1460,9 @@ static void wfail(void)
 
 static void put_ctx(uint32_t node)
 {
+	static struct ingero_record c;   /* writer thread only */
 	if (have_ctx && cur_node == node)
 		return;
-	struct ingero_record c;
-	memset(&c, 0, sizeof(c));
 	c.kind = INGERO_REC_CTX;
 	c.node = node;
 	c.u.ctx_node = node;
@@ -1398,7 +1472,7 @@ static void put_ctx(uint32_t node)
 	have_ctx = 1;
 }
 
-static void emit(struct input *in, struct item *it)
+static void emit(struct item *it)
 {
 	put_ctx(it->node);
 	struct onode *o = &G.node[it->node];
@@ -1434,6 +1508,28 @@ static void emit(struct input *in, struct item *it)
 		wfail();
 }
 
+/* The whole correction of node o when its domain gets (a, b): for a node of
+ * a merged input, the earlier merge's correction composed with ours:
+ *   t' = t + o1 + d1 (t - r1);  t'' = t' + a + b (t' - x0)
+ *   => t'' = t + [o1 + a + b (r1 + o1 - x0)] + [d1 + b (1 + d1)] (t - r1) */
+static void node_total(const struct onode *o, double a, double b, int64_t *off,
+		       double *drift_ppb, uint64_t *ref)
+{
+	const struct dom *d = &G.dom[o->dom];
+	if (!o->carried) {
+		*off = round_i64(a);
+		*drift_ppb = b * 1e9;
+		*ref = (uint64_t)d->x0;
+		return;
+	}
+	const struct inner *c = o->carried;
+	double d1 = c->drift_ppb / 1e9;
+	double r1 = (double)c->ref_ts, o1 = (double)c->offset_ns;
+	*off = round_i64(o1 + a + b * (r1 + o1 - (double)d->x0));
+	*drift_ppb = (d1 + b * (1 + d1)) * 1e9;
+	*ref = c->ref_ts;
+}
+
 static void write_nodes(struct ingero_writer *w)
 {
 	for (int i = 0; i < G.nnode; i++) {
@@ -1451,25 +1547,11 @@ static void write_nodes(struct ingero_writer *w)
 		n->method = G.no_correct && !d->user ? "none" : d->method;
 		n->confidence_ns = d->conf;
 		n->samples = d->samples;
-		if (o->carried) {
-			/* compose the earlier merge's correction with ours:
-			 * t' = t + o1 + d1 (t - r1);  t'' = t' + a + b (t' - x0) */
-			const struct inner *c = o->carried;
-			double d1 = c->drift_ppb / 1e9;
-			double r1 = (double)c->ref_ts, o1 = (double)c->offset_ns;
-			double off = o1 + d->a + d->b * (r1 + o1 - (double)d->x0);
-			n->offset_ns = llround(off);
-			n->drift_ppb = (d1 + d->b * (1 + d1)) * 1e9;
-			n->ref_ts = c->ref_ts;
-			if (d->a == 0 && d->b == 0) {
-				n->method = c->method;
-				n->confidence_ns = c->confidence_ns;
-				n->samples = c->samples;
-			}
-		} else {
-			n->offset_ns = llround(d->a);
-			n->drift_ppb = d->b * 1e9;
-			n->ref_ts = (uint64_t)d->x0;
+		node_total(o, d->a, d->b, &n->offset_ns, &n->drift_ppb, &n->ref_ts);
+		if (o->carried && d->a == 0 && d->b == 0) {
+			n->method = o->carried->method;
+			n->confidence_ns = o->carried->confidence_ns;
+			n->samples = o->carried->samples;
 		}
 		if (ingero_writer_append(w, &rec) < 0)
 			wfail();
@@ -1503,6 +1585,8 @@ static void open_output(int64_t start)
 		if (access(p, F_OK) == 0)
 			die("%s: already holds a recording; choose an empty directory", G.out);
 		o.dir = G.out;
+		o.seg_max_bytes = G.seg_bytes;
+		o.seg_max_ns = UINT64_MAX / 4;   /* rotate by size only */
 	}
 	o.fsync = INGERO_FSYNC_NONE;
 	o.zstd_level = 1;
@@ -1525,38 +1609,135 @@ static void open_output(int64_t start)
 	write_nodes(W);
 }
 
-static int in_lt(int a, int b)
+/* heap over the inputs, keyed by a copy of each input's top: (time, node,
+ * input); equal inputs never meet, so the sequence is not needed here */
+struct top {
+	int64_t key;
+	uint32_t node;
+	int input;
+};
+
+static inline int top_lt(const struct top *x, const struct top *y)
 {
-	const struct item *x = &G.in[a].h[0], *y = &G.in[b].h[0];
 	if (x->key != y->key)
 		return x->key < y->key;
 	if (x->node != y->node)
 		return x->node < y->node;
-	if (a != b)
-		return a < b;
-	return x->seq < y->seq;
+	return x->input < y->input;
 }
 
-static void sift_down(int *hp, int n, int i)
+static void sift_down(struct top *hp, int n, int i)
 {
+	struct top v = hp[i];
 	for (;;) {
 		int c = 2 * i + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && in_lt(hp[c + 1], hp[c]))
+		if (c + 1 < n && top_lt(&hp[c + 1], &hp[c]))
 			c++;
-		if (!in_lt(hp[c], hp[i]))
+		if (!top_lt(&hp[c], &v))
 			break;
-		int t = hp[c]; hp[c] = hp[i]; hp[i] = t;
+		hp[i] = hp[c];
 		i = c;
+	}
+	hp[i] = v;
+}
+
+static inline struct top top_of(int i)
+{
+	const struct hent *t = &G.in[i].h[0];
+	return (struct top){ t->key, t->node, i };
+}
+
+
+/* The writer runs in its own thread: the merging thread hands it batches of
+ * items already in output order, and it encodes and compresses them. */
+static struct chan *OUT;
+static struct batch *out_cur;
+
+static void *writer_thread(void *arg)
+{
+	struct chan *c = arg;
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->nfull)
+			pthread_cond_wait(&c->cv, &c->mu);
+		struct batch *b = c->full[c->fhead];
+		c->fhead = (c->fhead + 1) % NBATCH;
+		c->nfull--;
+		pthread_mutex_unlock(&c->mu);
+		for (int k = 0; k < b->n; k++)
+			emit(&b->it[k]);
+		int eof = b->eof;
+		pthread_mutex_lock(&c->mu);
+		c->empty[c->nempty++] = b;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		if (eof)
+			return NULL;
 	}
 }
 
-static double now_s(void)
+static void out_start(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	struct chan *c = xcalloc(1, sizeof(*c));
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	for (int i = 0; i < NBATCH; i++)
+		c->empty[c->nempty++] = xcalloc(1, sizeof(struct batch));
+	if (pthread_create(&c->th, NULL, writer_thread, c) != 0)
+		die("cannot start a thread");
+	c->started = 1;
+	OUT = c;
+}
+
+static void out_hand(int eof)
+{
+	struct chan *c = OUT;
+	if (!out_cur) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->nempty)
+			pthread_cond_wait(&c->cv, &c->mu);
+		out_cur = c->empty[--c->nempty];
+		pthread_mutex_unlock(&c->mu);
+		out_cur->n = 0;
+	}
+	out_cur->eof = eof;
+	pthread_mutex_lock(&c->mu);
+	c->full[(c->fhead + c->nfull) % NBATCH] = out_cur;
+	c->nfull++;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	out_cur = NULL;
+}
+
+static inline void out_put(const struct item *it)
+{
+	if (!out_cur) {
+		struct chan *c = OUT;
+		pthread_mutex_lock(&c->mu);
+		while (!c->nempty)
+			pthread_cond_wait(&c->cv, &c->mu);
+		out_cur = c->empty[--c->nempty];
+		pthread_mutex_unlock(&c->mu);
+		out_cur->n = 0;
+	}
+	out_cur->it[out_cur->n++] = *it;
+	if (out_cur->n == BATCH)
+		out_hand(0);
+}
+
+static void out_finish(void)
+{
+	out_hand(1);
+	struct chan *c = OUT;
+	pthread_join(c->th, NULL);
+	for (int i = 0; i < c->nempty; i++)
+		free(c->empty[i]);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c);
+	OUT = NULL;
 }
 
 static void pass2(void)
@@ -1579,7 +1760,7 @@ static void pass2(void)
 	size_t per = REORDER_CAP_TOTAL / (size_t)G.nin;
 	if (per < 4096)
 		per = 4096;
-	int *hp = xcalloc(G.nin, sizeof(*hp));
+	struct top *hp = xcalloc(G.nin, sizeof(*hp));
 	int hn = 0;
 	for (int i = 0; i < G.nin; i++) {
 		struct input *in = &G.in[i];
@@ -1590,23 +1771,25 @@ static void pass2(void)
 	}
 	for (int i = 0; i < G.nin; i++)
 		chan_start(&G.in[i]);
+	out_start();
 	for (int i = 0; i < G.nin; i++) {
 		struct input *in = &G.in[i];
 		refill(in);
 		if (in->hn)
-			hp[hn++] = i;
+			hp[hn++] = top_of(i);
 	}
 	for (int i = hn / 2 - 1; i >= 0; i--)
 		sift_down(hp, hn, i);
 	uint64_t done = 0;
 	double t0 = now_s(), last = t0;
 	while (hn) {
-		struct input *in = &G.in[hp[0]];
-		struct item it = in->h[0];
+		struct input *in = &G.in[hp[0].input];
+		out_put(htop(in));
 		hpop(in);
-		emit(in, &it);
 		refill(in);
-		if (!in->hn)
+		if (in->hn)
+			hp[0] = top_of(hp[0].input);
+		else
 			hp[0] = hp[--hn];
 		sift_down(hp, hn, 0);
 		if (G.progress && !(++done & 0xfffff)) {
@@ -1614,7 +1797,7 @@ static void pass2(void)
 			if (t - last > 0.5) {
 				uint64_t pos = 0;
 				for (int i = 0; i < G.nin; i++)
-					pos += G.in[i].nread;
+					pos += __atomic_load_n(&G.in[i].nread, __ATOMIC_RELAXED);
 				fprintf(stderr, "\r" PROG ": merging %llu / %llu records (%.0f%%) ",
 					(unsigned long long)pos, (unsigned long long)total,
 					total ? 100.0 * (double)pos / (double)total : 100.0);
@@ -1625,6 +1808,7 @@ static void pass2(void)
 	if (G.progress && done > 0xfffff)
 		fprintf(stderr, "\r%60s\r", "");
 	free(hp);
+	out_finish();
 	if (ingero_writer_close(W) < 0) {
 		W = NULL;
 		die("%s: write failed", G.out);
@@ -1640,7 +1824,11 @@ static void pass2(void)
 		ingero_reader_close(in->r);
 		in->r = NULL;
 		free(in->h);
+		free(in->pool);
+		free(in->freel);
 		in->h = NULL;
+		in->pool = NULL;
+		in->freel = NULL;
 	}
 	for (int i = 0; i < G.nnode; i++)
 		if (G.node[i].ev_in != G.node[i].ev_out)
@@ -1703,9 +1891,13 @@ int main(int argc, char **argv)
 			opts_done = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			help();
+			free(inputs);
+			free(G.cmdline);
 			return 0;
 		} else if (!strcmp(a, "--version")) {
 			printf(PROG " " INGERO_VERSION "\n");
+			free(inputs);
+			free(G.cmdline);
 			return 0;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			NEEDARG();
@@ -1739,6 +1931,15 @@ int main(int argc, char **argv)
 				G.nn[G.nnn].name = eq + 1;
 				G.nn[G.nnn++].used = 0;
 			}
+		} else if (!strcmp(a, "--segment-mb")) {
+			NEEDARG();
+			char *e;
+			double mb = strtod(argv[++i], &e);
+			if (*e || !(mb > 0) || mb > 1e6)
+				usage_err("--segment-mb %s: expected a positive number", argv[i]);
+			G.seg_bytes = (uint64_t)(mb * 1048576.0);
+		} else if (!strcmp(a, "--stats")) {
+			G.stats = 1;
 		} else if (!strcmp(a, "--no-correct")) {
 			G.no_correct = 1;
 		} else if (!strcmp(a, "--no-collectives")) {
@@ -1793,11 +1994,27 @@ int main(int argc, char **argv)
 			usage_err("--node-name %s=%s: no such input", G.nn[k].input, G.nn[k].name);
 	}
 	G.pass = 1;
+	double t0 = now_s(), p0 = proc_cpu_s();
 	pass1_all();
 	build_domains();
 	estimate();
+	double t1 = now_s(), p1 = proc_cpu_s();
 	report();
+	double c1 = thread_cpu_s();
 	pass2();
+	double t2 = now_s(), c2 = thread_cpu_s(), p2 = proc_cpu_s();
+	if (G.stats) {
+		uint64_t ev = 0, rec = 0;
+		for (int i = 0; i < G.nnode; i++)
+			ev += G.node[i].ev_out;
+		for (int i = 0; i < G.nin; i++)
+			rec += G.in[i].nrec;
+		fprintf(stderr, PROG ": stats: %llu records, %llu events; pass 1 + estimate %.3f s "
+			"(%.3f s cpu), pass 2 %.3f s (%.3f s cpu, merging thread %.3f s), total %.3f s, "
+			"%.2f M events/s\n",
+			(unsigned long long)rec, (unsigned long long)ev, t1 - t0, p1 - p0, t2 - t1,
+			p2 - p1, c2 - c1, t2 - t0, t2 > t0 ? (double)ev / (t2 - t0) / 1e6 : 0);
+	}
 	if (G.quiet < 2) {
 		uint64_t ev = 0;
 		for (int i = 0; i < G.nnode; i++)

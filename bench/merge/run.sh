@@ -3,6 +3,8 @@
 # and peak RSS; a second run at a quarter of the size shows that peak RSS
 # does not grow with the input.
 # Usage: bench/merge/run.sh [BUILD_DIR] [NODES] [EVENTS_PER_NODE]
+# "events/cpu-s" and the merging thread's CPU time do not depend on other load;
+# wall-clock events/s does.
 # Inputs come from merge-synth (the writer API, 1 event / 10 us / node,
 # one AllReduce in 20); set INGERO_BENCH_GEN=1 to use
 # `ingero-record demo multi-node --events` instead.
@@ -25,15 +27,15 @@ gen() { # DIR EVENTS
 
 run() { # DIR LABEL
 	local dir=$1 label=$2 ev t0 t1 rss
-	ev=$("$B/tests/merge-synth" check "$dir/node-0" | awk '$1 == "total" { print $2 }')
-	ev=$(( ev * N ))
 	/usr/bin/time -f '%e %U %S %M' -o "$W/time" "$B/ingero-merge" "$dir"/node-* -o "$W/out.igz" -q \
-		|| { echo "merge failed"; exit 1; }
+		--stats 2>"$W/stats" || { echo "merge failed"; cat "$W/stats"; exit 1; }
 	read -r wall user sys rss <"$W/time"
+	ev=$(sed -n 's/.*records, \([0-9]*\) events.*/\1/p' "$W/stats")
 	awk -v l="$label" -v ev="$ev" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
 	    -v sz="$(stat -c %s "$W/out.igz")" -v insz="$(du -sb "$dir" | cut -f1)" 'BEGIN {
 		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  peak RSS %6.1f MB  in %.0f MB -> out %.0f MB\n",
 		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, r / 1024, insz / 1048576, sz / 1048576 }'
+	sed -n 's/^ingero-merge: stats: /    phases: /p' "$W/stats"
 	rm -f "$W/out.igz"
 }
 

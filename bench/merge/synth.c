@@ -5,6 +5,7 @@
  *   merge-synth gen -o DIR [--nodes N] [--events E] [--offsets a,b,c (ns)]
  *                   [--drift a,b,c (ppm)] [--seed S] [--no-collectives]
  *                   [--shuffle] [--seg-bytes N] [--start-gap-s S] [--step-ns N]
+ *                   [--late-last] [--chain]
  *     writes DIR/node-K/seg-*.igz and DIR/truth.json
  *     node clock = true clock + offset + drift * (true - t0)
  *   merge-synth check FILE|DIR
@@ -104,6 +105,7 @@ static int gen(int argc, char **argv)
 	double offs[MAXN] = { 0 }, drift[MAXN] = { 0 };
 	double gap_s = 0;
 	int64_t step = 10000;
+	int late_last = 0, chain = 0;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "-o") && v) { out = v; i++; }
@@ -117,6 +119,8 @@ static int gen(int argc, char **argv)
 		else if (!strcmp(a, "--step-ns") && v) { step = atoll(v); i++; }
 		else if (!strcmp(a, "--no-collectives")) nocoll = 1;
 		else if (!strcmp(a, "--shuffle")) shuffle = 1;
+		else if (!strcmp(a, "--late-last")) late_last = 1;
+		else if (!strcmp(a, "--chain")) chain = 1;
 		else { fprintf(stderr, "merge-synth: bad argument '%s'\n", a); return 2; }
 	}
 	if (!out || nn < 1 || nn > MAXN) {
@@ -214,7 +218,15 @@ static int gen(int argc, char **argv)
 			memset(&ev, 0, sizeof(ev));
 			ev.pid = 1000;
 			ev.tid = 1001;
-			if (coll) {
+			/* --chain: communicator k joins nodes k and k+1 only */
+			int in_comm = 1;
+			uint64_t comm = 0xc0ffee;
+			if (chain && coll) {
+				int c = (int)(seq % (uint64_t)(nn > 1 ? nn - 1 : 1));
+				in_comm = k == c || k == c + 1;
+				comm = 0xc0ffee + (uint64_t)c;
+			}
+			if (coll && in_comm) {
 				int64_t end = Tk + 9000 + (int64_t)(unit() * 2000) - 1000;
 				if (rnd() % 50 == 0)
 					end += (int64_t)(unit() * 300000);
@@ -223,9 +235,9 @@ static int gen(int argc, char **argv)
 				ev.op = INGERO_NCCL_ALL_REDUCE;
 				ev.ts = boot_of(&n[k], end - (int64_t)dur);
 				ev.dur = dur;
-				ev.arg[0] = 0xc0ffee;
+				ev.arg[0] = comm;
 				ev.arg[1] = 1024;
-				ev.arg[2] = seq;
+				ev.arg[2] = chain ? seq / (uint64_t)(nn > 1 ? nn - 1 : 1) + 1 : seq;
 				ev.arg[3] = (uint64_t)k | (uint64_t)nn << 32;
 			} else {
 				ev.source = INGERO_SRC_CUDA;
@@ -241,6 +253,17 @@ static int gen(int argc, char **argv)
 	for (int k = 0; k < nn; k++) {
 		if (n[k].have_held)
 			ingero_writer_event(n[k].w, &n[k].held);
+		if (late_last) {   /* a call that started first and returned last */
+			struct ingero_event ev;
+			memset(&ev, 0, sizeof(ev));
+			ev.pid = 1000;
+			ev.tid = 1001;
+			ev.source = INGERO_SRC_CUDA;
+			ev.op = INGERO_CUDA_DEVICE_SYNC;
+			ev.ts = boot_of(&n[k], T0);
+			ev.dur = (uint64_t)events * (uint64_t)step;
+			ingero_writer_event(n[k].w, &ev);
+		}
 		anchor(&n[k], T0 + (int64_t)events * step + (int64_t)(gap_s * 1e9 * k));
 		if (ingero_writer_close(n[k].w) < 0) {
 			fprintf(stderr, "merge-synth: write failed\n");

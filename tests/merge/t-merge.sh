@@ -77,6 +77,16 @@ contains "merge: --no-collectives says so" "$(cat "$D/a.err")" "anchors only"
 $M "$D/nc/node-0" "$D/nc/node-1" -o "$D/nc.igz" 2>"$D/nc.err"
 contains "merge: no collectives in the inputs: warned" "$(cat "$D/nc.err")" "no matched collectives: anchor-only alignment"
 
+# communicators that join only neighbours: node-2 is reached through node-1
+"$S" gen -o "$D/chain" --nodes 3 --events 60000 --step-ns 1000000 --chain \
+	--offsets 3200000,-47000000,850000 --drift 0,20,-5 >/dev/null 2>&1
+$M "$D"/chain/node-0 "$D"/chain/node-1 "$D"/chain/node-2 -o "$D/chain.igz" 2>"$D/chain.err"
+contains "merge: chained communicators: table says via" "$(cat "$D/chain.err")" "(via node-1)"
+"$S" check "$D/chain.igz" >"$D/chain.chk"
+eq "merge: chained communicators: node-2 by collectives" "$(field "$D/chain.chk" 2 method)" collectives
+near "merge: chained communicators: node-2 offset within 50us" "$(field "$D/chain.chk" 2 offset_ns)" 2350000 50000
+near "merge: chained communicators: node-2 drift within 2ppm" "$(field "$D/chain.chk" 2 drift_ppb)" 5000 2000
+
 # --reference
 $M $IN -o "$D/r.igz" --reference node-1 -q 2>/dev/null
 "$S" check "$D/r.igz" >"$D/r.chk"
@@ -93,6 +103,12 @@ near "merge: merge of a merge: new node aligned" "$(field "$D/mm.chk" 2 offset_n
 eq "merge: merge of a merge: same events" "$(awk '$1 == "total" { print $2 }' "$D/mm.chk")" \
 	"$(awk '$1 == "total" { print $2 }' "$D/m.chk")"
 contains "merge: merge of a merge ordered" "$(cat "$D/mm.chk")" "order ok"
+# the merged input aligned to a new reference: corrections compose
+$M "$D/in/node-2" "$D/m01.igz" -o "$D/m201.igz" -q 2>/dev/null
+"$S" check "$D/m201.igz" >"$D/m201.chk"
+near "merge: merged input re-aligned: composed offset" "$(field "$D/m201.chk" 2 offset_ns)" 47850000 50000
+near "merge: merged input re-aligned: composed drift" "$(field "$D/m201.chk" 2 drift_ppb)" -25000 2000
+near "merge: merged input re-aligned: its reference moved" "$(field "$D/m201.chk" 1 offset_ns)" -2350000 50000
 
 # the same input twice is refused, also under another spelling or as a copy
 fails "merge: same input twice refused" $M "$D/in/node-0" "$D/in/node-0" -o "$D/x.igz"
@@ -117,6 +133,48 @@ got=$("$S" check "$D/t.igz" | awk '$1 == "events" && $2 == 1 { print $3 }')
 if [ -n "$got" ] && [ "$got" -gt 1000 ]; then pass "merge: truncated input: readable part kept ($got events)"
 else fail "merge: truncated input: readable part kept: got '$got'"; fi
 
+# a corrupt frame in the middle: the rest is merged, the frame is named
+cp "$seg" "$D/corrupt.igz"
+printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of="$D/corrupt.igz" bs=1 seek=$(( $(stat -c %s "$seg") / 2 )) conv=notrunc 2>/dev/null
+$M "$D/in/node-0" "$D/corrupt.igz" -o "$D/c.igz" -q 2>"$D/c.err"; rc=$?
+eq "merge: corrupt frame: still merged" "$rc" 0
+contains "merge: corrupt frame: warned with file" "$(cat "$D/c.err")" "corrupt.igz"
+contains "merge: corrupt frame: warned with offset" "$(cat "$D/c.err")" "at byte"
+
+# bundles are inputs too
+if command -v zstd >/dev/null; then
+	(cd "$D/in" && tar cf - node-1 | zstd -q -o "$D/n1.tar.zst")
+	(cd "$D/in" && tar cf "$D/n2.tar" node-2)
+	$M "$D/in/node-0" "$D/n1.tar.zst" "$D/n2.tar" -o "$D/b.igz" -q 2>/dev/null
+	eq "merge: bundle inputs" "$?" 0
+	"$S" check "$D/b.igz" >"$D/b.chk"
+	near "merge: bundle inputs aligned" "$(field "$D/b.chk" 1 offset_ns)" 50200000 50000
+else
+	skip "merge: bundle inputs: no zstd binary"
+fi
+
+# a node without time overlap with the reference: anchors only, warned
+"$S" gen -o "$D/gap" --nodes 2 --events 2000 --start-gap-s 100 --no-collectives >/dev/null 2>&1
+$M "$D/gap/node-0" "$D/gap/node-1" -o "$D/gap.igz" 2>"$D/gap.err"
+eq "merge: no overlap: still merged" "$?" 0
+contains "merge: no overlap: warned" "$(cat "$D/gap.err")" "has no time overlap with reference 'node-0': anchor-only alignment"
+
+# weak evidence: a handful of collectives
+"$S" gen -o "$D/weak" --nodes 2 --events 100 --offsets 0,1000000 >/dev/null 2>&1
+$M "$D/weak/node-0" "$D/weak/node-1" -o "$D/weak.igz" 2>"$D/weak.err"
+contains "merge: few collectives: weak evidence warned" "$(cat "$D/weak.err")" "weak offset evidence"
+
+# a call that started first and returned last: the reorder window covers it
+"$S" gen -o "$D/late" --nodes 2 --events 20000 --late-last >/dev/null 2>&1
+$M "$D/late/node-0" "$D/late/node-1" -o "$D/late.igz" -qq
+contains "merge: long reorder window: ordered" "$("$S" check "$D/late.igz")" "order ok"
+# ... unless the window needs more than the memory cap: warned, not silent
+"$S" gen -o "$D/late2" --nodes 2 --events 400000 --late-last >/dev/null 2>&1
+$M "$D/late2/node-0" "$D/late2/node-1" -o "$D/late2.igz" 2>"$D/late2.err"
+eq "merge: reorder cap exceeded: still merged" "$?" 0
+contains "merge: reorder cap exceeded: warned" "$(cat "$D/late2.err")" "later than the reorder window allows"
+eq "merge: reorder cap exceeded: all events kept" "$("$S" check "$D/late2.igz" | awk '$1 == "total" { print $2 }')" 800002
+
 # stdin and usage errors
 $M - "$D/in/node-2" -o "$D/s.igz" -q <"$seg" 2>/dev/null
 eq "merge: stdin input" "$?" 0
@@ -135,3 +193,12 @@ mkdir -p "$D/dir-out"
 $M $IN -o "$D/dir-out" -q 2>/dev/null
 if ls "$D/dir-out"/seg-*.igz >/dev/null 2>&1; then pass "merge: directory output"; else fail "merge: directory output"; fi
 fails "merge: refuses to write into a recording directory" $M $IN -o "$D/dir-out"
+$M $IN -o "$D/rot" --segment-mb 0.2 -q 2>/dev/null
+nseg=$(ls "$D/rot"/seg-*.igz 2>/dev/null | wc -l)
+if [ "$nseg" -gt 1 ]; then pass "merge: directory output rotates ($nseg segments)"; else fail "merge: directory output rotates: $nseg segments"; fi
+"$S" check "$D/rot" >"$D/rot.chk"
+eq "merge: rotated output: same events" "$(awk '$1 == "total" { print $2 }' "$D/rot.chk")" \
+	"$(awk '$1 == "total" { print $2 }' "$D/m.chk")"
+contains "merge: rotated output: ordered" "$(cat "$D/rot.chk")" "order ok"
+last=$(ls "$D/rot"/seg-*.igz | tail -1)
+eq "merge: rotated output: node table in the last segment" "$("$S" check "$last" | grep -c '^node ')" 3
