@@ -187,7 +187,7 @@ sqlite3 *adb_create(const char *path)
 	 * is simply recreated), large page cache, sorter threads for indexes. */
 	if (adb_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
 		     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=FILE;"
-		     "PRAGMA cache_size=-65536; PRAGMA threads=2; PRAGMA page_size=8192", path))
+		     "PRAGMA cache_size=-32768; PRAGMA threads=2; PRAGMA page_size=8192", path))
 		goto fail;
 	mark = strstr(adb_schema_sql, INDEX_MARKER);
 	tables = strndup(adb_schema_sql, mark ? (size_t)(mark - adb_schema_sql) : strlen(adb_schema_sql));

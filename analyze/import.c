@@ -800,6 +800,8 @@ static int on_header(struct importer *im, const struct ingero_header *h)
 		set_str(&l->cmdline, h->cmdline);
 	}
 	struct gnode *g = l->g;
+	if (im->identity)   /* merged: the NODE records describe the nodes */
+		return 0;
 	set_str(&g->host, h->host);
 	set_str(&g->boot_id, h->boot_id);
 	set_str(&g->kernel, h->kernel);
@@ -1094,6 +1096,7 @@ static int multi_input(struct importer *im, const char *path, int *handled)
 		qsort(subs, n, sizeof *subs, cmpstr);
 		for (size_t i = 0; i < n && !rc; i++)
 			rc = recording_input(im, subs[i]);
+		im->path = path;   /* subs[] is freed below */
 	}
 	for (size_t i = 0; i < n; i++)
 		free(subs[i]);

@@ -98,3 +98,32 @@ pp=$("$A" --per-process --node gpu-node-02 "$D/sample-cluster.db" 2>&1)
 contains "per-process shows pid with comm" "$pp" "pid 4599 (python3)"
 n=$("$A" --json --op cuMemAlloc "$D/sample-cluster.db" 2>/dev/null | python3 -c 'import json,sys; print([s["op"] for s in json.load(sys.stdin)["stats"]])' 2>/dev/null)
 eq "--op filters the stats" "$n" "['cuMemAlloc']"
+
+# absolute UTC times
+eq "--since 'YYYY-MM-DD HH:MM:SS' (UTC)" "$("$A" --json --since '2026-04-03 12:27:00' "$D/sample-cluster.db" 2>/dev/null | python3 -c 'import json,sys; print(sum(s["count"] for s in json.load(sys.stdin)["stats"]))' 2>/dev/null)" 400
+
+# a 0.10-generation file (comm column): made from a node file, comm taken from the column
+cp "$D/sample-gpu-node-03.db" "$T_OUT/g10.db"
+sqlite3 "$T_OUT/g10.db" "ALTER TABLE events ADD COLUMN comm TEXT NOT NULL DEFAULT ''" \
+	"UPDATE events SET comm = 'c' || (pid % 7)" "UPDATE schema_info SET value = '0.10' WHERE key = 'version'"
+if "$A" -q "$T_OUT/g10.db" -o "$T_OUT/g10-out.db" --no-report; then
+	eq "0.10: comm from the comm column" "$(ours "$T_OUT/g10-out.db" "select count(*) from events where comm = 'c' || (pid % 7)")" 200
+	eq "0.10: schema version recorded" "$(ours "$T_OUT/g10-out.db" "select schema_version from inputs")" "0.10"
+else
+	fail "0.10: import"
+fi
+# a SQLite file that is not an Ingero database
+sqlite3 "$T_OUT/other.db" "create table t(x)"
+"$A" "$T_OUT/other.db" >/dev/null 2>"$T_OUT/err"; rc=$?
+eq "other sqlite db: exit 1" "$rc" 1
+contains "other sqlite db: says why" "$(cat "$T_OUT/err")" "other.db: not an Ingero database"
+
+# a minimal <=0.8 file: only an events table (no stacks, sessions, names, chains)
+sqlite3 "$T_OUT/min.db" "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp INTEGER NOT NULL, pid INTEGER NOT NULL, tid INTEGER NOT NULL, source INTEGER NOT NULL, op INTEGER NOT NULL, duration INTEGER NOT NULL, gpu_id INTEGER NOT NULL DEFAULT 0, arg0 INTEGER NOT NULL DEFAULT 0, arg1 INTEGER NOT NULL DEFAULT 0, ret_code INTEGER NOT NULL DEFAULT 0, stack_hash INTEGER NOT NULL DEFAULT 0)" \
+	"INSERT INTO events(timestamp, pid, tid, source, op, duration) VALUES (1000, 1, 1, 1, 3, 10), (2000, 1, 1, 3, 1, 500), (3000, 2, 2, 5, 2, 700)"
+if "$A" -q "$T_OUT/min.db" -o "$T_OUT/min-out.db" --no-report; then
+	eq "minimal legacy file: events, converted starts" "$(ours "$T_OUT/min-out.db" "select group_concat(id || '@' || timestamp) from (select * from events order by seq)")" \
+		"min:1@1000,min:2@1500,min:3@2300"
+else
+	fail "minimal legacy file: import"
+fi

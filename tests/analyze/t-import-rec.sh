@@ -47,6 +47,21 @@ else
 	fail "multi-node dir: $(head -1 "$T_OUT/err")"
 fi
 
+# a merged recording (ingero-merge): NODE/CTX records, clock "unix"
+M="$BIN/ingero-merge"
+if [ -x "$M" ] && "$M" "$T_OUT/multi/a" "$T_OUT/multi/b" -o "$T_OUT/merged.igz" >/dev/null 2>&1; then
+	if "$A" "$T_OUT/merged.igz" -o "$T_OUT/merged.db" --no-report 2>"$T_OUT/err"; then
+		eq "merged: per-node counts" "$(q "$T_OUT/merged.db" "select group_concat(node || '=' || n) from (select node, count(*) n from events group by node order by node)")" \
+			"node-a=2000,node-b=3000"
+		eq "merged: timestamps as merged (unix ns)" "$(q "$T_OUT/merged.db" "select min(timestamp) > 1700000000000000000 from events")" 1
+		eq "merged: clock corrections recorded" "$(q "$T_OUT/merged.db" "select count(distinct node) from clock_corrections")" 2
+	else
+		fail "merged: import: $(head -1 "$T_OUT/err")"
+	fi
+else
+	skip "merged recording: ingero-merge not available"
+fi
+
 # truncated segment: warning naming the file and offset, report from the rest
 "$G" 50000 "$T_OUT/trunc.igz" --file --frame-bytes 65536
 size=$(stat -c %s "$T_OUT/trunc.igz")

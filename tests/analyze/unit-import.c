@@ -127,6 +127,20 @@ static int write_small(const char *path)
 	r.kind = INGERO_REC_LOST;
 	r.u.lost = (struct ingero_lost){ .ts = T0 + 1000000000ULL, .source = 1, .count = 42 };
 	add(w, &r);
+	r.kind = INGERO_REC_GPU;
+	r.u.gpu = (struct ingero_gpu){ .ts = T0 + 1000000000ULL, .index = 1, .util_pct = 88, .mem_used_mb = 10,
+		.mem_total_mb = 80, .sm_clock_mhz = 1400, .mem_clock_mhz = 2600, .throttle_reasons = 4,
+		.temp_c = 70, .power_w = 300 };
+	add(w, &r);
+	r.kind = INGERO_REC_THREAD;
+	r.u.thr = (struct ingero_thread){ .tid = 11, .pid = 10, .name = "pt_worker" };
+	add(w, &r);
+	r.kind = INGERO_REC_NOTE;
+	r.u.note = (struct ingero_note){ .ts = T0 + 1000000000ULL, .level = 1, .text = "uprobe attach failed" };
+	add(w, &r);
+	r.kind = INGERO_REC_SAMPLING;
+	r.u.sampling = (struct ingero_sampling){ .ts = T0 + 1000000000ULL, .pid = 10, .source = 1, .op = 3, .rate = 10 };
+	add(w, &r);
 	return ingero_writer_close(w) < 0 ? -1 : 0;
 }
 
@@ -217,6 +231,14 @@ int main(void)
 		T_CHECK(q1(db, "SELECT count(*) FROM system_snapshots WHERE cpu_pct = 97 AND swap_mb = 3 "
 			   "AND node = 'unit-node'") == 1, "SYS -> system_snapshots");
 		T_CHECK(q1(db, "SELECT sum(count) FROM lost_events") == 42, "LOST -> lost_events");
+		T_CHECK(q1(db, "SELECT count(*) FROM gpu_snapshots WHERE gpu = 1 AND util_pct = 88 AND "
+			   "throttle_reasons = 4 AND timestamp = 1700000001000001000") == 1, "GPU -> gpu_snapshots");
+		T_CHECK(!strcmp(qs(db, "SELECT name FROM threads WHERE tid = 11 AND pid = 10"), "pt_worker"),
+			"THREAD -> threads");
+		T_CHECK(q1(db, "SELECT count(*) FROM notes WHERE level = 1 AND text = 'uprobe attach failed'") == 1,
+			"NOTE -> notes");
+		T_CHECK(q1(db, "SELECT rate FROM sampling_rates WHERE pid = 10 AND source = 1 AND op = 3") == 10,
+			"SAMPLING -> sampling_rates");
 		T_CHECK(q1(db, "SELECT count(*) FROM nodes WHERE name = 'unit-node' AND events = 6 AND "
 			   "host = 'h1' AND kernel = '6.1'") == 1, "nodes row");
 		T_CHECK(q1(db, "SELECT count(*) FROM sessions WHERE node = 'unit-node'") == 1, "sessions row");
