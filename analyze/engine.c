@@ -144,21 +144,68 @@ static void xqsort(void *base, size_t n, size_t sz, int (*cmp)(const void *, con
 		qsort(base, n, sz, cmp);
 }
 
-static int64_t pctl(const int64_t *sorted, size_t n, double p)
+/* k-th smallest of a[0..n) (0-based), partially reorders a: Hoare
+ * quickselect, median-of-3 pivot; equal keys split evenly */
+static int64_t kth(int64_t *a, size_t n, size_t k)
 {
-	if (!n)
-		return 0;
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t x = a[lo], y = a[mid], z = a[hi], pv;
+		pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pv)
+				i++;
+			while (a[j] > pv)
+				j--;
+			if (i <= j) {
+				int64_t t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return a[k];
+	}
+	return a[k];
+}
+
+static size_t rank_of(size_t n, double p)
+{
 	double r = ceil(p * (double)n) - 1;
 	size_t i = r < 0 ? 0 : (size_t)r;
-	if (i >= n)
-		i = n - 1;
-	return sorted[i];
+	return i >= n ? n - 1 : i;
 }
 
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return (x > y) - (x < y);
+}
+
+/* odd input (corrupt or hand-made rows) is clamped so arithmetic on times
+ * never overflows: timestamps to +-2^61 ns (+-73 years), durations to
+ * [0, 2^40] ns (18 min); sums saturate */
+#define TS_LIM (1LL << 61)
+#define DUR_LIM (1LL << 40)
+static int64_t cts(int64_t t) { return t > TS_LIM ? TS_LIM : t < -TS_LIM ? -TS_LIM : t; }
+static int64_t cdur(int64_t d) { return d < 0 ? 0 : d > DUR_LIM ? DUR_LIM : d; }
+
+static int64_t sadd(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
 }
 
 static int64_t ovl(int64_t a0, int64_t a1, int64_t b0, int64_t b1)
@@ -184,7 +231,7 @@ struct grp {
 
 struct ivl { int node; int64_t pid, tid, ts, dur, seq, a0, a1; };
 
-struct amap { int node; int64_t pid; uint32_t *busy; int64_t total, first, last; };
+struct amap { int node; int64_t pid; uint32_t *busy, *cps; size_t nsec; int64_t total, first, last; };
 
 struct slow {
 	int g;
@@ -241,8 +288,28 @@ struct eng {
 	int slow_truncated;
 	struct chain *c;
 	size_t nc, cc;
-	sqlite3_stmt *q_off, *q_snap, *q_gpu, *q_name;
+	sqlite3_stmt *q_off, *q_snap, *q_gpu, *q_name, *q_kids;
+	int cur_node, last_g, scan_err;   /* pass-1 scan state */
+	struct amap *last_m;
 };
+
+#include <time.h>
+/* INGERO_ENGINE_TIMING=1: phase timings on stderr (diagnostics only; never
+ * part of any output or decision) */
+static void phase(const char *name)
+{
+	static struct timespec t0;
+	static int on = -1;
+	if (on < 0)
+		on = getenv("INGERO_ENGINE_TIMING") != NULL;
+	if (!on)
+		return;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (name)
+		fprintf(stderr, "engine: %-10s %.3f s\n", name, (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9);
+	t0 = t;
+}
 
 static int set_err(char *err, size_t len, const char *fmt, const char *a)
 {
@@ -326,8 +393,13 @@ static struct amap *map_get(struct eng *e, int node, int64_t pid, int create)
 		return NULL;
 	struct amap *m = &e->maps[e->nmaps];
 	m->busy = calloc(MAP_BUCKETS, sizeof(uint32_t));
-	if (!m->busy)
+	m->nsec = (size_t)((double)e->bw * MAP_BUCKETS / (double)NS_S) + 2;
+	m->cps = calloc(m->nsec, sizeof(uint32_t)); /* GPU calls started per second */
+	if (!m->busy || !m->cps) {
+		free(m->busy);
+		free(m->cps);
 		return NULL;
+	}
 	m->node = node;
 	m->pid = pid;
 	m->total = 0;
@@ -343,7 +415,9 @@ static void map_add(struct eng *e, struct amap *m, int64_t ts, int64_t dur)
 		m->first = ts;
 	if (ts + dur > m->last)
 		m->last = ts + dur;
-	m->total += dur;
+	m->total = sadd(m->total, dur);
+	if (ts >= e->base && (size_t)((ts - e->base) / NS_S) < m->nsec)
+		m->cps[(ts - e->base) / NS_S]++;
 	int64_t a = ts - e->base, b = a + dur;
 	if (a < 0)
 		a = 0;
@@ -354,6 +428,8 @@ static void map_add(struct eng *e, struct amap *m, int64_t ts, int64_t dur)
 		return;
 	if (i1 >= MAP_BUCKETS)
 		i1 = MAP_BUCKETS - 1;
+	if (i1 - i0 > 65536) /* calls over ~1 min do not mark activity (bounded work) */
+		return;
 	for (int64_t i = i0; i <= i1; i++) {
 		int64_t o = ovl(a, b, i * e->bw, (i + 1) * e->bw);
 		uint64_t v = (uint64_t)m->busy[i] + (uint64_t)o;
@@ -374,6 +450,11 @@ static int64_t map_busy(struct eng *e, struct amap *m, int64_t ts, int64_t dur)
 		return 0;
 	if (i1 >= MAP_BUCKETS)
 		i1 = MAP_BUCKETS - 1;
+	if (i1 - i0 > 65536) { /* long interval: sample every 64th bucket */
+		for (int64_t i = i0; i <= i1; i += 64)
+			sum += 64 * (int64_t)m->busy[i];
+		return sum > dur ? dur : sum;
+	}
 	for (int64_t i = i0; i <= i1; i++) {
 		int64_t o = ovl(a, b, i * e->bw, (i + 1) * e->bw);
 		sum += (int64_t)((double)m->busy[i] * (double)o / (double)e->bw);
@@ -467,6 +548,109 @@ static int cmp_ivl_tid(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* one events row of pass 1; returns 0 or -1 (out of memory) */
+static int row1(struct eng *e, const char *nd, int64_t pid, int64_t tid, int src, int op,
+		int64_t ts, int64_t dur, int64_t seq, int64_t a0, int64_t a1)
+{
+	if (!nd)
+		nd = "";
+	if (e->cur_node < 0 || strcmp(nd, e->nodes.s[e->cur_node]) != 0) {
+		e->cur_node = str_id(&e->nodes, nd);
+		if (e->cur_node < 0 || node_slot(e, e->cur_node))
+			return -1;
+	}
+	int node = e->cur_node;
+	if (dur < 0)
+		dur = 0;
+	e->events++;
+	if (ts < e->nfirst[node])
+		e->nfirst[node] = ts;
+	if (ts + dur > e->nlast[node])
+		e->nlast[node] = ts + dur;
+	if (ts < e->t_min)
+		e->t_min = ts;
+	if (ts + dur > e->t_max)
+		e->t_max = ts + dur;
+	if (src == 1 || src == 4) {
+		int gi = e->last_g;
+		struct grp *g = gi >= 0 ? &e->g[gi] : NULL;
+		if (!g || g->node != node || g->pid != pid || g->src != src || g->op != op) {
+			gi = grp_find(e, node, pid, src, op, 1);
+			if (gi < 0)
+				return -1;
+			e->last_g = gi;
+			g = &e->g[gi];
+		}
+		VEC_PUSH(g->d, g->n, g->cap, dur);
+		g->sum = sadd(g->sum, dur);
+		if (ts < g->first_ts)
+			g->first_ts = ts;
+		if (ts + dur > g->last_end)
+			g->last_end = ts + dur;
+		/* keep the COLD_CALLS smallest start times (insertion) */
+		if (g->nfirst < COLD_CALLS || ts < g->first_ts10[g->nfirst - 1]) {
+			int k = g->nfirst < COLD_CALLS ? g->nfirst++ : COLD_CALLS - 1;
+			while (k > 0 && g->first_ts10[k - 1] > ts) {
+				g->first_ts10[k] = g->first_ts10[k - 1];
+				k--;
+			}
+			g->first_ts10[k] = ts;
+		}
+		struct amap *m = e->last_m;
+		if (!m || m->node != node || m->pid != pid)
+			m = e->last_m = map_get(e, node, pid, 1);
+		if (m)
+			map_add(e, m, ts, dur);
+		if ((is_alloc(src, op) || (src == 1 && op == 2)) && e->nal < ENGINE_MAX_EVT) {
+			struct ivl v = { node, pid, tid, ts, dur, seq, src * 100 + op, a0 };
+			VEC_PUSH(e->al, e->nal, e->cal, v);
+		}
+		return 0;
+	}
+	struct ivl v = { node, pid, tid, ts, dur, seq, a0, a1 };
+	if (src == 5) {
+		if (e->nio >= ENGINE_MAX_EVT) { e->evt_truncated = 1; return 0; }
+		VEC_PUSH(e->io, e->nio, e->cio, v);
+		if (dur > e->maxio)
+			e->maxio = dur;
+	} else if (src == 3 && op == 3) {
+		if (e->npa >= ENGINE_MAX_EVT) { e->evt_truncated = 1; return 0; }
+		VEC_PUSH(e->pa, e->npa, e->cpa, v);
+		if (dur > e->maxpa)
+			e->maxpa = dur;
+	} else if (src == 3 && op == 1 && !e->have_offcpu) {
+		if (e->nss >= ENGINE_MAX_EVT) { e->evt_truncated = 1; return 0; }
+		VEC_PUSH(e->ss, e->nss, e->css, v);
+		if (dur > e->maxss)
+			e->maxss = dur;
+	} else if (src == 3 && op == 4) {
+		if (e->noom < 1000)
+			VEC_PUSH(e->oom, e->noom, e->coom, v);
+	}
+	return 0;
+oom:
+	return -1;
+}
+
+/* The scan runs as an SQL function inside one statement: no per-row
+ * sqlite3_step / sqlite3_column_* calls (each takes the connection mutex). */
+static void row1_fn(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	struct eng *e = sqlite3_user_data(ctx);
+	(void)argc;
+	if (e->scan_err)
+		return;
+	if (row1(e, (const char *)sqlite3_value_text(v[0]), sqlite3_value_int64(v[1]),
+		 sqlite3_value_int64(v[2]), sqlite3_value_int(v[3]), sqlite3_value_int(v[4]),
+		 cts(sqlite3_value_int64(v[5])), cdur(sqlite3_value_int64(v[6])), sqlite3_value_int64(v[7]),
+		 sqlite3_value_int64(v[8]), sqlite3_value_int64(v[9]))) {
+		e->scan_err = 1;
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_int(ctx, 0);
+}
+
 static int pass1(struct eng *e, char *err, size_t len)
 {
 	char f[256], sql[512];
@@ -478,103 +662,36 @@ static int pass1(struct eng *e, char *err, size_t len)
 		return -1;
 	filt_bind(e, st);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		e->base = sqlite3_column_int64(st, 0);
-		int64_t span = sqlite3_column_int64(st, 1) - e->base + 60 * NS_S;
+		e->base = cts(sqlite3_column_int64(st, 0));
+		int64_t span = cts(sqlite3_column_int64(st, 1)) - e->base + 60 * NS_S;
 		e->bw = span / MAP_BUCKETS + 1;
 		if (e->bw < NS_MS)
 			e->bw = NS_MS;
 	}
 	sqlite3_finalize(st);
 
-	snprintf(sql, sizeof(sql), "SELECT node, pid, tid, source, op, timestamp, duration, seq, arg0, arg1 "
-		 "FROM events WHERE 1%s", f);
-	if (prep(e, &st, sql, err, len))
-		return -1;
-	filt_bind(e, st);
-	char last_node[256] = "";
-	int node = -1, rc;
+	e->cur_node = -1;
+	e->last_g = -1;
+	e->last_m = NULL;
 	e->t_min = INT64_MAX;
 	e->t_max = INT64_MIN;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *nd = (const char *)sqlite3_column_text(st, 0);
-		if (!nd)
-			nd = "";
-		if (node < 0 || strcmp(nd, last_node) != 0) {
-			node = str_id(&e->nodes, nd);
-			if (node < 0 || node_slot(e, node))
-				goto oom;
-			snprintf(last_node, sizeof(last_node), "%s", nd);
-		}
-		int64_t pid = sqlite3_column_int64(st, 1), tid = sqlite3_column_int64(st, 2);
-		int src = sqlite3_column_int(st, 3), op = sqlite3_column_int(st, 4);
-		int64_t ts = sqlite3_column_int64(st, 5), dur = sqlite3_column_int64(st, 6);
-		int64_t seq = sqlite3_column_int64(st, 7);
-		if (dur < 0)
-			dur = 0;
-		e->events++;
-		if (ts < e->nfirst[node])
-			e->nfirst[node] = ts;
-		if (ts + dur > e->nlast[node])
-			e->nlast[node] = ts + dur;
-		if (ts < e->t_min)
-			e->t_min = ts;
-		if (ts + dur > e->t_max)
-			e->t_max = ts + dur;
-		if (src == 1 || src == 4) {
-			int gi = grp_find(e, node, pid, src, op, 1);
-			if (gi < 0)
-				goto oom;
-			struct grp *g = &e->g[gi];
-			VEC_PUSH(g->d, g->n, g->cap, dur);
-			g->sum += dur;
-			if (ts < g->first_ts)
-				g->first_ts = ts;
-			if (ts + dur > g->last_end)
-				g->last_end = ts + dur;
-			/* keep the COLD_CALLS smallest start times (insertion) */
-			if (g->nfirst < COLD_CALLS || ts < g->first_ts10[g->nfirst - 1]) {
-				int k = g->nfirst < COLD_CALLS ? g->nfirst++ : COLD_CALLS - 1;
-				while (k > 0 && g->first_ts10[k - 1] > ts) {
-					g->first_ts10[k] = g->first_ts10[k - 1];
-					k--;
-				}
-				g->first_ts10[k] = ts;
-			}
-			struct amap *m = map_get(e, node, pid, 1);
-			if (m)
-				map_add(e, m, ts, dur);
-			if ((is_alloc(src, op) || (src == 1 && op == 2)) && e->nal < ENGINE_MAX_EVT) {
-				struct ivl v = { node, pid, tid, ts, dur, seq, src * 100 + op,
-						 sqlite3_column_int64(st, 8) };
-				VEC_PUSH(e->al, e->nal, e->cal, v);
-			}
-			continue;
-		}
-		struct ivl v = { node, pid, tid, ts, dur, seq, sqlite3_column_int64(st, 8),
-				 sqlite3_column_int64(st, 9) };
-		if (src == 5) {
-			if (e->nio >= ENGINE_MAX_EVT) { e->evt_truncated = 1; continue; }
-			VEC_PUSH(e->io, e->nio, e->cio, v);
-			if (dur > e->maxio)
-				e->maxio = dur;
-		} else if (src == 3 && op == 3) {
-			if (e->npa >= ENGINE_MAX_EVT) { e->evt_truncated = 1; continue; }
-			VEC_PUSH(e->pa, e->npa, e->cpa, v);
-			if (dur > e->maxpa)
-				e->maxpa = dur;
-		} else if (src == 3 && op == 1 && !e->have_offcpu) {
-			if (e->nss >= ENGINE_MAX_EVT) { e->evt_truncated = 1; continue; }
-			VEC_PUSH(e->ss, e->nss, e->css, v);
-			if (dur > e->maxss)
-				e->maxss = dur;
-		} else if (src == 3 && op == 4) {
-			if (e->noom < 1000)
-				VEC_PUSH(e->oom, e->noom, e->coom, v);
-		}
+	if (sqlite3_create_function(e->db, "ingero_engine_row", 10, SQLITE_UTF8, e, row1_fn, NULL, NULL) != SQLITE_OK)
+		return set_err(err, len, "engine: %s", sqlite3_errmsg(e->db));
+	snprintf(sql, sizeof(sql), "SELECT count(ingero_engine_row(node, pid, tid, source, op, timestamp, duration, "
+		 "seq, arg0, arg1)) FROM events WHERE 1%s", f);
+	int rc = SQLITE_ERROR;
+	if (sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		filt_bind(e, st);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW)
+			set_err(err, len, "engine: reading events: %s", e->scan_err ? "out of memory" : sqlite3_errmsg(e->db));
+		sqlite3_finalize(st);
+	} else {
+		set_err(err, len, "engine: %s", sqlite3_errmsg(e->db));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return set_err(err, len, "engine: reading events: %s", sqlite3_errmsg(e->db));
+	sqlite3_create_function(e->db, "ingero_engine_row", 10, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	if (rc != SQLITE_ROW || e->scan_err)
+		return -1;
 	xqsort(e->io, e->nio, sizeof(struct ivl), cmp_ivl);
 	xqsort(e->pa, e->npa, sizeof(struct ivl), cmp_ivl);
 	xqsort(e->al, e->nal, sizeof(struct ivl), cmp_ivl);
@@ -582,19 +699,22 @@ static int pass1(struct eng *e, char *err, size_t len)
 	/* exact percentiles over the whole population */
 	for (size_t i = 0; i < e->ng; i++) {
 		struct grp *g = &e->g[i];
-		xqsort(g->d, g->n, sizeof(int64_t), cmp_i64);
-		g->p50 = pctl(g->d, g->n, 0.50);
-		g->p95 = pctl(g->d, g->n, 0.95);
-		g->p99 = pctl(g->d, g->n, 0.99);
-		g->max = g->n ? g->d[g->n - 1] : 0;
+		if (g->n) { /* exact nearest-rank percentiles by selection, O(n) */
+			size_t k99 = rank_of(g->n, 0.99), k95 = rank_of(g->n, 0.95), k50 = rank_of(g->n, 0.50);
+			int64_t mx = g->d[0];
+			for (size_t k = 1; k < g->n; k++)
+				if (g->d[k] > mx)
+					mx = g->d[k];
+			g->max = mx;
+			g->p99 = kth(g->d, g->n, k99);       /* now d[0..k99] <= p99 */
+			g->p95 = kth(g->d, k99 + 1, k95);
+			g->p50 = kth(g->d, k95 + 1, k50);
+		}
 		free(g->d);
 		g->d = NULL;
 		g->cap = 0;
 	}
 	return 0;
-oom:
-	sqlite3_finalize(st);
-	return set_err(err, len, "engine: %s", "out of memory");
 }
 
 static int cmp_slow_dur(const void *a, const void *b)
@@ -645,7 +765,7 @@ static int pass2(struct eng *e, char *err, size_t len)
 				if (gi < 0)
 					continue;
 				struct grp *g = &e->g[gi];
-				int64_t dur = sqlite3_column_int64(st, 4);
+				int64_t dur = cdur(sqlite3_column_int64(st, 4));
 				int mincalls = g->n >= ENGINE_MIN_CALLS;
 				int cold_ok = g->n >= COLD_CALLS; /* cold start checked later */
 				if (!g->eligible || !(mincalls || cold_ok) || g->p50 <= 0 ||
@@ -659,7 +779,7 @@ static int pass2(struct eng *e, char *err, size_t len)
 				memset(&s, 0, sizeof(s));
 				s.g = gi;
 				s.tid = sqlite3_column_int64(st, 2);
-				s.ts = sqlite3_column_int64(st, 3);
+				s.ts = cts(sqlite3_column_int64(st, 3));
 				s.dur = dur;
 				s.seq = sqlite3_column_int64(st, 5);
 				s.excess = dur - g->p50;
@@ -700,6 +820,20 @@ static size_t lower(const struct ivl *a, size_t n, int node, int64_t id, int64_t
 
 struct culp { int64_t pid, ns; int comm; };
 
+/* child processes of (node, pid), from the processes table; up to max */
+static int children(struct eng *e, int node, int64_t pid, int64_t *out, int max)
+{
+	if (!e->q_kids)
+		return 0;
+	sqlite3_reset(e->q_kids);
+	sqlite3_bind_text(e->q_kids, 1, e->nodes.s[node], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(e->q_kids, 2, pid);
+	int n = 0;
+	while (n < max && sqlite3_step(e->q_kids) == SQLITE_ROW)
+		out[n++] = sqlite3_column_int64(e->q_kids, 0);
+	return n;
+}
+
 static void evidence(struct eng *e, struct slow *s)
 {
 	struct grp *g = &e->g[s->g];
@@ -715,13 +849,13 @@ static void evidence(struct eng *e, struct slow *s)
 		sqlite3_bind_int64(q, 3, t1);
 		sqlite3_bind_int64(q, 4, t0 - e->maxoff);
 		while (sqlite3_step(q) == SQLITE_ROW) {
-			int64_t st = sqlite3_column_int64(q, 1), d = sqlite3_column_int64(q, 2);
+			int64_t st = cts(sqlite3_column_int64(q, 1)), d = cdur(sqlite3_column_int64(q, 2));
 			int64_t o = ovl(t0, t1, st, st + d);
 			if (o <= 0)
 				continue;
 			int pre = sqlite3_column_int(q, 3);
 			if (pre) {
-				s->pre_ns += o;
+				s->pre_ns = sadd(s->pre_ns, o);
 				s->npre++;
 				int64_t cp = sqlite3_column_type(q, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 4);
 				int k;
@@ -737,9 +871,9 @@ static void evidence(struct eng *e, struct slow *s)
 				if (k < ncu)
 					cu[k].ns += o;
 			} else if (sqlite3_column_int64(q, 6) < 0) {
-				s->unk_ns += o; /* legacy rows: preempted vs blocked unknown */
+				s->unk_ns = sadd(s->unk_ns, o); /* legacy rows: preempted vs blocked unknown */
 			} else {
-				s->blk_ns += o;
+				s->blk_ns = sadd(s->blk_ns, o);
 			}
 			if (s->noff < 3)
 				s->off_rowid[s->noff++] = sqlite3_column_int64(q, 0);
@@ -754,7 +888,7 @@ static void evidence(struct eng *e, struct slow *s)
 			int64_t o = ovl(t0, t1, v->ts, v->ts + v->dur);
 			if (o <= 0)
 				continue;
-			s->unk_ns += o;
+			s->unk_ns = sadd(s->unk_ns, o);
 			if (s->nev < 4)
 				s->ev_seq[s->nev++] = v->seq;
 		}
@@ -765,19 +899,24 @@ static void evidence(struct eng *e, struct slow *s)
 			s->cul_pid = cu[k].pid;
 			s->cul_comm = cu[k].comm;
 		}
-	/* block I/O issued by the process */
-	for (size_t i = lower(e->io, e->nio, g->node, g->pid, t0 - e->maxio, 0); i < e->nio; i++) {
-		struct ivl *v = &e->io[i];
-		if (v->node != g->node || v->pid != g->pid || v->ts >= t1)
-			break;
-		int64_t o = ovl(t0, t1, v->ts, v->ts + v->dur);
-		if (o <= 0)
-			continue;
-		s->io_ns += o;
-		s->io_n++;
-		s->io_bytes += v->a0;
-		if (s->nev < 4)
-			s->ev_seq[s->nev++] = v->seq;
+	/* block I/O issued by the process or its children (DataLoader workers) */
+	int64_t kids[17];
+	int nk = e->nio ? children(e, g->node, g->pid, kids, 16) : 0;
+	kids[nk++] = g->pid;
+	for (int k = 0; k < nk; k++) {
+		for (size_t i = lower(e->io, e->nio, g->node, kids[k], t0 - e->maxio, 0); i < e->nio; i++) {
+			struct ivl *v = &e->io[i];
+			if (v->node != g->node || v->pid != kids[k] || v->ts >= t1)
+				break;
+			int64_t o = ovl(t0, t1, v->ts, v->ts + v->dur);
+			if (o <= 0)
+				continue;
+			s->io_ns = sadd(s->io_ns, o);
+			s->io_n++;
+			s->io_bytes += v->a0;
+			if (s->nev < 4)
+				s->ev_seq[s->nev++] = v->seq;
+		}
 	}
 	if (s->io_ns > s->dur)
 		s->io_ns = s->dur;
@@ -940,7 +1079,9 @@ static void patterns(struct eng *e, size_t lo, size_t hi, struct period *pr)
 					reg++;
 			double cover = (double)(starts[nb - 1] - starts[0]);
 			double gspan0 = (double)(g->last_end - g->first_ts);
-			if (med > 0 && (double)reg >= 0.6 * (double)ni && cover >= 0.5 * gspan0) {
+			/* and they recur over that span (not one dense cluster) */
+			int recur = med > 0 && (double)nb >= 0.5 * cover / (double)med;
+			if (med > 0 && recur && (double)reg >= 0.6 * (double)ni && cover >= 0.5 * gspan0) {
 				pr->sec = (double)med / 1e9;
 				pr->bursts = (int)nb;
 				double gspan = (double)(g->last_end - g->first_ts);
@@ -1047,8 +1188,16 @@ static int64_t node_span(struct eng *e, int node)
 
 static void severity(struct chain *c, int cap_medium)
 {
-	c->score = c->share * (0.5 + 0.5 * c->cover);
+	double w = 0.5 + 0.5 * c->cover;
+	int64_t win = c->we - c->ws;
+	double local = win > 0 ? (double)c->impact / (double)win * w : 0;
+	c->score = c->share * w;
 	c->sev = c->score >= 0.05 ? 0 : c->score >= 0.01 ? 1 : 2;
+	/* an intense incident in a long recording: most of its own window lost */
+	if (local >= 0.5 && win >= 5 * NS_S && c->slow >= 10)
+		c->sev = 0;
+	else if (local >= 0.2 && win >= NS_S && c->slow >= 5 && c->sev > 1)
+		c->sev = 1;
 	if (c->sev == 0 && (cap_medium || c->slow < 3))
 		c->sev = 1;
 	if (c->sev == 1 && c->slow < 2 && c->impact < NS_S)
@@ -1085,9 +1234,9 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 			c->ws = s->ts;
 		if (s->ts + s->dur > c->we)
 			c->we = s->ts + s->dur;
-		c->impact += s->excess;
-		expl += s->expl;
-		sdur += s->dur;
+		c->impact = sadd(c->impact, s->excess);
+		expl = sadd(expl, s->expl);
+		sdur = sadd(sdur, s->dur);
 		pre += s->pre_ns;
 		npre += s->npre;
 		blk += s->blk_ns;
@@ -1198,7 +1347,7 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 					sqlite3_bind_text(q, 6, e->comms.s[cu[top].comm], -1, SQLITE_STATIC);
 				if (sqlite3_step(q) == SQLITE_ROW) {
 					cnt = sqlite3_column_int64(q, 0);
-					tot = sqlite3_column_int64(q, 1);
+					tot = cdur(sqlite3_column_int64(q, 1));
 					if (sqlite3_column_int64(q, 2) > npids)
 						npids = sqlite3_column_int64(q, 2);
 				}
@@ -1252,7 +1401,7 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 		rec_add(c->recs, "taskset -c N <training> (dedicated cores) if other tasks compete for the CPU");
 		break;
 	case C_IO:
-		snprintf(tmp, sizeof(tmp), "%" PRId64 " block I/O requests of %s overlap the slow calls (%.1f MB, %s in flight)",
+		snprintf(tmp, sizeof(tmp), "%" PRId64 " block I/O requests of %s or its child processes overlap the slow calls (%.1f MB, %s in flight)",
 			 ion, who, (double)iob / 1e6, FD(io, b1));
 		tl_add(c->timeline, "IO", "block_io", tmp, io);
 		c->summary = xprintf("%s — waiting on block I/O", head);
@@ -1335,11 +1484,17 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 			 FD(offn, b1), FD(io, b2), FD(cont, b3));
 		tl_add(c->timeline, "HOST", "none", tmp, 0);
 		c->summary = xprintf("%s — tail without host cause", head);
+		const char *why = is_sync(g->src, g->op) ? "the sync waits for GPU work that took longer (kernel time, not the host)"
+			: is_memcpy(g->src, g->op) ? "the copy itself waits: pageable host memory or copies queued behind kernels on the stream"
+			: (is_alloc(g->src, g->op) || (g->src == 1 && g->op == 2)) ?
+				"the driver allocation/free is slow (cudaFree synchronises the device; the caching allocator grows or is emptied)"
+			: "the driver call itself is slow (launch queue full or implicit synchronisation)";
 		c->root = xprintf("%" PRId64 " slow %s calls of %s have no overlapping host evidence (off-CPU, I/O, memory, "
-				  "throttling, other GPU processes): the time is spent in the GPU or driver itself",
-				  c->slow, c->opname, who);
+				  "throttling, other GPU processes): %s", c->slow, c->opname, who, why);
 		if (is_sync(g->src, g->op))
 			rec_add(c->recs, "profile the kernels waited on (nsys / ncu): the sync waits for GPU work");
+		else if (is_memcpy(g->src, g->op))
+			rec_add(c->recs, "use pinned host memory (pin_memory=True) so copies do not stage through pageable memory");
 		else if (is_alloc(g->src, g->op) || (g->src == 1 && g->op == 2))
 			rec_add(c->recs, "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True; avoid torch.cuda.empty_cache()");
 		else
@@ -1352,21 +1507,47 @@ static int chain_from(struct eng *e, struct slow *v, size_t n, const struct peri
 	/* incidents */
 	int ninc = 0;
 	size_t maxinc = 0;
+	int64_t *istart = malloc(n * sizeof(int64_t));
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		int64_t end = v[i].ts + v[i].dur, ex = v[i].excess;
+		int64_t end = v[i].ts + v[i].dur;
 		while (j < n && v[j].ts - end <= INCIDENT_GAP_NS) {
 			if (v[j].ts + v[j].dur > end)
 				end = v[j].ts + v[j].dur;
-			ex += v[j].excess;
 			j++;
 		}
+		if (istart)
+			istart[ninc] = v[i].ts;
 		ninc++;
 		if (j - i > maxinc)
 			maxinc = j - i;
 		i = j;
-		(void)ex;
 	}
+	/* a host cause that comes back at a regular interval (cron, logrotate) */
+	if (istart && ninc >= 4 && cause != C_PERIODIC && cause != C_COLD) {
+		size_t ni = (size_t)ninc - 1;
+		for (size_t i = 0; i < ni; i++)
+			istart[i] = istart[i + 1] - istart[i];
+		int64_t *iv = istart;
+		xqsort(iv, ni, sizeof(int64_t), cmp_i64);
+		int64_t med = iv[(ni - 1) / 2];
+		size_t reg = 0;
+		for (size_t i = 0; i < ni; i++)
+			reg += fabs((double)(iv[i] - med)) <= 0.25 * (double)med;
+		if (med > 0 && (double)reg >= 0.6 * (double)ni) {
+			json_object *last = json_object_get(json_object_array_get_idx(c->timeline,
+				json_object_array_length(c->timeline) - 1));
+			json_object_array_del_idx(c->timeline, json_object_array_length(c->timeline) - 1, 1);
+			snprintf(tmp, sizeof(tmp), "%d incidents recurring every ~%s", ninc, FD(med, b1));
+			tl_add(c->timeline, "HOST", "recurrence", tmp, 0);
+			json_object_array_add(c->timeline, last);
+			char *r = xprintf("%s; it recurs every ~%s (%d incidents): look for a periodic job (cron, systemd timer)",
+					  c->root ? c->root : "", FD(med, b1), ninc);
+			free(c->root);
+			c->root = r;
+		}
+	}
+	free(istart);
 	c->expl = xprintf("%s: %" PRId64 " slow calls in %d incident(s) between +%s and +%s of the recording; "
 			  "excess %s = %.2f%% of the node's %s; evidence covers %.0f%% of the excess",
 			  c->opname, c->slow, ninc, FD(c->ws - e->nfirst[g->node], b1), FD(c->we - e->nfirst[g->node], b2),
@@ -1460,8 +1641,8 @@ static int rule_memcpy(struct eng *e)
 		proc_name(e, g->node, g->pid, nm, sizeof(nm));
 		int pct = (int)lround(100.0 * (share > 1 ? 1 : share));
 		c->summary = xprintf("%s takes %d%% of wall time — memcpy-bound loop", c->opname, pct);
-		c->root = xprintf("%s%s(pid %" PRId64 ") spends %d%% of its %s wall time in %zu %s calls (p50 %s): "
-				  "synchronous copies stall the GPU pipeline", nm, nm[0] ? " " : "", g->pid, pct,
+		c->root = xprintf("%s%s%" PRId64 "%s spends %d%% of its %s wall time in %zu %s calls (p50 %s): "
+				  "synchronous copies stall the GPU pipeline", nm, nm[0] ? " (pid " : "pid ", g->pid, nm[0] ? ")" : "", pct,
 				  FD((int64_t)span, b1), g->n, c->opname, FD(g->p50, b2));
 		c->expl = xprintf("time fraction = sum of %s durations / process wall span (first to last GPU call)", c->opname);
 		snprintf(tmp, sizeof(tmp), "%zu calls, %s total = %d%% of %s", g->n, FD(g->sum, b1), pct, FD((int64_t)span, b2));
@@ -1505,7 +1686,7 @@ static int rule_cpu_contention(struct eng *e)
 		sqlite3_bind_text(q, 1, e->nodes.s[m->node], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, m->pid);
 		while (sqlite3_step(q) == SQLITE_ROW) {
-			int64_t st = sqlite3_column_int64(q, 0), d = sqlite3_column_int64(q, 1);
+			int64_t st = cts(sqlite3_column_int64(q, 0)), d = cdur(sqlite3_column_int64(q, 1));
 			if (st < base || st >= base + span)
 				continue;
 			inb[(st - base) / NS_S] += map_busy(e, m, st, d);
@@ -1538,7 +1719,7 @@ static int rule_cpu_contention(struct eng *e)
 		int64_t impact = 0, cnt = 0;
 		sqlite3_reset(q);
 		while (sqlite3_step(q) == SQLITE_ROW) {
-			int64_t st = sqlite3_column_int64(q, 0), d = sqlite3_column_int64(q, 1);
+			int64_t st = cts(sqlite3_column_int64(q, 0)), d = cdur(sqlite3_column_int64(q, 1));
 			if (st < ws || st >= we)
 				continue;
 			int64_t ic = map_busy(e, m, st, d);
@@ -1555,14 +1736,14 @@ static int rule_cpu_contention(struct eng *e)
 				VEC_PUSH(cu, ncu, ccu, z);
 			}
 			cu[k].n++;
-			cu[k].tot += d;
-			cu[k].incall += ic;
+			cu[k].tot = sadd(cu[k].tot, d);
+			cu[k].incall = sadd(cu[k].incall, ic);
 			int f = 0;
 			for (int x = 0; x < cu[k].npids; x++)
 				f |= cu[k].pids[x] == cp;
 			if (!f && cu[k].npids < 64)
 				cu[k].pids[cu[k].npids++] = cp;
-			impact += ic;
+			impact = sadd(impact, ic);
 			cnt++;
 		}
 		size_t top = 0;
@@ -1613,7 +1794,10 @@ static int rule_cpu_contention(struct eng *e)
 		c->culprit_comm = xstrdup(cn);
 		proc_name(e, m->node, m->pid, nm, sizeof(nm));
 		char who[128], cwho[160];
-		snprintf(who, sizeof(who), "%s%s(pid %" PRId64 ")", nm, nm[0] ? " " : "", m->pid);
+		if (nm[0])
+			snprintf(who, sizeof(who), "%s (pid %" PRId64 ")", nm, m->pid);
+		else
+			snprintf(who, sizeof(who), "pid %" PRId64, m->pid);
 		if (cu[top].npids > 1)
 			snprintf(cwho, sizeof(cwho), "%s (%d processes, e.g. pid %" PRId64 ")", cn, cu[top].npids, minpid);
 		else
@@ -1660,6 +1844,171 @@ static int rule_cpu_contention(struct eng *e)
 oom:
 	sqlite3_finalize(q);
 	return -1;
+}
+
+/* throughput drop: a GPU process's call rate falls below half its median
+ * for >= 2 s with no other chain of that process explaining the window */
+static int rule_drop(struct eng *e)
+{
+	char b1[32], b2[32], nm[64], tmp[512];
+	for (int mi = 0; mi < e->nmaps; mi++) {
+		struct amap *m = &e->maps[mi];
+		if ((e->o.pid >= 0 && e->o.pid != m->pid) || m->first >= m->last)
+			continue;
+		size_t s0 = (size_t)((m->first - e->base) / NS_S), s1 = (size_t)((m->last - e->base) / NS_S);
+		if (s1 >= m->nsec)
+			s1 = m->nsec - 1;
+		if (s1 < s0 + 10)
+			continue;
+		/* full seconds only: drop the partial first and last */
+		size_t a = s0 + 1, b = s1; /* [a, b) */
+		size_t n = b - a;
+		int64_t *tmpv = malloc(n * sizeof(int64_t));
+		if (!tmpv)
+			return -1;
+		for (size_t k = 0; k < n; k++)
+			tmpv[k] = m->cps[a + k];
+		int64_t med = kth(tmpv, n, (n - 1) / 2);
+		free(tmpv);
+		if (med < 10)
+			continue;
+		size_t bs = 0, be = 0, cs = 0;
+		int in = 0, gap = 0;
+		for (size_t k = a; k <= b; k++) {
+			int low = k < b && 2 * (int64_t)m->cps[k] < med;
+			if (low) {
+				if (!in) {
+					in = 1;
+					cs = k;
+				}
+				gap = 0;
+				if (k + 1 - cs > be - bs) {
+					bs = cs;
+					be = k + 1;
+				}
+			} else if (in && ++gap > 1) {
+				in = 0;
+			}
+		}
+		if (be - bs < 2)
+			continue;
+		int64_t ws = e->base + (int64_t)bs * NS_S, we = e->base + (int64_t)be * NS_S;
+		double lost = 0, rate = 0;
+		for (size_t k = bs; k < be; k++) {
+			double r = (double)m->cps[k] / (double)med;
+			lost += r < 1 ? 1 - r : 0;
+			rate += (double)m->cps[k];
+		}
+		rate /= (double)(be - bs);
+		int64_t impact = (int64_t)(lost * (double)NS_S);
+		/* another chain of the process already covers most of the window? */
+		int dup = 0;
+		for (size_t k = 0; k < e->nc; k++) {
+			struct chain *c = &e->c[k];
+			if (c->node == m->node && c->pid == m->pid && ovl(c->ws, c->we, ws, we) * 2 >= we - ws)
+				dup = 1;
+		}
+		if (dup)
+			continue;
+		/* evidence in the window */
+		int64_t pre = 0, blk = 0, io = 0;
+		sqlite3_stmt *q;
+		if (e->have_offcpu && sqlite3_prepare_v2(e->db, "SELECT preempted, coalesce(sum(duration), 0) FROM offcpu "
+				       "WHERE node = ?1 AND pid = ?2 AND start >= ?3 AND start < ?4 GROUP BY 1 ORDER BY 1",
+				       -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, e->nodes.s[m->node], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 2, m->pid);
+			sqlite3_bind_int64(q, 3, ws);
+			sqlite3_bind_int64(q, 4, we);
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				if (sqlite3_column_int(q, 0))
+					pre += cdur(sqlite3_column_int64(q, 1));
+				else
+					blk += cdur(sqlite3_column_int64(q, 1));
+			}
+			sqlite3_finalize(q);
+		}
+		for (size_t i = lower(e->io, e->nio, m->node, m->pid, ws - e->maxio, 0); i < e->nio; i++) {
+			struct ivl *v = &e->io[i];
+			if (v->node != m->node || v->pid != m->pid || v->ts >= we)
+				break;
+			io += ovl(ws, we, v->ts, v->ts + v->dur);
+		}
+		int64_t busy = 0;
+		for (int64_t t = ws; t < we; t += NS_S)
+			busy += map_busy(e, m, t, NS_S);
+		struct grp *tg = NULL;
+		for (size_t k = 0; k < e->ng; k++) {
+			struct grp *h = &e->g[k];
+			if (h->node == m->node && h->pid == m->pid && (!tg || h->n > tg->n))
+				tg = h;
+		}
+		if (!tg)
+			continue;
+		struct chain *c = chain_new(e);
+		if (!c)
+			return -1;
+		c->node = m->node; c->pid = m->pid; c->src = tg->src; c->op = tg->op;
+		c->kind = "throughput_drop";
+		snprintf(c->opname, sizeof(c->opname), "%s", op_name(tg->src, tg->op, b1, sizeof(b1)));
+		c->p50 = tg->p50; c->p99 = tg->p99;
+		c->ws = ws; c->we = we; c->impact = impact; c->slow = (int64_t)(be - bs);
+		c->share = (double)impact / (double)node_span(e, m->node);
+		int64_t best = blk > pre ? blk : pre;
+		if (io > best)
+			best = io;
+		c->cover = impact > 0 ? (double)best / (double)impact : 0;
+		if (c->cover > 1)
+			c->cover = 1;
+		if ((double)best < 0.2 * (double)impact)
+			c->cover = 0;
+		severity(c, c->cover == 0);
+		proc_name(e, m->node, m->pid, nm, sizeof(nm));
+		char who[128];
+		if (nm[0])
+			snprintf(who, sizeof(who), "%s (pid %" PRId64 ")", nm, m->pid);
+		else
+			snprintf(who, sizeof(who), "pid %" PRId64, m->pid);
+		int pct = (int)lround(100.0 * (1.0 - rate / (double)med));
+		const char *why;
+		if (c->cover == 0)
+			why = "no host evidence (the GPU work itself got slower, or the process waits on something untraced)";
+		else if (best == io)
+			why = "waiting on block I/O";
+		else if (best == blk)
+			why = "the thread sleeps (blocked): waiting for input data (DataLoader), a lock or the network";
+		else
+			why = "the thread is preempted (CPU contention)";
+		c->summary = xprintf("%s throughput dropped %d%% for %s — %s", c->opname, pct, FD(we - ws, b1),
+				     c->cover == 0 ? "no host cause" : best == io ? "block I/O" : best == blk ? "thread blocked" : "preempted");
+		c->root = xprintf("the GPU call rate of %s fell from a median %" PRId64 "/s to %.0f/s between +%s and +%s: %s",
+				  who, med, rate, FD(ws - e->nfirst[m->node], b1), FD(we - e->nfirst[m->node], b2), why);
+		c->expl = xprintf("drop window = longest run of seconds below half the median call rate; impact = "
+				  "seconds x (1 - rate/median)");
+		snprintf(tmp, sizeof(tmp), "in the window: blocked %.0f%%, preempted %.0f%%, block I/O %.0f%%, in GPU calls %.0f%% of the time",
+			 100.0 * (double)blk / (double)(we - ws), 100.0 * (double)pre / (double)(we - ws),
+			 100.0 * (double)io / (double)(we - ws), 100.0 * (double)busy / (double)(we - ws));
+		tl_add(c->timeline, "HOST", "offcpu", tmp, blk + pre);
+		snprintf(tmp, sizeof(tmp), "%" PRId64 " calls/s median, %.0f/s in the window (-%d%%)", med, rate, pct);
+		tl_add(c->timeline, tg->src == 4 ? "DRIVER" : "CUDA", c->opname, tmp, impact);
+		if (c->cover > 0 && best == blk) {
+			rec_add(c->recs, "more DataLoader workers (num_workers), prefetch_factor and pin_memory=True so input is ready");
+			rec_add(c->recs, "profile what the thread waits on (off-CPU stacks: perf sched / offcputime)");
+		} else if (c->cover > 0 && best == io) {
+			rec_add(c->recs, "faster storage (local NVMe, /dev/shm or page cache for the dataset)");
+		} else if (c->cover > 0) {
+			rec_add(c->recs, "taskset -c N for the training process; nice -n 19 the competing jobs");
+		} else {
+			rec_add(c->recs, "profile the window with nsys to see what the GPU or the process waits on");
+		}
+		json_object *w = json_object_new_object();
+		json_object_object_add(w, "pid", json_object_new_int64(m->pid));
+		json_object_object_add(w, "start", json_object_new_int64(ws));
+		json_object_object_add(w, "end", json_object_new_int64(we));
+		json_object_object_add(c->evidence, "symptoms", json_object_new_array());
+		json_object_object_add(c->evidence, "offcpu_window", w);
+	}
+	return 0;
 }
 
 /* alloc/free imbalance that keeps growing: leak */
@@ -1715,9 +2064,9 @@ static int rule_leak(struct eng *e)
 			proc_name(e, node, pid, nm, sizeof(nm));
 			c->summary = xprintf("cudaMalloc/cudaFree imbalance — %" PRId64 " allocations (%.1f GB), %" PRId64 " frees (possible leak)",
 					     na, (double)bytes / 1e9, nf);
-			c->root = xprintf("%s%s(pid %" PRId64 ") allocates device memory without freeing it: %" PRId64 " of %" PRId64
+			c->root = xprintf("%s%s%" PRId64 "%s allocates device memory without freeing it: %" PRId64 " of %" PRId64
 					  " allocations are never freed and %" PRId64 " happen in the last third of the run",
-					  nm, nm[0] ? " " : "", pid, na - nf, na, late);
+					  nm, nm[0] ? " (pid " : "pid ", pid, nm[0] ? ")" : "", na - nf, na, late);
 			c->expl = xprintf("allocation calls minus free calls over %s", FD(l - f, b1));
 			snprintf(tmp, sizeof(tmp), "%" PRId64 " allocations, %" PRId64 " frees", na, nf);
 			tl_add(c->timeline, "CUDA", "cudaMalloc", tmp, 0);
@@ -1768,13 +2117,13 @@ static int rule_graph(struct eng *e)
 	filt_sql(e, f, sizeof(f), "start");
 	snprintf(sql, sizeof(sql), "SELECT node, pid, coalesce(stream,0), sum(op = 1), sum(op = 3), "
 		 "sum(CASE WHEN op IN (1,2,3) THEN duration ELSE 0 END), min(start), max(start + duration), "
-		 "count(DISTINCT exec), sum(op = 4) FROM graph_events WHERE 1%s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", f);
+		 "count(DISTINCT CASE WHEN op = 3 THEN exec END), sum(op = 4) FROM graph_events WHERE 1%s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", f);
 	if (sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	filt_bind(e, st);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t caps = sqlite3_column_int64(st, 3), inst = sqlite3_column_int64(st, 4);
-		int64_t cost = sqlite3_column_int64(st, 5), launches = sqlite3_column_int64(st, 9);
+		int64_t cost = cdur(sqlite3_column_int64(st, 5)), launches = sqlite3_column_int64(st, 9);
 		int64_t pid = sqlite3_column_int64(st, 1);
 		int64_t n = caps > inst ? caps : inst;
 		if (n < 3 || (e->o.pid >= 0 && e->o.pid != pid))
@@ -1788,7 +2137,7 @@ static int rule_graph(struct eng *e)
 		c->node = node; c->pid = pid; c->src = 8; c->op = 1;
 		c->kind = "graph_recapture";
 		snprintf(c->opname, sizeof(c->opname), "graphBeginCapture");
-		c->ws = sqlite3_column_int64(st, 6); c->we = sqlite3_column_int64(st, 7);
+		c->ws = cts(sqlite3_column_int64(st, 6)); c->we = cts(sqlite3_column_int64(st, 7));
 		c->impact = cost - cost / n; c->slow = n - 1; c->cover = 1;
 		if (e->nfirst[node] == INT64_MAX) {
 			e->nfirst[node] = c->ws;
@@ -1799,9 +2148,9 @@ static int rule_graph(struct eng *e)
 		proc_name(e, node, pid, nm, sizeof(nm));
 		c->summary = xprintf("CUDA graph re-captured %" PRId64 " times on stream 0x%" PRIx64 " — %s spent capturing/instantiating",
 				     n, (uint64_t)sqlite3_column_int64(st, 2), FD(cost, b1));
-		c->root = xprintf("%s%s(pid %" PRId64 ") captures and instantiates its CUDA graph %" PRId64 " times (%" PRId64
+		c->root = xprintf("%s%s%" PRId64 "%s captures and instantiates its CUDA graph %" PRId64 " times (%" PRId64
 				  " distinct executables, %" PRId64 " launches): the graph is invalidated (dynamic shapes, "
-				  "changed pointers) instead of being replayed", nm, nm[0] ? " " : "", pid, n,
+				  "changed pointers) instead of being replayed", nm, nm[0] ? " (pid " : "pid ", pid, nm[0] ? ")" : "", n,
 				  (int64_t)sqlite3_column_int64(st, 8), launches);
 		c->expl = xprintf("impact = capture+instantiate time beyond the first capture");
 		snprintf(tmp, sizeof(tmp), "%" PRId64 " captures, %" PRId64 " instantiations, %" PRId64 " launches", caps, inst, launches);
@@ -1853,7 +2202,7 @@ static int rule_straggler(struct eng *e)
 				struct row *L = &rows[nr - 1];
 				int64_t late = L->start - rows[nr - 2].start, wait = 0;
 				for (int k = 0; k < nr - 1; k++)
-					wait += L->start - rows[k].start;
+					wait = sadd(wait, L->start - rows[k].start);
 				size_t k;
 				for (k = 0; k < nsg; k++)
 					if (sg[k].comm == cur_comm && sg[k].node == L->node && sg[k].pid == L->pid)
@@ -1865,8 +2214,8 @@ static int rule_straggler(struct eng *e)
 					VEC_PUSH(sg, nsg, csg, z);
 				}
 				sg[k].last++;
-				sg[k].late_sum += late;
-				sg[k].wait_sum += wait / (nr - 1);
+				sg[k].late_sum = sadd(sg[k].late_sum, late);
+				sg[k].wait_sum = sadd(sg[k].wait_sum, wait / (nr - 1));
 				if (sg[k].nl < 64)
 					sg[k].lates[sg[k].nl++] = late;
 				/* count collectives per comm on the straggler entry of every node */
@@ -1899,8 +2248,8 @@ static int rule_straggler(struct eng *e)
 				goto oom;
 			rows[nr].node = node;
 			rows[nr].pid = sqlite3_column_int64(st, 3);
-			rows[nr].start = sqlite3_column_int64(st, 4);
-			rows[nr].dur = sqlite3_column_int64(st, 5);
+			rows[nr].start = cts(sqlite3_column_int64(st, 4));
+			rows[nr].dur = cdur(sqlite3_column_int64(st, 5));
 			rows[nr].rank = sqlite3_column_int64(st, 6);
 			rows[nr].op = sqlite3_column_int(st, 7);
 			nr++;
@@ -1936,8 +2285,8 @@ static int rule_straggler(struct eng *e)
 				       -1, &q, NULL) == SQLITE_OK) {
 			sqlite3_bind_int64(q, 1, s->comm);
 			if (sqlite3_step(q) == SQLITE_ROW) {
-				c->ws = sqlite3_column_int64(q, 0);
-				c->we = sqlite3_column_int64(q, 1);
+				c->ws = cts(sqlite3_column_int64(q, 0));
+				c->we = cts(sqlite3_column_int64(q, 1));
 			}
 			sqlite3_finalize(q);
 		}
@@ -2019,7 +2368,13 @@ static int cmp_chain_id(const void *a, const void *b)
 		return x->node - y->node;
 	if (x->ws != y->ws)
 		return (x->ws > y->ws) - (x->ws < y->ws);
-	return (x->pid > y->pid) - (x->pid < y->pid);
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	if ((r = strcmp(x->culprit_comm ? x->culprit_comm : "", y->culprit_comm ? y->culprit_comm : "")))
+		return r;
+	if (x->impact != y->impact)
+		return (x->impact < y->impact) - (x->impact > y->impact);
+	return strcmp(x->summary ? x->summary : "", y->summary ? y->summary : "");
 }
 
 static void chain_free(struct chain *c)
@@ -2138,9 +2493,14 @@ int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err
 	e->have_offcpu = table_has_rows(db, "offcpu");
 	e->have_snap = table_has_rows(db, "system_snapshots");
 	e->have_gpu = table_has_rows(db, "gpu_snapshots");
-	e->maxoff = q_int(db, "SELECT max(duration) FROM offcpu", 0);
-	if (pass1(e, err, errlen) || pass2(e, err, errlen))
+	e->maxoff = cdur(q_int(db, "SELECT max(duration) FROM offcpu", 0));
+	phase(NULL);
+	if (pass1(e, err, errlen))
 		goto out;
+	phase("pass1");
+	if (pass2(e, err, errlen))
+		goto out;
+	phase("pass2");
 	if (e->have_offcpu && prep(e, &e->q_off, "SELECT rowid, start, duration, preempted, culprit_pid, culprit_comm, prev_state "
 				   "FROM offcpu WHERE node = ?1 AND tid = ?2 AND start < ?3 AND start >= ?4 "
 				   "ORDER BY start, rowid", err, errlen))
@@ -2156,10 +2516,14 @@ int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err
 			       "UNION ALL SELECT name, 2 FROM process_names WHERE pid = ?2 AND name != '') ORDER BY pri, name LIMIT 1",
 			       -1, &e->q_name, NULL) != SQLITE_OK)
 		e->q_name = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT pid FROM processes WHERE node = ?1 AND ppid = ?2 AND pid != ?2 ORDER BY pid",
+			       -1, &e->q_kids, NULL) != SQLITE_OK)
+		e->q_kids = NULL;
 	for (size_t i = 0; i < e->ns; i++) {
 		evidence(e, &e->s[i]);
 		classify(e, &e->s[i]);
 	}
+	phase("evidence");
 	xqsort(e->s, e->ns, sizeof(struct slow), cmp_slow_grp_ts);
 	/* per group: patterns; remember periods for the chain text */
 	struct period *pr = calloc(e->ng ? e->ng : 1, sizeof(*pr));
@@ -2197,12 +2561,24 @@ int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err
 		i = j;
 	}
 	free(pr);
-	if (rule_cpu_contention(e) || rule_memcpy(e) || rule_leak(e) || rule_oom(e) || rule_graph(e) || rule_straggler(e)) {
+	if (rule_cpu_contention(e) || rule_memcpy(e) || rule_leak(e) || rule_oom(e) || rule_graph(e) || rule_straggler(e) || rule_drop(e)) {
 		set_err(err, errlen, "engine: %s", "out of memory");
 		goto out;
 	}
+	if (e->o.op) { /* --op: rule chains too (slow-call chains are filtered already) */
+		size_t k = 0;
+		for (size_t i = 0; i < e->nc; i++) {
+			if (strcasecmp(e->c[i].opname, e->o.op) == 0)
+				e->c[k++] = e->c[i];
+			else
+				chain_free(&e->c[i]);
+		}
+		e->nc = k;
+	}
+	phase("rules");
 	if (write_chains(e, err, errlen))
 		goto out;
+	phase("write");
 	put_info(db, "engine.events", e->events);
 	put_info(db, "engine.span_ns", e->events ? e->t_max - e->t_min : 0);
 	put_info(db, "engine.slow_calls", (int64_t)e->ns);
@@ -2214,6 +2590,7 @@ out:
 	sqlite3_finalize(e->q_snap);
 	sqlite3_finalize(e->q_gpu);
 	sqlite3_finalize(e->q_name);
+	sqlite3_finalize(e->q_kids);
 	for (size_t i = 0; i < e->ng; i++)
 		free(e->g[i].d);
 	free(e->g);
@@ -2225,8 +2602,10 @@ out:
 	free(e->ss);
 	free(e->oom);
 	free(e->al);
-	for (int i = 0; i < e->nmaps; i++)
+	for (int i = 0; i < e->nmaps; i++) {
 		free(e->maps[i].busy);
+		free(e->maps[i].cps);
+	}
 	free(e->s);
 	for (size_t i = 0; i < e->nc; i++)
 		chain_free(&e->c[i]);

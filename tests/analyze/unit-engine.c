@@ -268,6 +268,28 @@ static void t_io(void)
 	T_CHECK(r && strstr(r, "faster storage") && strstr(r, "DataLoader"), "io: fix mentions storage and DataLoader workers");
 	free(r);
 	sqlite3_close(db);
+	/* the reads come from a DataLoader worker (child process) */
+	db = db_new();
+	sqlite3_exec(db, "INSERT INTO processes (node, pid, ppid, comm) VALUES ('n1', 100, 1, 'python3'), "
+		     "('n1', 150, 100, 'pt_data_worker'), ('n1', 160, 1, 'unrelated')", NULL, NULL, NULL);
+	loop(db, 100, 200, 30, 45, 5);
+	for (int i = 30; i < 45; i++)
+		ev(db, "n1", T0 + (int64_t)i * 15 * MS + 500 * US, 150, 150, 5, 1, 8 * MS, 1 << 20, 0);
+	run(db, NULL);
+	k = qstr(db, "SELECT kind FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
+	T_CHECK(strcmp(k, "io") == 0, "io: reads of a child process (DataLoader worker) count (%s)", k);
+	free(k);
+	sqlite3_close(db);
+	db = db_new();
+	sqlite3_exec(db, "INSERT INTO processes (node, pid, ppid, comm) VALUES ('n1', 160, 1, 'unrelated')", NULL, NULL, NULL);
+	loop(db, 100, 200, 30, 45, 5);
+	for (int i = 30; i < 45; i++)
+		ev(db, "n1", T0 + (int64_t)i * 15 * MS + 500 * US, 160, 160, 5, 1, 8 * MS, 1 << 20, 0);
+	run(db, NULL);
+	k = qstr(db, "SELECT kind FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
+	T_CHECK(strcmp(k, "tail") == 0, "io: reads of an unrelated process are not blamed (%s)", k);
+	free(k);
+	sqlite3_close(db);
 }
 
 static void t_severity_order(void)
@@ -444,6 +466,189 @@ static void t_cpu_contention(void)
 	sqlite3_close(db);
 }
 
+static void t_local_intensity(void)
+{
+	/* 10 minutes of 16 ms syncs every 100 ms; for 6 s every sync takes 160 ms
+	 * because logrotate preempts it: 1.4% of the recording, but nearly all of
+	 * its own window => HIGH */
+	sqlite3 *db = db_new();
+	proc(db, "n1", 31337, "logrotate");
+	for (int i = 0; i < 6000; i++) {
+		int64_t ts = T0 + (int64_t)i * 100 * MS;
+		int hot = i >= 3000 && i < 3060;
+		ev(db, "n1", ts, 100, 101, 1, 5, hot ? 160 * MS : 16 * MS + (i % 5) * 100 * US, 0, 0);
+		if (hot)
+			off(db, "n1", 100, 101, ts + 2 * MS, 140 * MS, 1, 31337, "logrotate");
+	}
+	run(db, NULL);
+	char *k = qstr(db, "SELECT severity || '|' || kind FROM causal_chains ORDER BY impact_ns DESC LIMIT 1");
+	double sh = 0;
+	char *shs = qstr(db, "SELECT impact_share FROM causal_chains ORDER BY impact_ns DESC LIMIT 1");
+	sh = atof(shs);
+	T_CHECK(strcmp(k, "HIGH|preemption") == 0 && sh < 0.05, "intense incident in a long recording is HIGH (%s, share %.3f)", k, sh);
+	free(k);
+	free(shs);
+	sqlite3_close(db);
+}
+
+static void t_drop(void)
+{
+	/* 30 s at 100 launches/s; from 10 s to 15 s only 20/s while the thread
+	 * sleeps (blocked, waiting for data) 40 ms between launches */
+	sqlite3 *db = db_new();
+	int64_t ts = T0;
+	while (ts < T0 + 30000 * MS) {
+		int slow = ts >= T0 + 10000 * MS && ts < T0 + 15000 * MS;
+		ev(db, "n1", ts, 7, 7, 1, 3, 10 * US, 0, 0);
+		if (slow)
+			off(db, "n1", 7, 7, ts + 5 * MS, 40 * MS, 0, -1, NULL);
+		ts += slow ? 50 * MS : 10 * MS;
+	}
+	run(db, NULL);
+	free(report(db));
+	char *k = qstr(db, "SELECT kind || '|' || summary FROM causal_chains WHERE kind = 'throughput_drop'");
+	T_CHECK(strstr(k, "throughput_drop|cudaLaunchKernel throughput dropped 80% for ") == k && strstr(k, "thread blocked"),
+		"throughput drop: 80%% while the thread is blocked (%s)", k);
+	free(k);
+	char *r = report(db);
+	T_CHECK(r && strstr(r, "DataLoader"), "throughput drop: data-loading fix");
+	free(r);
+	sqlite3_close(db);
+}
+
+static void t_recurring(void)
+{
+	/* logrotate preempts 5 syncs in a row every 10 s (6 times) */
+	sqlite3 *db = db_new();
+	proc(db, "n1", 31337, "logrotate");
+	for (int i = 0; i < 3000; i++) {
+		int64_t ts = T0 + (int64_t)i * 20 * MS;
+		int hot = i % 500 >= 100 && i % 500 < 105;
+		ev(db, "n1", ts, 100, 101, 1, 5, hot ? 15 * MS : 2 * MS + (i % 3) * 10 * US, 0, 0);
+		if (hot)
+			off(db, "n1", 100, 101, ts + 1 * MS, 12 * MS, 1, 31337, "logrotate");
+	}
+	run(db, NULL);
+	char *k = qstr(db, "SELECT kind || '|' || root_cause FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
+	T_CHECK(strncmp(k, "preemption|", 11) == 0 && strstr(k, "recurs every ~10s (6 incidents)"),
+		"recurring preemption: period of the incidents (%s)", k);
+	free(k);
+	sqlite3_close(db);
+}
+
+static void t_host_state(void)
+{
+	/* GPU throttling around the slow calls */
+	sqlite3 *db = db_new();
+	loop(db, 100, 200, 60, 80, 5);
+	for (int i = 0; i < 30; i++) {
+		int64_t ts = T0 + (int64_t)i * 100 * MS;
+		char *sql = sqlite3_mprintf("INSERT INTO gpu_snapshots (node, timestamp, gpu, throttle_reasons, sm_clock_mhz) "
+					    "VALUES ('n1', %lld, 0, %d, %d)", (long long)ts,
+					    ts >= T0 + 60 * 15 * MS && ts < T0 + 80 * 15 * MS ? 0x40 : 0x1, 1400);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+		sqlite3_free(sql);
+	}
+	run(db, NULL);
+	char *k = qstr(db, "SELECT kind FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
+	T_CHECK(strcmp(k, "throttle") == 0, "throttle: HW thermal slowdown during the slow calls (%s)", k);
+	free(k);
+	sqlite3_close(db);
+	/* memory pressure (swap growing) from the system snapshots */
+	db = db_new();
+	loop(db, 100, 200, 60, 80, 4);
+	for (int i = 0; i < 30; i++) {
+		int64_t ts = T0 + (int64_t)i * 100 * MS;
+		int hot = ts >= T0 + 60 * 15 * MS && ts < T0 + 80 * 15 * MS;
+		char *sql = sqlite3_mprintf("INSERT INTO system_snapshots (node, timestamp, cpu_pct, mem_pct, mem_avail, swap_mb, load_avg) "
+					    "VALUES ('n1', %lld, 50, %f, 100, %d, 1)", (long long)ts, hot ? 98.5 : 60.0, hot ? 500 + i : 0);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+		sqlite3_free(sql);
+	}
+	run(db, NULL);
+	k = qstr(db, "SELECT kind FROM causal_chains WHERE cuda_op = 'cudaMemcpy'");
+	T_CHECK(strcmp(k, "memory") == 0, "memory: pressure and swap during the slow copies (%s)", k);
+	free(k);
+	sqlite3_close(db);
+	/* page-allocation bursts of the process inside the slow calls */
+	db = db_new();
+	loop(db, 100, 200, 60, 80, 4);
+	for (int i = 60; i < 80; i++)
+		ev(db, "n1", T0 + (int64_t)i * 15 * MS + MS, 100, 101, 3, 3, 5 * MS, 512LL << 20, 1000);
+	run(db, NULL);
+	k = qstr(db, "SELECT kind FROM causal_chains WHERE cuda_op = 'cudaMemcpy'");
+	T_CHECK(strcmp(k, "memory") == 0, "memory: page-allocation bursts inside the slow copies (%s)", k);
+	free(k);
+	sqlite3_close(db);
+}
+
+static void t_misc_rules(void)
+{
+	sqlite3 *db = db_new();
+	proc(db, "n1", 77, "python3");
+	ev(db, "n1", T0 + 5 * MS, 77, 77, 3, 4, 0, 77, 123456);
+	/* leak: 40 x 64 MiB allocations all through the run, one free */
+	for (int i = 0; i < 40; i++)
+		ev(db, "n1", T0 + (int64_t)i * 100 * MS, 77, 77, 1, 1, 100 * US, 64LL << 20, 0x7000 + i);
+	ev(db, "n1", T0 + 3000 * MS, 77, 77, 1, 2, 100 * US, 0x7000, 0);
+	/* CUDA graph captured and instantiated 5 times on one stream */
+	for (int i = 0; i < 5; i++) {
+		char *sql = sqlite3_mprintf("INSERT INTO graph_events (node, pid, tid, start, duration, op, stream, graph, exec) "
+					    "VALUES ('n1', 77, 77, %lld, %lld, 1, 9, %d, 0), ('n1', 77, 77, %lld, %lld, 3, 9, %d, %d)",
+					    (long long)(T0 + i * 500 * MS), (long long)(20 * MS), i,
+					    (long long)(T0 + i * 500 * MS + 30 * MS), (long long)(40 * MS), i, 100 + i);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+		sqlite3_free(sql);
+	}
+	run(db, NULL);
+	free(report(db));
+	T_CHECK(qint(db, "SELECT count(*) FROM causal_chains WHERE kind = 'oom' AND severity = 'HIGH' AND culprit_pid = 77") == 1,
+		"oom: HIGH chain for the victim");
+	T_CHECK(qint(db, "SELECT count(*) FROM causal_chains WHERE kind = 'leak'") == 1, "leak: alloc/free imbalance");
+	char *k = qstr(db, "SELECT summary FROM causal_chains WHERE kind = 'graph_recapture'");
+	T_CHECK(strstr(k, "re-captured 5 times") != NULL, "graph re-capture: 5 captures (%s)", k);
+	free(k);
+	sqlite3_close(db);
+}
+
+static void t_odd(void)
+{
+	/* odd values must not crash or overflow (run under UBSan) */
+	sqlite3 *db = db_new();
+	for (int i = 0; i < 30; i++) {
+		ev(db, "n1", INT64_MAX - 5 - i, 1, 1, 1, 5, INT64_MAX - i, 0, 0);
+		ev(db, "n1", -(int64_t)i * MS, 1, 1, 1, 5, -5, 0, 0);
+		ev(db, "", T0 + i, 2, 2, 1, 3, i % 3 ? 1 : 1000000000000LL, 0, 0);
+		ev(db, "n1", T0 + i * MS, 1, 1, 5, 1, INT64_MAX, -1, 0);
+		ev(db, "n1", T0 + i * MS, 1, 1, 3, 3, INT64_MAX, INT64_MAX, 0);
+		off(db, "n1", 1, 1, INT64_MAX - 10, INT64_MAX, 1, 5, "x");
+		off(db, "n1", 2, 2, T0, INT64_MAX / 2, 0, -1, NULL);
+	}
+	int n = run(db, NULL);
+	T_CHECK(n >= 0, "odd values: engine runs (%d chains)", n);
+	free(report(db));
+	json_object_put(ingero_engine_report_json(db));
+	sqlite3_close(db);
+}
+
+static void t_percentiles(void)
+{
+	/* 1..100 ms in a scrambled order plus 3 x 1 s: nearest rank over 103 calls
+	 * gives p50 = 52 ms (index 51), p99 = 1 s (index 101) */
+	sqlite3 *db = db_new();
+	for (int i = 0; i < 100; i++) {
+		int v = (i * 37) % 100 + 1;
+		ev(db, "n1", T0 + (int64_t)i * 2000 * MS, 1, 1, 1, 4, v * MS, 0, 0);
+	}
+	for (int i = 0; i < 3; i++)
+		ev(db, "n1", T0 + (int64_t)(100 + i) * 2000 * MS, 1, 1, 1, 4, 1000 * MS, 0, 0);
+	run(db, NULL);
+	int64_t p50 = qint(db, "SELECT cuda_p50_us FROM causal_chains WHERE cuda_op = 'cudaMemcpy' AND kind = 'tail'");
+	int64_t p99 = qint(db, "SELECT cuda_p99_us FROM causal_chains WHERE cuda_op = 'cudaMemcpy' AND kind = 'tail'");
+	T_CHECK(p50 == 52000 && p99 == 1000000, "exact nearest-rank percentiles (p50 %" PRId64 " us, p99 %" PRId64 " us)", p50, p99);
+	sqlite3_close(db);
+}
+
 static void t_legacy(void)
 {
 	/* original-tool DB: no offcpu rows, sched_switch events (state unknown) */
@@ -514,6 +719,13 @@ int main(int argc, char **argv)
 	t_contention();
 	t_straggler();
 	t_cpu_contention();
+	t_local_intensity();
+	t_drop();
+	t_recurring();
+	t_host_state();
+	t_misc_rules();
+	t_odd();
+	t_percentiles();
 	t_legacy();
 	t_filters();
 	free(schema);
