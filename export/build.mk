@@ -5,7 +5,7 @@ SQL_SRCS := $(wildcard export/sql*.c)
 TOOLS += $(B)/ingero-perfetto $(B)/ingero-sql
 $(B)/ingero-perfetto: $(call obj,$(PERFETTO_SRCS)) $(FORMATS_LIB)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c -lz $(FORMATS_LDLIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c -lz $(FORMATS_LDLIBS) -lm -lpthread
 $(B)/ingero-sql: $(call obj,$(SQL_SRCS))
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c -lm

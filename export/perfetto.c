@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,10 @@
 #include "perfetto_pb.h"
 
 #define PROG "ingero-perfetto"
-#define HEAP_WINDOW 64            /* packets held per track for re-ordering */
+#define HEAP_WINDOW 32            /* packets held per track for re-ordering */
+#define RING 64                   /* ring size: power of two > HEAP_WINDOW */
+#define FREE_MAX 4096             /* recycled pending packets */
+#define ZQ_SLOTS 4                /* chunks queued for the compressor thread */
 #define FLUSH_BYTES (256 * 1024)  /* output chunk (and compressed_packets input) */
 #define MAX_STR 240               /* longest string written in an annotation/name */
 #define CLOCK_INCR 64             /* our sequence-scoped incremental clock */
@@ -149,7 +153,8 @@ static void strtab_free(struct strtab *t)
 
 /* ------------------------------------------------------------- model */
 
-enum tkind { TK_NODE = 1, TK_PROC, TK_THREAD, TK_OFFCPU, TK_COUNTER, TK_FIND, TK_LANE };
+enum tkind { TK_NODE = 1, TK_PROC, TK_THREAD, TK_OFFCPU, TK_COUNTER, TK_FIND, TK_LANE, TK_IO };
+#define IO_LANES 16               /* overlapping block I/O of one thread: lanes */
 enum ns { NS_CAT, NS_NAME, NS_ANN, NS_N };
 
 #define ITEM_INLINE 176
@@ -164,6 +169,12 @@ struct pitem {
 	uint8_t inl[ITEM_INLINE];
 };
 
+struct hent { /* heap entry: the ordering key next to the item */
+	uint64_t ts, sub, seqno;
+	struct pitem *it;
+	uint8_t cls;
+};
+
 struct track {
 	uint64_t uuid;
 	enum tkind kind;
@@ -172,12 +183,13 @@ struct track {
 	char *name;
 	/* its own packet sequence (slice tracks only) */
 	uint32_t seq;
+	uint64_t io_end;          /* TK_IO: end of the latest interval placed */
 	int started;
 	uint64_t last_ts;
 	uint8_t *seen[NS_N];
 	uint32_t seen_cap[NS_N];
-	struct pitem **heap;
-	uint32_t nheap;
+	struct hent *heap;        /* ring of RING entries, sorted, from hhead */
+	uint32_t nheap, hhead;
 	uint64_t seqno;
 };
 
@@ -193,6 +205,16 @@ struct px {
 	struct px_opts o;
 	struct px_stats st;
 	struct pb_buf buf, pkt, body, tmp, intern;
+	/* --compress: chunks are deflated and written by one worker thread, in
+	 * order (deterministic), while the main thread encodes the next ones */
+	struct {
+		pthread_t th;
+		pthread_mutex_t mu;
+		pthread_cond_t cv_work, cv_space;
+		struct pb_buf slot[ZQ_SLOTS];
+		unsigned head, count;
+		int started, done;
+	} zq;
 	z_stream z;
 	int zinit;
 	int err;
@@ -209,6 +231,10 @@ struct px {
 	uint64_t anchor_boot, anchor_real;
 	uint32_t nlanes;
 	uint64_t *lane_end;
+	int32_t next_io_jtid;
+	struct pitem *freelist[FREE_MAX];
+	uint32_t nfree;
+	struct { const char *p; uint32_t iid; int ns; } icache[256]; /* static strings -> iid */
 	/* scratch for the current event's debug annotations (JSON mirror) */
 	char jargs[2048];
 	size_t jlen;
@@ -230,28 +256,24 @@ static void out_write(struct px *px, const void *p, size_t n)
 	px->st.bytes += n;
 }
 
-static void flush_buf(struct px *px)
+/* deflate (zlib) one chunk into TracePacket.compressed_packets and write it:
+ * one Trace fragment per chunk, each well below Perfetto's 512 KB bound */
+static void deflate_chunk(struct px *px, const struct pb_buf *in)
 {
-	if (!px->buf.len) return;
-	if (px->buf.oom) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
-	if (!px->o.compress) {
-		out_write(px, px->buf.p, px->buf.len);
-		pb_clear(&px->buf);
-		return;
-	}
-	/* deflate (zlib) into TracePacket.compressed_packets: one Trace
-	 * fragment per chunk, each well below Perfetto's 512 KB bound */
-	uLong bound = compressBound(px->buf.len);
+	uLong bound = compressBound(in->len);
 	uint8_t *z = xrealloc(NULL, bound);
 	if (!px->zinit) {
 		memset(&px->z, 0, sizeof px->z);
-		if (deflateInit(&px->z, 1) != Z_OK) { fprintf(stderr, PROG ": zlib init failed\n"); exit(1); }
+		if (deflateInit2(&px->z, 1, Z_DEFLATED, 15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+			fprintf(stderr, PROG ": zlib init failed\n");
+			exit(1);
+		}
 		px->zinit = 1;
 	} else {
 		deflateReset(&px->z);
 	}
-	px->z.next_in = px->buf.p;
-	px->z.avail_in = (uInt)px->buf.len;
+	px->z.next_in = in->p;
+	px->z.avail_in = (uInt)in->len;
 	px->z.next_out = z;
 	px->z.avail_out = (uInt)bound;
 	if (deflate(&px->z, Z_FINISH) != Z_STREAM_END) { fprintf(stderr, PROG ": zlib failed\n"); exit(1); }
@@ -264,7 +286,73 @@ static void flush_buf(struct px *px)
 	out_write(px, o.p, o.len);
 	pb_free(&o);
 	free(z);
+}
+
+static void *zq_worker(void *arg)
+{
+	struct px *px = arg;
+	pthread_mutex_lock(&px->zq.mu);
+	for (;;) {
+		while (!px->zq.count && !px->zq.done)
+			pthread_cond_wait(&px->zq.cv_work, &px->zq.mu);
+		if (!px->zq.count) break;
+		struct pb_buf *b = &px->zq.slot[px->zq.head];
+		pthread_mutex_unlock(&px->zq.mu);
+		deflate_chunk(px, b);
+		pb_clear(b);
+		pthread_mutex_lock(&px->zq.mu);
+		px->zq.head = (px->zq.head + 1) % ZQ_SLOTS;
+		px->zq.count--;
+		pthread_cond_signal(&px->zq.cv_space);
+	}
+	pthread_mutex_unlock(&px->zq.mu);
+	return NULL;
+}
+
+static void zq_finish(struct px *px)
+{
+	if (!px->zq.started) return;
+	pthread_mutex_lock(&px->zq.mu);
+	px->zq.done = 1;
+	pthread_cond_signal(&px->zq.cv_work);
+	pthread_mutex_unlock(&px->zq.mu);
+	pthread_join(px->zq.th, NULL);
+	px->zq.started = 0;
+	for (int i = 0; i < ZQ_SLOTS; i++) pb_free(&px->zq.slot[i]);
+}
+
+static void flush_buf(struct px *px)
+{
+	if (!px->buf.len) return;
+	if (px->buf.oom) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
+	if (!px->o.compress) {
+		out_write(px, px->buf.p, px->buf.len);
+		pb_clear(&px->buf);
+		return;
+	}
+	if (!px->zq.started) {
+		pthread_mutex_init(&px->zq.mu, NULL);
+		pthread_cond_init(&px->zq.cv_work, NULL);
+		pthread_cond_init(&px->zq.cv_space, NULL);
+		if (pthread_create(&px->zq.th, NULL, zq_worker, px) != 0) {
+			deflate_chunk(px, &px->buf); /* no thread: compress inline */
+			pb_clear(&px->buf);
+			return;
+		}
+		px->zq.started = 1;
+	}
+	pthread_mutex_lock(&px->zq.mu);
+	while (px->zq.count == ZQ_SLOTS)
+		pthread_cond_wait(&px->zq.cv_space, &px->zq.mu);
+	/* hand the filled buffer over; keep the slot's old allocation */
+	unsigned i = (px->zq.head + px->zq.count) % ZQ_SLOTS;
+	struct pb_buf t = px->zq.slot[i];
+	px->zq.slot[i] = px->buf;
+	px->buf = t;
 	pb_clear(&px->buf);
+	px->zq.count++;
+	pthread_cond_signal(&px->zq.cv_work);
+	pthread_mutex_unlock(&px->zq.mu);
 }
 
 /* Append px->pkt as one Trace.packet. */
@@ -278,14 +366,33 @@ static void emit_packet(struct px *px)
 
 /* ------------------------------------------------------- JSON helpers */
 
+/* length of the longest prefix of s, at most max bytes, that ends on a
+ * UTF-8 character boundary */
+static size_t u8cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+	if (n <= max) return n;
+	n = max;
+	while (n && ((unsigned char)s[n] & 0xc0) == 0x80) n--;
+	return n;
+}
+
+/* JSON string: escapes, invalid UTF-8 replaced by U+FFFD, cut at 4*MAX_STR */
 static void json_str(FILE *f, const char *s)
 {
+	size_t n = u8cut(s, 4 * MAX_STR);
 	putc('"', f);
-	for (size_t i = 0; s[i] && i < 4 * MAX_STR; i++) {
+	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') { putc('\\', f); putc(c, f); }
-		else if (c < 0x20) fprintf(f, "\\u%04x", c);
-		else putc(c, f);
+		if (c == '"' || c == '\\') { putc('\\', f); putc(c, f); i++; continue; }
+		if (c < 0x20) { fprintf(f, "\\u%04x", c); i++; continue; }
+		if (c < 0x80) { putc(c, f); i++; continue; }
+		size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+		int okseq = len && i + len <= n;
+		for (size_t k = 1; okseq && k < len; k++)
+			if (((unsigned char)s[i + k] & 0xc0) != 0x80) okseq = 0;
+		if (okseq) { fwrite(s + i, 1, len, f); i += len; }
+		else { fputs("\\ufffd", f); i++; }
 	}
 	putc('"', f);
 }
@@ -339,7 +446,7 @@ static void describe(struct px *px, struct track *t)
 			json_meta(px, "process_name", t->jpid, -1, t->name);
 			json_sort(px, t->jpid, -1, t->jpid);
 			break;
-		case TK_THREAD: case TK_OFFCPU: case TK_LANE:
+		case TK_THREAD: case TK_OFFCPU: case TK_LANE: case TK_IO:
 			json_meta(px, "thread_name", t->jpid, t->jtid, t->name);
 			json_sort(px, t->jpid, t->jtid, t->jtid);
 			break;
@@ -378,7 +485,7 @@ static void describe(struct px *px, struct track *t)
 		pb_tag(p, TD_COUNTER, PB_LEN);
 		pb_varint(p, 0);
 		break;
-	case TK_OFFCPU:
+	case TK_OFFCPU: case TK_IO:
 		pb_uint(p, TD_PARENT, tkey(TK_PROC, t->node, t->pid) + 1);
 		pb_str(p, TD_NAME, t->name);
 		break;
@@ -410,7 +517,7 @@ static struct track *track_add(struct px *px, uint64_t key, enum tkind kind, uin
 	t->node = node;
 	t->jpid = jpid;
 	t->jtid = jtid;
-	t->name = strndup(name, MAX_STR);
+	t->name = strndup(name, u8cut(name, MAX_STR));
 	if (!t->name) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
 	if (own_seq) t->seq = px->next_seq++;
 	if (px->ntracks == px->cap_tracks) {
@@ -426,9 +533,10 @@ static struct track *track_add(struct px *px, uint64_t key, enum tkind kind, uin
 
 static void track_rename(struct px *px, struct track *t, const char *name)
 {
-	if (!strncmp(t->name, name, MAX_STR) && strlen(name) <= MAX_STR) return;
+	size_t n = u8cut(name, MAX_STR);
+	if (strlen(t->name) == n && !strncmp(t->name, name, n)) return;
 	free(t->name);
-	t->name = strndup(name, MAX_STR);
+	t->name = strndup(name, n);
 	if (!t->name) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
 	describe(px, t);
 }
@@ -528,6 +636,7 @@ static struct track *thread_track(struct px *px, uint32_t node, uint32_t pid, ui
 	uint64_t k = tkey(TK_THREAD, node, tid);
 	struct track *t = track_find(px, k);
 	char nm[MAX_STR + 32];
+	if (t && !name) return t; /* the hot path: no formatting */
 	if (name && *name) snprintf(nm, sizeof nm, "%s (tid %u)", name, tid);
 	else snprintf(nm, sizeof nm, "tid %u", tid);
 	if (t) {
@@ -559,6 +668,29 @@ static struct track *offcpu_track(struct px *px, struct track *th)
 	t = track_add(px, k, TK_OFFCPU, th->node, th->jpid, th->jtid + 0x40000000, nm, 1);
 	t->pid = th->pid;
 	t->tid = th->tid;
+	return t;
+}
+
+/* Block I/O requests of one thread overlap without nesting; each goes to the
+ * first lane whose previous request ended before it starts (Perfetto needs
+ * properly nested slices per track). */
+static struct track *io_track(struct px *px, struct track *th, uint64_t ts, uint64_t dur)
+{
+	struct track *t = NULL;
+	for (uint32_t lane = 0; lane < IO_LANES; lane++) {
+		uint64_t k = tkey(TK_IO, th->node, (uint64_t)lane << 24 | (th->tid & 0xffffff));
+		t = track_find(px, k);
+		if (!t) {
+			char nm[64];
+			if (lane) snprintf(nm, sizeof nm, "tid %u block I/O %u", th->tid, lane + 1);
+			else snprintf(nm, sizeof nm, "tid %u block I/O", th->tid);
+			t = track_add(px, k, TK_IO, th->node, th->jpid, 0x70000000 + px->next_io_jtid++, nm, 1);
+			t->pid = th->pid;
+			t->tid = th->tid;
+		}
+		if (ts >= t->io_end) break;
+	}
+	if (ts + dur > t->io_end) t->io_end = ts + dur;
 	return t;
 }
 
@@ -624,7 +756,7 @@ static void seq_start(struct px *px, struct track *t, uint64_t base)
 	pb_uint(p, TP_SEQ_FLAGS, SEQ_CLEARED);
 	size_t d = pb_begin(p, TP_DEFAULTS);
 	pb_uint(p, TP_CLOCK_ID, CLOCK_INCR);
-	if (t->kind == TK_THREAD || t->kind == TK_OFFCPU || t->kind == TK_NODE) {
+	if (t->kind == TK_THREAD || t->kind == TK_OFFCPU || t->kind == TK_NODE || t->kind == TK_IO) {
 		size_t te = pb_begin(p, TP_TRACK_EVENT);
 		pb_uint(p, TE_TRACK, t->uuid);
 		pb_end(p, te);
@@ -646,12 +778,19 @@ static void seq_start(struct px *px, struct track *t, uint64_t base)
 	t->last_ts = base;
 }
 
-static int item_less(const struct pitem *a, const struct pitem *b)
+static inline int hent_less(const struct hent *a, const struct hent *b)
 {
 	if (a->ts != b->ts) return a->ts < b->ts;
 	if (a->cls != b->cls) return a->cls < b->cls;
 	if (a->sub != b->sub) return a->sub < b->sub;
 	return a->seqno < b->seqno;
+}
+
+static void item_release(struct px *px, struct pitem *it)
+{
+	if (it->body != it->inl) { free(it->body); it->body = it->inl; }
+	if (px->nfree < FREE_MAX) px->freelist[px->nfree++] = it;
+	else free(it);
 }
 
 static void emit_item(struct px *px, struct track *t, struct pitem *it)
@@ -682,56 +821,44 @@ static void emit_item(struct px *px, struct track *t, struct pitem *it)
 	if (any) pb_sub(p, TP_INTERNED, &px->intern);
 	pb_bytes(p, TP_TRACK_EVENT, it->body, it->blen);
 	emit_packet(px);
-	if (it->body != it->inl) free(it->body);
-	free(it);
+	item_release(px, it);
 }
 
+/* The re-ordering window of a track: a ring buffer kept sorted by insertion
+ * from the back.  Packets arrive nearly in order (calls by completion), so a
+ * push is usually an append and a pop takes the front. */
 static void heap_pop_emit(struct px *px, struct track *t)
 {
-	struct pitem **h = t->heap, *top = h[0];
-	uint32_t n = --t->nheap, i = 0;
-	if (n) {
-		struct pitem *last = h[n];
-		for (;;) {
-			uint32_t l = 2 * i + 1, r = l + 1, m = i;
-			const struct pitem *mv = last;
-			if (l < n && item_less(h[l], mv)) { m = l; mv = h[l]; }
-			if (r < n && item_less(h[r], mv)) { m = r; }
-			if (m == i) break;
-			h[i] = h[m];
-			i = m;
-		}
-		h[i] = last;
-	}
-	emit_item(px, t, top);
+	struct pitem *it = t->heap[t->hhead].it;
+	t->hhead = (t->hhead + 1) & (RING - 1);
+	t->nheap--;
+	emit_item(px, t, it);
 }
 
 static void heap_push(struct px *px, struct track *t, struct pitem *it)
 {
-	if (!t->heap) t->heap = xrealloc(NULL, (HEAP_WINDOW + 1) * sizeof *t->heap);
-	it->seqno = t->seqno++;
-	uint32_t i = t->nheap++;
-	while (i) {
-		uint32_t par = (i - 1) / 2;
-		if (!item_less(it, t->heap[par])) break;
-		t->heap[i] = t->heap[par];
-		i = par;
+	if (!t->heap) t->heap = xrealloc(NULL, RING * sizeof *t->heap);
+	struct hent e = { it->ts, it->sub, t->seqno++, it, it->cls };
+	uint32_t i = t->nheap, m = RING - 1;
+	while (i && hent_less(&e, &t->heap[(t->hhead + i - 1) & m])) {
+		t->heap[(t->hhead + i) & m] = t->heap[(t->hhead + i - 1) & m];
+		i--;
 	}
-	t->heap[i] = it;
-	if (t->nheap > HEAP_WINDOW) heap_pop_emit(px, t);
+	t->heap[(t->hhead + i) & m] = e;
+	if (++t->nheap > HEAP_WINDOW) heap_pop_emit(px, t);
 }
 
 /* Build a pending packet from px->body (TrackEvent bytes) and its iids. */
 static struct pitem *item_new(struct px *px, uint64_t ts, int cls, uint64_t sub,
 			      const uint32_t *iids, unsigned niid)
 {
-	struct pitem *it = malloc(sizeof *it);
+	struct pitem *it = px->nfree ? px->freelist[--px->nfree] : malloc(sizeof *it);
 	if (!it) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
 	it->ts = ts;
 	it->cls = (uint8_t)cls;
 	it->sub = sub;
 	it->niid = (uint8_t)niid;
-	memcpy(it->iids, iids, niid * sizeof *iids);
+	if (niid) memcpy(it->iids, iids, niid * sizeof *iids);
 	it->blen = (uint32_t)px->body.len;
 	if (px->body.oom) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
 	if (it->blen <= ITEM_INLINE) it->body = it->inl;
@@ -747,6 +874,27 @@ struct ev_build {
 	uint32_t iids[ITEM_IIDS];
 	unsigned niid;
 };
+
+/* s is a string literal / static table entry: cache its iid by address */
+static uint32_t intern_static(struct ev_build *b, int ns, const char *s)
+{
+	struct px *px = b->px;
+	unsigned h = (unsigned)(((uintptr_t)s >> 3) ^ ((uintptr_t)s >> 11) ^ (unsigned)ns) & 255;
+	uint32_t iid;
+	if (px->icache[h].p == s && px->icache[h].ns == ns) {
+		iid = px->icache[h].iid;
+	} else {
+		iid = strtab_get(&px->tab[ns], s);
+		px->icache[h].p = s;
+		px->icache[h].ns = ns;
+		px->icache[h].iid = iid;
+	}
+	if (iid && b->niid < ITEM_IIDS) {
+		b->iids[b->niid++] = (uint32_t)ns << 28 | iid;
+		return iid;
+	}
+	return 0;
+}
 
 static uint32_t intern(struct ev_build *b, int ns, const char *s)
 {
@@ -775,7 +923,7 @@ static void ann_name(struct ev_build *b, size_t *da, const char *name)
 {
 	struct px *px = b->px;
 	*da = pb_begin(&px->body, TE_DEBUG);
-	uint32_t iid = intern(b, NS_ANN, name);
+	uint32_t iid = intern_static(b, NS_ANN, name); /* annotation names are literals */
 	if (iid) pb_uint(&px->body, DA_NAME_IID, iid);
 	else pb_str(&px->body, 10, name);
 	jarg_raw(px, "%s\"%s\":", px->jlen ? "," : "", name);
@@ -811,14 +959,20 @@ static void ann_ptr(struct ev_build *b, const char *name, uint64_t v)
 static void jarg_str(struct px *px, const char *s)
 {
 	if (!px->o.json) return;
-	char tmp[MAX_STR * 2 + 8];
-	size_t k = 0;
+	char tmp[MAX_STR * 6 + 8];
+	size_t k = 0, n = u8cut(s, MAX_STR);
 	tmp[k++] = '"';
-	for (size_t i = 0; s[i] && i < MAX_STR && k < sizeof tmp - 8; i++) {
+	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') { tmp[k++] = '\\'; tmp[k++] = (char)c; }
-		else if (c < 0x20) tmp[k++] = ' ';
-		else tmp[k++] = (char)c;
+		if (c == '"' || c == '\\') { tmp[k++] = '\\'; tmp[k++] = (char)c; i++; continue; }
+		if (c < 0x20) { tmp[k++] = ' '; i++; continue; }
+		if (c < 0x80) { tmp[k++] = (char)c; i++; continue; }
+		size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+		int okseq = len && i + len <= n;
+		for (size_t j = 1; okseq && j < len; j++)
+			if (((unsigned char)s[i + j] & 0xc0) != 0x80) okseq = 0;
+		if (okseq) { memcpy(tmp + k, s + i, len); k += len; i += len; }
+		else { memcpy(tmp + k, "\\ufffd", 6); k += 6; i++; }
 	}
 	tmp[k++] = '"';
 	tmp[k] = 0;
@@ -829,8 +983,7 @@ static void ann_str(struct ev_build *b, const char *name, const char *v)
 {
 	size_t da;
 	ann_name(b, &da, name);
-	size_t n = strlen(v);
-	pb_bytes(&b->px->body, DA_STRING, v, n > MAX_STR ? MAX_STR : n);
+	pb_bytes(&b->px->body, DA_STRING, v, u8cut(v, MAX_STR));
 	pb_end(&b->px->body, da);
 	jarg_str(b->px, v);
 }
@@ -994,8 +1147,8 @@ static void json_flows(struct px *px, const struct px_evinfo *info, int32_t pid,
 
 /* Emit a slice (dur > 0) or an instant on track t. */
 static void emit_slice(struct px *px, struct ev_build *b, struct track *t, int explicit_track,
-		       uint64_t ts, uint64_t dur, int instant, const char *name, const char *cat,
-		       const struct ingero_event *ev, const struct px_evinfo *info)
+		       uint64_t ts, uint64_t dur, int instant, const char *name, int name_static,
+		       const char *cat, const struct ingero_event *ev, const struct px_evinfo *info)
 {
 	if (px->o.json) {
 		px->jlen = 0;
@@ -1012,12 +1165,12 @@ static void emit_slice(struct px *px, struct ev_build *b, struct track *t, int e
 	pb_clear(p);
 	pb_uint(p, TE_TYPE, instant ? TE_INSTANT : TE_SLICE_BEGIN);
 	if (explicit_track) pb_uint(p, TE_TRACK, t->uuid);
-	uint32_t c = intern(b, NS_CAT, cat);
+	uint32_t c = intern_static(b, NS_CAT, cat);
 	if (c) pb_uint(p, TE_CATEGORY_IIDS, c);
 	else pb_str(p, 22, cat);
-	uint32_t n = intern(b, NS_NAME, name);
+	uint32_t n = name_static ? intern_static(b, NS_NAME, name) : intern(b, NS_NAME, name);
 	if (n) pb_uint(p, TE_NAME_IID, n);
-	else pb_bytes(p, TE_NAME, name, strnlen(name, MAX_STR));
+	else pb_bytes(p, TE_NAME, name, u8cut(name, MAX_STR));
 	if (ev) event_args(b, ev, info);
 	if (info) {
 		for (unsigned i = 0; i < info->n_flow_out; i++) pb_fixed64(p, TE_FLOW_IDS, info->flow_out[i]);
@@ -1055,14 +1208,20 @@ int px_event(struct px *px, uint32_t node, const struct ingero_event *ev, const 
 			snprintf(nbuf, sizeof nbuf, "preempted by %.*s (%" PRIu64 ")", MAX_STR / 2, who, ev->arg[1]);
 		else
 			snprintf(nbuf, sizeof nbuf, "blocked; %.*s (%" PRIu64 ") ran", MAX_STR / 2, who, ev->arg[1]);
-		emit_slice(px, &b, oc, 0, ev->ts, ev->dur, ev->dur == 0, nbuf, "offcpu", ev, info);
+		emit_slice(px, &b, oc, 0, ev->ts, ev->dur, ev->dur == 0, nbuf, 0, "offcpu", ev, info);
 		return 1;
 	}
 	if (ev->source == INGERO_SRC_HOST && ev->op == INGERO_HOST_SCHED_WAKEUP) {
-		emit_slice(px, &b, offcpu_track(px, th), 0, ev->ts, 0, 1, name, cat, ev, info);
+		emit_slice(px, &b, offcpu_track(px, th), 0, ev->ts, 0, 1, name, name != nbuf, cat, ev, info);
 		return 1;
 	}
-	emit_slice(px, &b, th, 0, ev->ts, ev->dur, ev->dur == 0 || host_instant(ev), name, cat, ev, info);
+	if (ev->source == INGERO_SRC_IO && ev->dur > 0) {
+		emit_slice(px, &b, io_track(px, th, ev->ts, ev->dur), 0, ev->ts, ev->dur, 0, name, name != nbuf, cat,
+			   ev, info);
+		return 1;
+	}
+	emit_slice(px, &b, th, 0, ev->ts, ev->dur, ev->dur == 0 || host_instant(ev), name, name != nbuf, cat, ev,
+		   info);
 	return 1;
 }
 
@@ -1159,7 +1318,7 @@ void px_note(struct px *px, uint32_t node, uint64_t ts, int level, const char *t
 	pb_clear(&px->body);
 	pb_uint(&px->body, TE_TYPE, TE_INSTANT);
 	pb_uint(&px->body, TE_CATEGORY_IIDS, intern(&b, NS_CAT, "note"));
-	pb_bytes(&px->body, TE_NAME, nm, strnlen(nm, MAX_STR));
+	pb_bytes(&px->body, TE_NAME, nm, u8cut(nm, MAX_STR));
 	heap_push(px, nt, item_new(px, ts, 1, 0, b.iids, b.niid));
 	px->st.instants++;
 }
@@ -1168,6 +1327,7 @@ void px_chain(struct px *px, const struct px_chain *c)
 {
 	if (!node_wanted(px, c->node)) return;
 	uint64_t start = c->start, end = c->end > c->start ? c->end : c->start + 1;
+	if (!time_wanted(px, start, end - start)) return;
 	/* interval partitioning: first lane free at `start` */
 	uint32_t lane = 0;
 	while (lane < px->nlanes && px->lane_end[lane] > start) lane++;
@@ -1207,7 +1367,7 @@ void px_chain(struct px *px, const struct px_chain *c)
 	pb_uint(p, TE_TYPE, TE_SLICE_BEGIN);
 	pb_uint(p, TE_TRACK, lt->uuid);
 	pb_uint(p, TE_CATEGORY_IIDS, intern(&b, NS_CAT, "causal_chain"));
-	pb_bytes(p, TE_NAME, name, strnlen(name, MAX_STR));
+	pb_bytes(p, TE_NAME, name, u8cut(name, MAX_STR));
 	ann_str(&b, "id", c->id ? c->id : "");
 	ann_str(&b, "node", node_name(px, c->node));
 	ann_str(&b, "severity", c->severity ? c->severity : "");
@@ -1249,6 +1409,7 @@ int px_finish(struct px *px)
 			while (t->nheap) heap_pop_emit(px, t);
 		}
 		flush_buf(px);
+		zq_finish(px);
 	}
 	if (fflush(px->out) != 0 && !px->err) px->err = errno ? errno : EIO;
 	if (px->err) { errno = px->err; return -1; }
@@ -1261,8 +1422,9 @@ void px_free(struct px *px)
 	for (uint32_t i = 0; i < px->ntracks; i++) {
 		struct track *t = px->tracks[i];
 		for (uint32_t k = 0; k < t->nheap; k++) {
-			if (t->heap[k]->body != t->heap[k]->inl) free(t->heap[k]->body);
-			free(t->heap[k]);
+			struct pitem *it = t->heap[(t->hhead + k) & (RING - 1)].it;
+			if (it->body != it->inl) free(it->body);
+			free(it);
 		}
 		free(t->heap);
 		for (int n = 0; n < NS_N; n++) free(t->seen[n]);
@@ -1275,8 +1437,10 @@ void px_free(struct px *px)
 	free(px->nodes);
 	for (int n = 0; n < NS_N; n++) strtab_free(&px->tab[n]);
 	pb_free(&px->buf); pb_free(&px->pkt); pb_free(&px->body); pb_free(&px->tmp); pb_free(&px->intern);
+	zq_finish(px);
 	if (px->zinit) deflateEnd(&px->z);
 	free(px->lane_end);
+	for (uint32_t i = 0; i < px->nfree; i++) free(px->freelist[i]);
 	free(px);
 }
 
@@ -1292,7 +1456,8 @@ static void usage(FILE *f)
 		"or an analysis database (with its causal chains) as a Perfetto timeline.\n"
 		"  -o, --output FILE     output file ('-' = stdout)\n"
 		"  --format proto|json   Perfetto protobuf (default) or Chrome Trace Event JSON\n"
-		"  --compress            protobuf: deflate packets (TracePacket.compressed_packets)\n"
+		"  --no-compress         protobuf: plain packets (default: deflated in\n"
+		"                        TracePacket.compressed_packets, ~9x smaller)\n"
 		"  --since X, --until X  keep events in [X, Y] after the recording's start\n"
 		"                        (X like 1.5, 1.5s, 300ms, 20us, 2m)\n"
 		"  --pid N               only this process\n"
@@ -1338,10 +1503,11 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' }, { "format", required_argument, NULL, 'f' },
 		{ "since", required_argument, NULL, 'S' }, { "until", required_argument, NULL, 'U' },
 		{ "pid", required_argument, NULL, 'p' }, { "node", required_argument, NULL, 'n' },
-		{ "compress", no_argument, NULL, 'z' }, { "stats", no_argument, NULL, 's' },
+		{ "compress", no_argument, NULL, 'z' }, { "no-compress", no_argument, NULL, 'Z' },
+		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	struct px_opts o = { 0 };
+	struct px_opts o = { .compress = 1 };
 	const char *outpath = NULL;
 	int c, stats = 0, rc = 1;
 	char *e;
@@ -1375,6 +1541,7 @@ int main(int argc, char **argv)
 		}
 		case 'n': o.node = optarg; break;
 		case 'z': o.compress = 1; break;
+		case 'Z': o.compress = 0; break;
 		case 's': stats = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

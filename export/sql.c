@@ -183,6 +183,11 @@ static int authorizer(void *ctx, int code, const char *a, const char *b,
 		return refuse("PRAGMA %s%s%s (not a read-only pragma)", a ? a : "?",
 			      b ? " = " : "", b ? b : "");
 	case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE:
+		/* pragma table-valued functions (pragma_table_info(...)) ask for
+		 * UPDATE of sqlite_master while connecting; the file is read-only and
+		 * immutable, and sqlite3_stmt_readonly() still refuses a real UPDATE */
+		if (code == SQLITE_UPDATE && a && !strcasecmp(a, "sqlite_master") && !trigger)
+			return SQLITE_OK;
 		if (a && (!strcasecmp(a, "sqlite_master") || !strcasecmp(a, "sqlite_temp_master") ||
 			  !strcasecmp(a, "sqlite_schema"))) {
 			refuse("%s %s %s (the database is opened read-only)", action_name(code),
@@ -202,6 +207,130 @@ static int authorizer(void *ctx, int code, const char *a, const char *b,
 		return refuse("%s%s%s (the database is opened read-only)", action_name(code),
 			      a ? " " : "", a ? a : "");
 	}
+}
+
+/* ----------------------------------------------------------- safe printf */
+
+/* SQLite's own printf() allocates width/precision-sized buffers outside the
+ * value-length limit (printf('%1000000000d', 1) takes ~1 GB and seconds of
+ * CPU).  This replacement (also registered as format()) supports the same
+ * conversions for ordinary use and refuses widths/precisions above the value
+ * limit before allocating anything. */
+static void safe_printf(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *f = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
+	sqlite3_str *out;
+	int ai = 1;
+	if (!f) return;
+	out = sqlite3_str_new(sqlite3_context_db_handle(ctx));
+	while (*f) {
+		const char *pct = strchr(f, '%');
+		if (!pct) { sqlite3_str_appendall(out, f); break; }
+		sqlite3_str_append(out, f, (int)(pct - f));
+		f = pct + 1;
+		char flags[8];
+		int nf = 0, left = 0;
+		while (*f && strchr("-+ 0#,!", *f)) {
+			if (*f == '-') left = 1;
+			if (strchr("-+ 0#", *f) && nf < 6 && !strchr(flags, *f)) flags[nf++] = *f;
+			flags[nf] = 0;
+			f++;
+		}
+		flags[nf] = 0;
+		long long width = 0, prec = -1;
+		if (*f == '*') {
+			width = ai < argc ? sqlite3_value_int64(argv[ai++]) : 0;
+			if (width < 0) { left = 1; width = -width; if (nf < 6 && !strchr(flags, '-')) { flags[nf++] = '-'; flags[nf] = 0; } }
+			f++;
+		} else {
+			while (isdigit((unsigned char)*f)) { width = width * 10 + (*f++ - '0'); if (width > VALUE_LIMIT) break; }
+		}
+		if (*f == '.') {
+			f++;
+			prec = 0;
+			if (*f == '*') { prec = ai < argc ? sqlite3_value_int64(argv[ai++]) : 0; if (prec < 0) prec = -1; f++; }
+			else while (isdigit((unsigned char)*f)) { prec = prec * 10 + (*f++ - '0'); if (prec > VALUE_LIMIT) break; }
+		}
+		while (isdigit((unsigned char)*f)) f++;
+		if (width > VALUE_LIMIT || prec > VALUE_LIMIT) {
+			char *z = sqlite3_str_finish(out);
+			sqlite3_free(z);
+			sqlite3_result_error_toobig(ctx);
+			return;
+		}
+		while (*f == 'l') f++;
+		char conv = *f ? *f++ : 0;
+		char spec[32], *buf = NULL;
+		sqlite3_value *v = NULL;
+		size_t cap = (size_t)width + (size_t)(prec > 0 ? prec : 0) + 400;
+		if (conv && conv != '%' && conv != 'n') v = ai < argc ? argv[ai++] : NULL;
+		switch (conv) {
+		case '%': sqlite3_str_appendchar(out, 1, '%'); break;
+		case 'n': break;
+		case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': case 'p': {
+			char c = conv == 'i' ? 'd' : conv == 'p' ? 'X' : conv;
+			long long iv = v ? sqlite3_value_int64(v) : 0;
+			snprintf(spec, sizeof spec, "%%%s*.*ll%c", flags, c);
+			buf = sqlite3_malloc64(cap);
+			if (!buf) break;
+			if (c == 'd') snprintf(buf, cap, spec, (int)width, (int)prec, iv);
+			else snprintf(buf, cap, spec, (int)width, (int)prec, (unsigned long long)iv);
+			sqlite3_str_appendall(out, buf);
+			break;
+		}
+		case 'f': case 'e': case 'E': case 'g': case 'G': {
+			double dv = v ? sqlite3_value_double(v) : 0.0;
+			snprintf(spec, sizeof spec, "%%%s*.*%c", flags, conv);
+			buf = sqlite3_malloc64(cap + 330);
+			if (!buf) break;
+			snprintf(buf, cap + 330, spec, (int)width, prec < 0 ? 6 : (int)prec, dv);
+			sqlite3_str_appendall(out, buf);
+			break;
+		}
+		case 'c': {
+			const char *t = v ? (const char *)sqlite3_value_text(v) : NULL;
+			char c = t && *t ? *t : 0;
+			long long n = prec > 0 ? prec : 1;
+			if (!left && width > n) sqlite3_str_appendchar(out, (int)(width - n), ' ');
+			if (c) sqlite3_str_appendchar(out, (int)n, c);
+			if (left && width > n) sqlite3_str_appendchar(out, (int)(width - n), ' ');
+			break;
+		}
+		case 's': case 'z': case 'q': case 'Q': case 'w': {
+			const char *t = v ? (const char *)sqlite3_value_text(v) : NULL;
+			if (!t && conv == 'Q') { sqlite3_str_appendall(out, "NULL"); break; }
+			if (!t) t = conv == 's' || conv == 'z' ? "" : "(NULL)";
+			size_t n = strlen(t);
+			if (prec >= 0 && (size_t)prec < n) n = (size_t)prec;
+			sqlite3_str *q = sqlite3_str_new(NULL);
+			char quote = conv == 'w' ? '"' : '\'';
+			if (conv == 'Q') sqlite3_str_appendchar(q, 1, quote);
+			for (size_t k = 0; k < n; k++) {
+				if (conv != 's' && conv != 'z' && t[k] == quote) sqlite3_str_appendchar(q, 1, quote);
+				sqlite3_str_appendchar(q, 1, t[k]);
+			}
+			if (conv == 'Q') sqlite3_str_appendchar(q, 1, quote);
+			int ql = sqlite3_str_length(q);
+			char *qs = sqlite3_str_finish(q);
+			if (!left && width > ql) sqlite3_str_appendchar(out, (int)(width - ql), ' ');
+			if (qs) sqlite3_str_append(out, qs, ql);
+			if (left && width > ql) sqlite3_str_appendchar(out, (int)(width - ql), ' ');
+			sqlite3_free(qs);
+			break;
+		}
+		default:
+			break; /* unknown conversion: dropped, like SQLite */
+		}
+		sqlite3_free(buf);
+		if (sqlite3_str_errcode(out)) break;
+	}
+	int err = sqlite3_str_errcode(out);
+	int len = sqlite3_str_length(out);
+	char *z = sqlite3_str_finish(out);
+	if (err == SQLITE_TOOBIG) sqlite3_result_error_toobig(ctx);
+	else if (err) sqlite3_result_error_nomem(ctx);
+	else sqlite3_result_text(ctx, z ? z : "", len, SQLITE_TRANSIENT);
+	sqlite3_free(z);
 }
 
 /* ---------------------------------------------------------------- output */
@@ -241,17 +370,31 @@ static void put_hex(FILE *o, const unsigned char *p, size_t n)
 	for (size_t i = 0; i < n; i++) { putc(hx[p[i] >> 4], o); putc(hx[p[i] & 15], o); }
 }
 
+/* Shortest text that reads back as d: plain decimals ("2040.0", "0.25")
+ * for ordinary magnitudes, exponent form otherwise. */
+static void fmt_double(char *buf, size_t len, double d)
+{
+	char t[64];
+	double a = fabs(d);
+	snprintf(buf, len, "%.17g", d);
+	if (a == 0 || (a >= 1e-4 && a < 1e15)) {
+		for (int p = 1; p <= 17; p++) {
+			snprintf(t, sizeof t, "%.*f", p, d);
+			if (strtod(t, NULL) == d) { snprintf(buf, len, "%s", t); return; }
+		}
+		return;
+	}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(t, sizeof t, "%.*g", p, d);
+		if (strtod(t, NULL) == d) { snprintf(buf, len, "%s", t); return; }
+	}
+}
+
 static void put_double(FILE *o, double d)
 {
-	if (!isfinite(d)) { fputs("null", o); return; }
 	char buf[64];
-	snprintf(buf, sizeof buf, "%.17g", d);
-	/* shortest form that round-trips */
-	for (int p = 1; p <= 17; p++) {
-		char t[64];
-		snprintf(t, sizeof t, "%.*g", p, d);
-		if (strtod(t, NULL) == d) { memcpy(buf, t, sizeof t); break; }
-	}
+	if (!isfinite(d)) { fputs("null", o); return; }
+	fmt_double(buf, sizeof buf, d);
 	fputs(buf, o);
 }
 
@@ -285,12 +428,9 @@ static char *value_text(sqlite3_stmt *st, int i, size_t *len)
 	case SQLITE_FLOAT: {
 		char buf[64];
 		double d = sqlite3_column_double(st, i);
-		snprintf(buf, sizeof buf, "%.17g", d);
-		for (int p = 1; p <= 17; p++) {
-			char t[64];
-			snprintf(t, sizeof t, "%.*g", p, d);
-			if (strtod(t, NULL) == d) { memcpy(buf, t, sizeof t); break; }
-		}
+		if (isnan(d)) snprintf(buf, sizeof buf, "NaN");
+		else if (isinf(d)) snprintf(buf, sizeof buf, d > 0 ? "Inf" : "-Inf");
+		else fmt_double(buf, sizeof buf, d);
 		s = strdup(buf);
 		break;
 	}
@@ -694,6 +834,8 @@ static int open_db(const char *path, sqlite3 **out)
 	sqlite3_limit(db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 10000);
 	sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, 100);
 	sqlite3_limit(db, SQLITE_LIMIT_TRIGGER_DEPTH, 1);
+	sqlite3_create_function(db, "printf", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, safe_printf, NULL, NULL);
+	sqlite3_create_function(db, "format", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, safe_printf, NULL, NULL);
 	sqlite3_set_authorizer(db, authorizer, NULL);
 	sqlite3_progress_handler(db, 10000, progress_cb, NULL);
 	*out = db;

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
 	o.path = argv[1];
 	o.fsync = INGERO_FSYNC_NONE;
 	o.zstd_level = 1;
+	o.frame_max_bytes = 64 * 1024; /* many frames: truncation tests cut between them */
 	o.hdr.major = INGERO_FORMAT_MAJOR;
 	o.hdr.minor = INGERO_FORMAT_MINOR;
 	o.hdr.node = "test-node";

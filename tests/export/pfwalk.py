@@ -3,8 +3,9 @@
 the public protos, that checks the rules Perfetto's importer relies on
 (DESIGN.md 5b) and prints a JSON summary of what the trace contains.
 
-usage: pfwalk.py TRACE.pftrace      -> JSON on stdout, exit 1 if a rule is broken
-       pfwalk.py --json TRACE.json  -> the same summary for Chrome JSON output
+usage: pfwalk.py [--flat] TRACE.pftrace      -> JSON on stdout, exit 1 if a rule is broken
+       pfwalk.py [--flat] --json TRACE.json  -> the same summary for Chrome JSON output
+--flat prints key=value lines (summary.slices=..., names={...}) for shell tests.
 """
 import json
 import sys
@@ -244,17 +245,30 @@ def walk_json(path):
         elif ph == 's':
             s['flows'] += 1
         elif ph == 'M' and e['name'] == 'thread_name' and not e['args']['name'].endswith('off-CPU') \
-                and e['pid'] != 1:
+                and 'block I/O' not in e['args']['name'] and e['pid'] != 1:
             s['threads'] += 1
         elif ph == 'M' and e['name'] == 'process_name':
             s['processes'] += 1
     return {'summary': dict(s), 'names': dict(names), 'errors': [], 'nerrors': 0}
 
 
+def flat(r):
+    """key=value lines (shell tests grep them): summary.X, names (whole dict), ..."""
+    out = []
+    for k, v in sorted(r.items()):
+        if k == 'summary':
+            for k2, v2 in sorted(v.items()):
+                out.append('summary.%s=%s' % (k2, v2))
+        else:
+            out.append('%s=%s' % (k, json.dumps(v, sort_keys=True)))
+    return '\n'.join(out)
+
+
 if __name__ == '__main__':
-    if sys.argv[1] == '--json':
-        r = walk_json(sys.argv[2])
-    else:
-        r = walk(sys.argv[1])
-    print(json.dumps(r, sort_keys=True))
+    args = sys.argv[1:]
+    as_flat = args[0] == '--flat'
+    if as_flat:
+        args = args[1:]
+    r = walk_json(args[1]) if args[0] == '--json' else walk(args[0])
+    print(flat(r) if as_flat else json.dumps(r, sort_keys=True))
     sys.exit(1 if r['nerrors'] else 0)
