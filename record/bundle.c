@@ -440,7 +440,22 @@ int cmd_bundle(int argc, char **argv)
 
 	int to_stdout = !strcmp(out, "-");
 	int fd = 1;
-	if (!to_stdout) {
+	int out_regular = 0;     /* only a regular file we wrote is removed on failure */
+	struct stat pst;
+	if (!to_stdout && stat(out, &pst) == 0 && !S_ISREG(pst.st_mode)) {
+		/* a device or pipe (/dev/null, a FIFO): write into it, never
+		 * truncate, replace or remove it */
+		if (S_ISDIR(pst.st_mode)) {
+			fprintf(stderr, "ingero-record: bundle: '%s' is a directory\n", out);
+			return 1;
+		}
+		fd = open(out, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "ingero-record: bundle: cannot open '%s': %s\n", out,
+				strerror(errno));
+			return 1;
+		}
+	} else if (!to_stdout) {
 		fd = open(out, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0640);
 		if (fd < 0) {
 			if (errno == EEXIST)
@@ -458,6 +473,7 @@ int cmd_bundle(int argc, char **argv)
 	if (!to_stdout && fstat(fd, &ost) == 0) {
 		odev = ost.st_dev;
 		oino = ost.st_ino;
+		out_regular = S_ISREG(ost.st_mode);
 	}
 
 	int rc = 1;
@@ -575,7 +591,7 @@ cleanup:
 			snprintf(b.err, sizeof(b.err), "cannot write '%s': %s", out, strerror(errno));
 			rc = 1;
 		}
-		if (rc != 0)
+		if (rc != 0 && out_regular)
 			unlink(out);
 	}
 	if (rc != 0)

@@ -21,8 +21,9 @@ TD_NCCL_SYMS := ncclCommInitRank ncclCommDestroy ncclAllReduce ncclAllGather \
 
 TD_LIBS := $(TD)/libcudart.so.12 $(TD)/libcuda.so.1 $(TD)/libnccl.so.2
 TD_WLS := $(addprefix $(TD)/,wl-train wl-threads wl-fork wl-dlopen wl-graph wl-nccl \
-	wl-hog wl-all wl-venv)
-TEST_BINS += $(TD_LIBS) $(TD_WLS) $(TD_VENV_DIR)/libcudart.so.12
+	wl-hog wl-all wl-venv wl-partial)
+TD_PARTIAL := $(TD)/partial/libcudart.so.12
+TEST_BINS += $(TD_LIBS) $(TD_WLS) $(TD_VENV_DIR)/libcudart.so.12 $(TD_PARTIAL)
 
 define td_lib
 	@mkdir -p $(dir $@)
@@ -37,6 +38,11 @@ $(TD)/libcuda.so.1: testdata/fakecuda/cuda.c testdata/fakecuda/common.c $(TD_HDR
 	$(call td_lib,testdata/fakecuda/cuda.c,$(TD_CUDA_SYMS))
 $(TD)/libnccl.so.2: testdata/fakecuda/nccl.c testdata/fakecuda/common.c $(TD_HDR) $(TD_PROLOGUE)
 	$(call td_lib,testdata/fakecuda/nccl.c,$(TD_NCCL_SYMS))
+
+# a stripped-down runtime: no cudaDeviceSynchronize, cudaMallocManaged, 2D, peer or graph entry points
+$(TD_PARTIAL): testdata/fakecuda/cudart.c testdata/fakecuda/common.c $(TD_HDR) $(TD_PROLOGUE)
+	$(call td_lib,-DFAKECUDA_PARTIAL testdata/fakecuda/cudart.c,cudaMalloc cudaFree \
+		cudaLaunchKernel cudaMemcpy cudaStreamSynchronize)
 
 $(TD_VENV_DIR)/libcudart.so.12: $(TD)/libcudart.so.12
 	@mkdir -p $(dir $@)
@@ -62,5 +68,11 @@ $(TD)/wl-venv: testdata/workloads/wl-train.c $(TD_HDR) $(TD_VENV_DIR)/libcudart.
 	$(Q)$(CC) $(TD_CFLAGS) -o $@ $< -L$(TD_VENV_DIR) -l:libcudart.so.12 \
 		-Wl,-rpath,'$$ORIGIN/venv/lib/python3.11/site-packages/nvidia/cuda_runtime/lib' -pthread
 
-testdata: $(TD_LIBS) $(TD_WLS) $(TD_VENV_DIR)/libcudart.so.12
+# wl-train linked against the partial runtime
+$(TD)/wl-partial: testdata/workloads/wl-train.c $(TD_HDR) $(TD_PARTIAL)
+	$(if $(Q),@echo "  WL      $@")
+	$(Q)$(CC) $(TD_CFLAGS) -o $@ $< -L$(TD)/partial -l:libcudart.so.12 \
+		-Wl,-rpath,'$$ORIGIN/partial' -pthread
+
+testdata: $(TD_LIBS) $(TD_WLS) $(TD_VENV_DIR)/libcudart.so.12 $(TD_PARTIAL)
 .PHONY: testdata

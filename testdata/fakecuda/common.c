@@ -3,24 +3,35 @@
 #define FAKECUDA_INTERNAL
 #include "fakecuda.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
-static int parse_entry(struct fc_fn *tab, const char *name, size_t nlen, unsigned us)
+/* FAKECUDA_GPU_LOCK=PATH: one "GPU" shared by every process using the same
+ * path; sleeping calls hold an exclusive flock while they wait, so two
+ * processes' GPU work serializes like kernels time-slicing one device. */
+static int gpu_lock_fd = -1;
+
+static int parse_entry(struct fc_fn *tab, const char *name, size_t nlen, unsigned us,
+		       int cold)
 {
 	for (struct fc_fn *f = tab; f->name; f++)
 		if ((nlen == 1 && name[0] == '*') ||
-		    (strlen(f->name) == nlen && !memcmp(f->name, name, nlen)))
-			f->lat_us = us;
+		    (strlen(f->name) == nlen && !memcmp(f->name, name, nlen))) {
+			if (cold)
+				f->cold_us = us;
+			else
+				f->lat_us = us;
+		}
 	return 0;
 }
 
-void fc_init(struct fc_fn *tab)
+static void parse_env(struct fc_fn *tab, const char *var, int cold)
 {
-	for (struct fc_fn *f = tab; f->name; f++)
-		f->lat_us = f->default_us;
-	const char *env = getenv("FAKECUDA_LAT");
+	const char *env = getenv(var);
 	if (!env)
 		return;
 	const char *p = env;
@@ -37,13 +48,26 @@ void fc_init(struct fc_fn *tab)
 				char *e;
 				unsigned long v = strtoul(num, &e, 10);
 				if (*e == 0)
-					parse_entry(tab, p, (size_t)(eq - p), (unsigned)v);
+					parse_entry(tab, p, (size_t)(eq - p), (unsigned)v, cold);
 			}
 		}
 		p += len;
 		if (*p == ',')
 			p++;
 	}
+}
+
+void fc_init(struct fc_fn *tab)
+{
+	for (struct fc_fn *f = tab; f->name; f++) {
+		f->lat_us = f->default_us;
+		f->cold_us = 0;
+	}
+	parse_env(tab, "FAKECUDA_LAT", 0);
+	parse_env(tab, "FAKECUDA_COLD", 1);
+	const char *lock = getenv("FAKECUDA_GPU_LOCK");
+	if (lock && *lock && gpu_lock_fd < 0)
+		gpu_lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 }
 
 static uint64_t now_ns(void)
@@ -55,8 +79,8 @@ static uint64_t now_ns(void)
 
 void fc_call(struct fc_fn *fn)
 {
-	__atomic_fetch_add(&fn->calls, 1, __ATOMIC_RELAXED);
-	unsigned us = fn->lat_us;
+	unsigned long n = __atomic_fetch_add(&fn->calls, 1, __ATOMIC_RELAXED);
+	unsigned us = n == 0 && fn->cold_us ? fn->cold_us : fn->lat_us;
 	if (!us)
 		return;
 	if (fn->how == FC_SPIN) {
@@ -66,8 +90,13 @@ void fc_call(struct fc_fn *fn)
 		return;
 	}
 	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
+	if (gpu_lock_fd >= 0)
+		while (flock(gpu_lock_fd, LOCK_EX) != 0)
+			;
 	while (nanosleep(&ts, &ts) != 0)
 		;
+	if (gpu_lock_fd >= 0)
+		flock(gpu_lock_fd, LOCK_UN);
 }
 
 void fc_report(const struct fc_fn *tab, FILE *f)

@@ -6,14 +6,14 @@ enum { F_INIT, F_LAUNCH, F_MEMCPY, F_MEMCPY_ASYNC, F_CTX_SYNC, F_ALLOC,
        F_ALLOC_MANAGED, F_FREE, F_N };
 
 static struct fc_fn tab[F_N + 1] = {
-	[F_INIT] = { "cuInit", FC_SLEEP, 10, 0, 0 },
-	[F_LAUNCH] = { "cuLaunchKernel", FC_SPIN, 2, 0, 0 },
-	[F_MEMCPY] = { "cuMemcpy", FC_SLEEP, 20, 0, 0 },
-	[F_MEMCPY_ASYNC] = { "cuMemcpyAsync", FC_SPIN, 2, 0, 0 },
-	[F_CTX_SYNC] = { "cuCtxSynchronize", FC_SLEEP, 50, 0, 0 },
-	[F_ALLOC] = { "cuMemAlloc_v2", FC_SLEEP, 20, 0, 0 },
-	[F_ALLOC_MANAGED] = { "cuMemAllocManaged", FC_SLEEP, 20, 0, 0 },
-	[F_FREE] = { "cuMemFree_v2", FC_SLEEP, 5, 0, 0 },
+	[F_INIT] = { "cuInit", FC_SLEEP, 10, 0, 0, 0 },
+	[F_LAUNCH] = { "cuLaunchKernel", FC_SPIN, 2, 0, 0, 0 },
+	[F_MEMCPY] = { "cuMemcpy", FC_SLEEP, 20, 0, 0, 0 },
+	[F_MEMCPY_ASYNC] = { "cuMemcpyAsync", FC_SPIN, 2, 0, 0, 0 },
+	[F_CTX_SYNC] = { "cuCtxSynchronize", FC_SLEEP, 50, 0, 0, 0 },
+	[F_ALLOC] = { "cuMemAlloc_v2", FC_SLEEP, 20, 0, 0, 0 },
+	[F_ALLOC_MANAGED] = { "cuMemAllocManaged", FC_SLEEP, 20, 0, 0, 0 },
+	[F_FREE] = { "cuMemFree_v2", FC_SLEEP, 5, 0, 0, 0 },
 	[F_N] = { 0 },
 };
 

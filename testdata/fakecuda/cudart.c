@@ -10,23 +10,23 @@ enum {
 };
 
 static struct fc_fn tab[F_N + 1] = {
-	[F_MALLOC] = { "cudaMalloc", FC_SLEEP, 20, 0, 0 },
-	[F_FREE] = { "cudaFree", FC_SLEEP, 5, 0, 0 },
-	[F_LAUNCH] = { "cudaLaunchKernel", FC_SPIN, 2, 0, 0 },
-	[F_MEMCPY] = { "cudaMemcpy", FC_SLEEP, 20, 0, 0 },
-	[F_MEMCPY_ASYNC] = { "cudaMemcpyAsync", FC_SPIN, 2, 0, 0 },
-	[F_STREAM_SYNC] = { "cudaStreamSynchronize", FC_SLEEP, 50, 0, 0 },
-	[F_DEVICE_SYNC] = { "cudaDeviceSynchronize", FC_SLEEP, 50, 0, 0 },
-	[F_MALLOC_MANAGED] = { "cudaMallocManaged", FC_SLEEP, 20, 0, 0 },
-	[F_MEMCPY2D] = { "cudaMemcpy2D", FC_SLEEP, 20, 0, 0 },
-	[F_MEMCPY2D_ASYNC] = { "cudaMemcpy2DAsync", FC_SPIN, 2, 0, 0 },
-	[F_PEER] = { "cudaMemcpyPeer", FC_SLEEP, 20, 0, 0 },
-	[F_PEER_ASYNC] = { "cudaMemcpyPeerAsync", FC_SPIN, 2, 0, 0 },
-	[F_BEGIN_CAPTURE] = { "cudaStreamBeginCapture", FC_SPIN, 1, 0, 0 },
-	[F_END_CAPTURE] = { "cudaStreamEndCapture", FC_SPIN, 5, 0, 0 },
-	[F_INSTANTIATE] = { "cudaGraphInstantiate", FC_SLEEP, 20, 0, 0 },
-	[F_GRAPH_LAUNCH] = { "cudaGraphLaunch", FC_SPIN, 3, 0, 0 },
-	[F_STREAM_CREATE] = { "cudaStreamCreate", FC_SPIN, 0, 0, 0 },
+	[F_MALLOC] = { "cudaMalloc", FC_SLEEP, 20, 0, 0, 0 },
+	[F_FREE] = { "cudaFree", FC_SLEEP, 5, 0, 0, 0 },
+	[F_LAUNCH] = { "cudaLaunchKernel", FC_SPIN, 2, 0, 0, 0 },
+	[F_MEMCPY] = { "cudaMemcpy", FC_SLEEP, 20, 0, 0, 0 },
+	[F_MEMCPY_ASYNC] = { "cudaMemcpyAsync", FC_SPIN, 2, 0, 0, 0 },
+	[F_STREAM_SYNC] = { "cudaStreamSynchronize", FC_SLEEP, 50, 0, 0, 0 },
+	[F_DEVICE_SYNC] = { "cudaDeviceSynchronize", FC_SLEEP, 50, 0, 0, 0 },
+	[F_MALLOC_MANAGED] = { "cudaMallocManaged", FC_SLEEP, 20, 0, 0, 0 },
+	[F_MEMCPY2D] = { "cudaMemcpy2D", FC_SLEEP, 20, 0, 0, 0 },
+	[F_MEMCPY2D_ASYNC] = { "cudaMemcpy2DAsync", FC_SPIN, 2, 0, 0, 0 },
+	[F_PEER] = { "cudaMemcpyPeer", FC_SLEEP, 20, 0, 0, 0 },
+	[F_PEER_ASYNC] = { "cudaMemcpyPeerAsync", FC_SPIN, 2, 0, 0, 0 },
+	[F_BEGIN_CAPTURE] = { "cudaStreamBeginCapture", FC_SPIN, 1, 0, 0, 0 },
+	[F_END_CAPTURE] = { "cudaStreamEndCapture", FC_SPIN, 5, 0, 0, 0 },
+	[F_INSTANTIATE] = { "cudaGraphInstantiate", FC_SLEEP, 20, 0, 0, 0 },
+	[F_GRAPH_LAUNCH] = { "cudaGraphLaunch", FC_SPIN, 3, 0, 0, 0 },
+	[F_STREAM_CREATE] = { "cudaStreamCreate", FC_SPIN, 0, 0, 0, 0 },
 	[F_N] = { 0 },
 };
 
@@ -36,7 +36,7 @@ __attribute__((constructor)) static void fakecudart_init(void)
 }
 
 static __thread cudaError_t last_error;
-static unsigned long n_streams, n_graphs, n_execs;
+static unsigned long n_streams;
 
 cudaError_t cudaMalloc(void **devPtr, size_t size)
 {
@@ -84,12 +84,16 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream)
 	return cudaSuccess;
 }
 
+#ifndef FAKECUDA_PARTIAL
 cudaError_t cudaDeviceSynchronize(void)
 {
 	fc_call(&tab[F_DEVICE_SYNC]);
 	return cudaSuccess;
 }
 
+#endif
+
+#ifndef FAKECUDA_PARTIAL
 cudaError_t cudaMallocManaged(void **devPtr, size_t size, unsigned int flags)
 {
 	(void)flags;
@@ -117,6 +121,15 @@ cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t 
 	fc_call(&tab[F_MEMCPY2D_ASYNC]);
 	return cudaSuccess;
 }
+
+#endif /* FAKECUDA_PARTIAL */
+
+/* FAKECUDA_PARTIAL builds a stripped-down runtime without
+ * cudaDeviceSynchronize, cudaMallocManaged, the 2D and peer copies and the
+ * graph entry points: the recorder must skip missing symbols (with a note),
+ * not fail. */
+#ifndef FAKECUDA_PARTIAL
+static unsigned long n_graphs, n_execs;
 
 cudaError_t cudaMemcpyPeer(void *dst, int dstDevice, const void *src, int srcDevice,
 			   size_t count)
@@ -171,6 +184,8 @@ cudaError_t cudaGraphLaunch(cudaGraphExec_t graphExec, cudaStream_t stream)
 	return cudaSuccess;
 }
 
+#endif /* FAKECUDA_PARTIAL */
+
 cudaError_t cudaStreamCreate(cudaStream_t *pStream)
 {
 	fc_call(&tab[F_STREAM_CREATE]);
@@ -191,8 +206,11 @@ const char *cudaGetErrorString(cudaError_t error)
 {
 	return error == cudaSuccess ? "no error" : "fake error";
 }
+#ifndef FAKECUDA_PARTIAL
 cudaError_t cudaGraphDestroy(cudaGraph_t graph) { (void)graph; return cudaSuccess; }
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t e) { (void)e; return cudaSuccess; }
+
+#endif
 
 void fakecudart_report(FILE *f)
 {

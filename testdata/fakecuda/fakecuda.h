@@ -12,7 +12,13 @@
  * "GPU" (memcpy, synchronize, malloc/free, NCCL collectives, init) SLEEP
  * (nanosleep: the thread goes off CPU, as in a real GPU wait); calls that only
  * enqueue work (launches, async copies, graph launch, capture) SPIN on the CPU.
- * Default latencies are small (see DEFAULT_LAT_US in common.c, 0-50 us).
+ * Default latencies are small (the tables in cudart.c, cuda.c, nccl.c: 0-100 us).
+ *   FAKECUDA_COLD="cudaMalloc=300000,cudaLaunchKernel=80000"
+ * (same syntax) replaces the latency of the FIRST call of a symbol in the
+ * process: a cold start (context creation, module loading).
+ *   FAKECUDA_GPU_LOCK=/tmp/gpu0.lock
+ * makes every process using that path share one "GPU": sleeping calls hold
+ * an exclusive flock on it while they wait, so their GPU work serializes.
  *
  * Fake values: cudaMalloc, cudaMallocManaged, cuMemAlloc_v2 and cuMemAllocManaged write distinct device
  * pointers (0x7e00_0000_0000 upwards, 4 KiB aligned); cudaStreamCreate writes
@@ -241,6 +247,7 @@ struct fc_fn {
 	enum fc_wait how;
 	unsigned default_us;
 	unsigned lat_us;        /* after FAKECUDA_LAT */
+	unsigned cold_us;       /* first call, FAKECUDA_COLD (0 = lat_us) */
 	unsigned long calls;    /* atomic */
 };
 /* Apply FAKECUDA_LAT to a table (NULL-name terminated). */

@@ -11,15 +11,15 @@ enum { F_UNIQUE_ID, F_INIT_RANK, F_DESTROY, F_ALL_REDUCE, F_ALL_GATHER,
        F_REDUCE_SCATTER, F_BCAST, F_SEND, F_RECV, F_N };
 
 static struct fc_fn tab[F_N + 1] = {
-	[F_UNIQUE_ID] = { "ncclGetUniqueId", FC_SPIN, 0, 0, 0 },
-	[F_INIT_RANK] = { "ncclCommInitRank", FC_SLEEP, 100, 0, 0 },
-	[F_DESTROY] = { "ncclCommDestroy", FC_SLEEP, 10, 0, 0 },
-	[F_ALL_REDUCE] = { "ncclAllReduce", FC_SLEEP, 50, 0, 0 },
-	[F_ALL_GATHER] = { "ncclAllGather", FC_SLEEP, 50, 0, 0 },
-	[F_REDUCE_SCATTER] = { "ncclReduceScatter", FC_SLEEP, 50, 0, 0 },
-	[F_BCAST] = { "ncclBroadcast", FC_SLEEP, 50, 0, 0 },
-	[F_SEND] = { "ncclSend", FC_SLEEP, 20, 0, 0 },
-	[F_RECV] = { "ncclRecv", FC_SLEEP, 20, 0, 0 },
+	[F_UNIQUE_ID] = { "ncclGetUniqueId", FC_SPIN, 0, 0, 0, 0 },
+	[F_INIT_RANK] = { "ncclCommInitRank", FC_SLEEP, 100, 0, 0, 0 },
+	[F_DESTROY] = { "ncclCommDestroy", FC_SLEEP, 10, 0, 0, 0 },
+	[F_ALL_REDUCE] = { "ncclAllReduce", FC_SLEEP, 50, 0, 0, 0 },
+	[F_ALL_GATHER] = { "ncclAllGather", FC_SLEEP, 50, 0, 0, 0 },
+	[F_REDUCE_SCATTER] = { "ncclReduceScatter", FC_SLEEP, 50, 0, 0, 0 },
+	[F_BCAST] = { "ncclBroadcast", FC_SLEEP, 50, 0, 0, 0 },
+	[F_SEND] = { "ncclSend", FC_SLEEP, 20, 0, 0, 0 },
+	[F_RECV] = { "ncclRecv", FC_SLEEP, 20, 0, 0, 0 },
 	[F_N] = { 0 },
 };
 

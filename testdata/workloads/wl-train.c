@@ -3,13 +3,16 @@
  * cudaLaunchKernel, backward() = 4 cudaLaunchKernel, then 1
  * cudaStreamSynchronize on the thread's stream.  Functions are kept out of
  * line so they appear in user stacks (train_step, forward, backward,
- * data_load, worker_main).  Also built as wl-venv against the venv copy. */
+ * data_load, worker_main).  Also built as wl-venv against the venv copy.
+ * Scenario knobs: --alloc-every N makes every N-th step also allocate and
+ * free --alloc-bytes (periodic allocation spikes with
+ * FAKECUDA_LAT=cudaMalloc=...); FAKECUDA_COLD gives a cold start. */
 #include <pthread.h>
 
 #include "../fakecuda/fakecuda.h"
 #include "wl.h"
 
-static long opt_steps, opt_rate, opt_bytes, opt_seconds;
+static long opt_steps, opt_rate, opt_bytes, opt_seconds, opt_alloc_every, opt_alloc_bytes;
 static char *host_buf;
 
 /* host stubs of the "kernels": cudaLaunchKernel's func argument */
@@ -56,9 +59,20 @@ NOINL int data_load(struct worker *w)
 	return cudaMemcpy(w->batch, host_buf, (size_t)opt_bytes, cudaMemcpyHostToDevice);
 }
 
+NOINL int grow_cache(void)
+{
+	void *p = NULL;
+	int e = cudaMalloc(&p, (size_t)opt_alloc_bytes);
+	e |= cudaFree(p);
+	return e;
+}
+
 NOINL int train_step(struct worker *w)
 {
-	int e = data_load(w);
+	int e = 0;
+	if (opt_alloc_every > 0 && w->steps % opt_alloc_every == opt_alloc_every - 1)
+		e |= grow_cache();
+	e |= data_load(w);
 	e |= forward(w);
 	e |= backward(w);
 	e |= cudaStreamSynchronize(w->stream);
@@ -86,11 +100,13 @@ NOINL void *worker_main(void *arg)
 int main(int argc, char **argv)
 {
 	wl_start(argc, argv, "[--steps N] [--threads T] [--rate STEPS_PER_S] "
-		 "[--bytes B] [--seconds S]");
+		 "[--bytes B] [--seconds S] [--alloc-every N [--alloc-bytes B]]");
 	opt_steps = wl_opt(argc, argv, "--steps", 100);
 	opt_rate = wl_opt(argc, argv, "--rate", 0);
 	opt_bytes = wl_opt(argc, argv, "--bytes", 1 << 20);
 	opt_seconds = wl_opt(argc, argv, "--seconds", 0);
+	opt_alloc_every = wl_opt(argc, argv, "--alloc-every", 0);
+	opt_alloc_bytes = wl_opt(argc, argv, "--alloc-bytes", 256 << 20);
 	long nthreads = wl_opt(argc, argv, "--threads", 1);
 	if (nthreads < 1 || nthreads > 256 || opt_bytes < 1) {
 		fprintf(stderr, "wl-train: bad --threads or --bytes\n");

@@ -40,7 +40,8 @@ wl_start() {
 # rec_start DIR ERRFILE ARGS...: start the recorder in the background
 rec_start() {
 	local dir=$1 err=$2; shift 2
-	"$REC" record -o "$dir" "$@" >/dev/null 2>"$err" &
+	# --overhead-budget 0: exact counts (no 1-in-N sampling at high call rates)
+	"$REC" record -o "$dir" --overhead-budget 0 "$@" >/dev/null 2>"$err" &
 	REC_PID=$!
 }
 

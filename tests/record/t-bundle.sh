@@ -84,3 +84,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	fails "bundle: unwritable output fails" "$REC" bundle -o "$T_OUT/ro/b.tar.zst" "$D"
 fi
 ok "bundle: --help" "$REC" bundle --help
+
+# a device as output: written into, never replaced or removed
+if [ -c /dev/null ]; then
+	ok "bundle: -o /dev/null works" "$REC" bundle -o /dev/null "$D"
+	"$REC" bundle -o /dev/null "$T_OUT/nope" >/dev/null 2>&1
+	[ -c /dev/null ] && pass "bundle: a failed bundle leaves /dev/null a device" ||
+		fail "bundle: /dev/null was replaced"
+fi

@@ -104,3 +104,13 @@ for op, fn in [("cudaMalloc", "runtime_ops"), ("cudaGraphLaunch", "graph_ops"),
     T.check("e2e-all: %s stack has its caller %s" % (op, fn), fn in names, "stack %s" % names)
 T.done()
 PY
+
+# the real recording through a support bundle: the reader gets the same records
+if "$REC" bundle -o "$T_OUT/b.tar.zst" "$T_OUT/rec" 2>"$T_OUT/b.err"; then
+	a=$("$DUMP" --summary "$T_OUT/rec" 2>/dev/null | grep -E '^segments:')
+	b=$("$DUMP" --summary "$T_OUT/b.tar.zst" 2>/dev/null | grep -E '^segments:')
+	if [ -n "$a" ]; then eq "e2e-all: bundle reads back like the directory" "$b" "$a"; else
+		fail "e2e-all: summary of the recording failed"; fi
+else
+	fail "e2e-all: bundle failed: $(head -2 "$T_OUT/b.err")"
+fi
