@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/timex.h>
 #include <time.h>
@@ -79,14 +80,25 @@ int rec_proc_info(const char *root, uint32_t pid, struct rec_procinfo *pi)
 			rec_proc_parse_env(env, m, pi);
 	}
 	snprintf(path, sizeof(path), "%s/%u/cgroup", root, pid);
-	if (read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "0::", 3)) {
-		struct stat st;
-		char cg[4352];
+	if (read_file(path, buf, sizeof(buf)) > 0) {
+		/* the cgroup v2 line ("0::PATH"); its directory inode is the id
+		 * BPF's bpf_get_current_cgroup_id() reports */
+		char *l = !strncmp(buf, "0::", 3) ? buf : strstr(buf, "\n0::");
+		static const char *const mnt[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
 
-		buf[strcspn(buf, "\n")] = 0;
-		snprintf(cg, sizeof(cg), "/sys/fs/cgroup%s", buf + 3);
-		if (!stat(cg, &st))
-			pi->cgroup_id = st.st_ino;
+		if (l && *l == '\n')
+			l++;
+		for (int i = 0; l && i < 2 && !pi->cgroup_id; i++) {
+			struct statfs sf;
+			struct stat st;
+			char cg[4352];
+
+			l[strcspn(l, "\n")] = 0;
+			snprintf(cg, sizeof(cg), "%s%s", mnt[i], l + 3);
+			if (!statfs(mnt[i], &sf) && sf.f_type == 0x63677270 /* CGROUP2 */ &&
+			    !stat(cg, &st))
+				pi->cgroup_id = st.st_ino;
+		}
 	}
 	return 0;
 }

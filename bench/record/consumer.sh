@@ -2,7 +2,7 @@
 # bench/record/consumer.sh - the recorder's own cost per event and its drops
 # at the highest uprobe rate this machine produces (two workload threads,
 # zero fake latency), by hand:
-#   bench/record/consumer.sh [BUILD_DIR] [ITERS_PER_THREAD] [THREADS]
+#   [REC_ARGS="--zstd-level 3"] bench/record/consumer.sh [BUILD_DIR] [ITERS_PER_THREAD] [THREADS]
 # Prints, for the recorder writing to disk (default options, stacks on) and
 # for the same probes with an empty consumer (INGERO_BENCH_DISCARD=1: records
 # are read from the ring and dropped): workload calls/s, events, drops,
@@ -30,7 +30,7 @@ run() { # label env...
 		>"$OUT/wl.out" &
 	local wp=$!
 	sleep 0.2
-	env "$@" "$REC" -o "$OUT/rec" --pid "$wp" --overhead-budget 0 -q 2>"$OUT/rec.log" &
+	env "$@" "$REC" -o "$OUT/rec" --pid "$wp" --overhead-budget 0 -q ${REC_ARGS:-} 2>"$OUT/rec.log" &
 	local rp=$!
 	for _ in $(seq 100); do grep -q . "$OUT/rec.log" 2>/dev/null && break; sleep 0.05; done
 	sleep 1

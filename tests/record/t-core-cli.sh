@@ -57,3 +57,8 @@ for k in header anchor sys footer; do
 done
 m=$(stat -c %a "$(ls "$T_OUT"/quiet/seg-*.igz | head -1)")
 eq "core-cli: segment mode 0640" "$m" 640
+if grep -q '"text":"probe cost measured: [1-9][0-9]* ns' "$T_OUT/q.json"; then
+	pass "core-cli: probe cost calibrated at startup (NOTE)"
+else
+	fail "core-cli: no probe-cost NOTE: $(grep -m1 'probe cost' "$T_OUT/q.json")"
+fi
