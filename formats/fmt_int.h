@@ -8,6 +8,11 @@
 #define FMT_FRAME_MAX (64u << 20)      /* decompressed frame size cap */
 #define FMT_EV_FIELDS 17               /* elements of a version-1.0 EVENT */
 #define FMT_EV_MIN 7                   /* kind..dur are always written */
+/* 1.1: packed event (docs/format.md section 3.1), must-understand */
+#define FMT_REC_EVENT_PACKED 64
+#define FMT_PK_MAX 17                  /* elements after the kind, at most */
+#define FMT_TBITS_FIRST 12             /* tbits of a segment's first frame */
+#define FMT_TBITS_MAX 32
 
 /* fill an error (printf-style message); returns code */
 int fmt_seterr(struct ingero_error *e, int code, int sys_errno, const char *file,

@@ -29,7 +29,7 @@ extern "C" {
 
 #define INGERO_MAGIC "INGERO-REC"
 #define INGERO_FORMAT_MAJOR 1
-#define INGERO_FORMAT_MINOR 0
+#define INGERO_FORMAT_MINOR 1
 #define INGERO_VERSION "0.1.0"
 
 /* ---------------------------------------------------------------- errors */
@@ -119,7 +119,8 @@ int ingero_op_lookup(const char *name, int *source, int *op);
 
 enum ingero_kind {
 	INGERO_REC_HEADER = 0,
-	INGERO_REC_EVENT = 1,
+	INGERO_REC_EVENT = 1,      /* 1.1 writers store kind 64 (packed, docs/format.md
+	                            * 3.1); the reader reports both as EVENT */
 	INGERO_REC_PROCESS = 2,
 	INGERO_REC_THREAD = 3,
 	INGERO_REC_MODULE = 4,

@@ -24,7 +24,9 @@
 
 enum { R_FILE, R_DIR, R_ARCHIVE };
 
-#define PEEK_BYTES (64u << 10)
+/* enough for a zstd frame header and one whole block (at most 128 KiB
+ * compressed): the first block of a tar.zst must decode to tell it apart */
+#define PEEK_BYTES ((128u << 10) + 64)
 #define READ_CHUNK (1u << 20)
 #define CBUF_MAX ((size_t)FMT_FRAME_MAX + (4u << 20))
 
@@ -60,6 +62,7 @@ struct ingero_reader {
 	int in_frame, first_in_frame;
 	uint64_t frame_off;
 	uint64_t prev_end;
+	uint32_t tbits;   /* of the current frame, for packed events */
 	uint32_t node;
 	struct ingero_stack stack;
 	/* first header, owned copy */
@@ -590,6 +593,7 @@ loaded_d:;
 		r->in_frame = 1;
 		r->first_in_frame = 1;
 		r->prev_end = 0;
+		r->tbits = 0;
 		r->node = 0;
 		r->seg_frames_ok++;
 		return 1;
@@ -758,6 +762,62 @@ static int decode(struct ingero_reader *r, struct ingero_record *rec)
 		r->prev_end = e->ts + e->dur;
 		return 1;
 	}
+	if (kind == FMT_REC_EVENT_PACKED) {
+		/* [64, source, op, pid, tid, tail..., T] (docs/format.md 3.1) */
+		struct ingero_event *e = &rec->u.ev;
+		uint64_t t[FMT_PK_MAX];
+		uint32_t m = n - 1;
+		if (m < 5 || m > FMT_PK_MAX)
+			return INGERO_ECORRUPT;
+		if (MP_NEED(c, FMT_PK_MAX * 9)) {   /* hot path: no per-field bounds checks */
+			const uint8_t *p = c->p;
+			int bad = 0;
+#define G(j) t[j] = (j) < m ? mp_get_int_fast(&p, &bad) : 0
+			G(0); G(1); G(2); G(3); G(4); G(5); G(6); G(7); G(8);
+			G(9); G(10); G(11); G(12); G(13); G(14); G(15); G(16);
+#undef G
+			if (bad)
+				return INGERO_ECORRUPT;
+			c->p = p;
+		} else {
+			for (uint32_t j = 0; j < FMT_PK_MAX; j++)
+				t[j] = j < m ? mp_get_int(c) : 0;
+			if (c->err)
+				return INGERO_ECORRUPT;
+		}
+		/* t[j] = 0 for j >= m: after clearing the time elements, the
+		 * tail is t[4..13] with its omitted fields already 0 */
+		uint32_t K = r->tbits < 64 ? r->tbits : 64;
+		uint64_t mask = K < 64 ? (1ull << K) - 1 : ~0ull;
+		uint64_t T = t[m - 1], dts, dur;
+		if ((T & mask) != mask) {
+			if (m > 15)
+				return INGERO_ECORRUPT;   /* more than 10 tail elements */
+			dts = T & mask;
+			dur = K < 64 ? T >> K : 0;
+			t[m - 1] = 0;
+		} else {
+			if (m < 7 || m > 17)
+				return INGERO_ECORRUPT;
+			dts = t[m - 3];
+			dur = t[m - 2];
+			t[m - 1] = t[m - 2] = t[m - 3] = 0;
+		}
+		e->source = (uint8_t)t[0];
+		e->op = (uint8_t)t[1];
+		e->pid = (uint32_t)t[2];
+		e->tid = (uint32_t)t[3];
+		e->ts = r->prev_end + dts;
+		e->dur = dur;
+		e->cpu = (uint32_t)t[4];
+		e->stack_id = t[5];
+		memcpy(e->arg, &t[6], sizeof(e->arg));
+		e->ret = (int32_t)(int64_t)t[12];
+		e->flags = (uint16_t)t[13];
+		r->prev_end = e->ts + e->dur;
+		rec->kind = INGERO_REC_EVENT;
+		return 1;
+	}
 	if (kind >= INGERO_REC_CRITICAL_MIN)
 		return INGERO_ECRITICAL;
 	switch (kind) {
@@ -838,6 +898,11 @@ static int decode(struct ingero_reader *r, struct ingero_record *rec)
 	}
 	case INGERO_REC_FRAME:
 		U(rec->u.frame.seq); U(rec->u.frame.base_ts);
+		{
+			uint64_t tb = 0;
+			U(tb);
+			r->tbits = tb < 64 ? (uint32_t)tb : 64;
+		}
 		r->prev_end = rec->u.frame.base_ts;
 		r->node = 0;
 		rec->node = 0;

@@ -39,6 +39,12 @@ struct ingero_writer {
 	int frame_open, frame_have_ts;
 	uint64_t frame_seq, frame_first_ts, prev_end;
 	uint32_t cur_node;
+	/* packed events: tbits of the open frame, and the bit lengths of the
+	 * gaps written in it (the next frame's tbits come from them) */
+	uint32_t tbits;
+	uint32_t ghist[66];
+	uint32_t gcount;
+	uint8_t twidth[256];   /* widest T so far in the frame, per (source << 5 | op) mod 256 */
 
 	ZSTD_CCtx *cctx;
 	uint8_t *cb;
@@ -278,11 +284,29 @@ static int frame_begin(struct ingero_writer *w, int have_ts, uint64_t ts)
 	}
 	if (have_ts)
 		w->prev_end = ts;
+	if (w->frame_seq == 0) {
+		w->tbits = FMT_TBITS_FIRST;
+	} else if (w->gcount >= 64) {
+		/* smallest width holding 99.8% of the previous frame's gaps (an
+		 * escaped event costs two more elements; a wider T one more bit) */
+		uint64_t want = (uint64_t)w->gcount * 998 / 1000, acc = 0;
+		uint32_t b = 0;
+		for (; b < FMT_TBITS_MAX; b++) {
+			acc += w->ghist[b];
+			if (acc >= want)
+				break;
+		}
+		w->tbits = b ? b : 1;
+	}
+	memset(w->ghist, 0, sizeof(w->ghist));
+	memset(w->twidth, 0, sizeof(w->twidth));
+	w->gcount = 0;
 	uint8_t *p = w->fb + w->flen;
-	p = mp_put_array(p, 3);
+	p = mp_put_array(p, 4);
 	*p++ = INGERO_REC_FRAME;
 	p = mp_put_uint(p, w->frame_seq);
 	p = mp_put_uint(p, w->prev_end);
+	p = mp_put_uint(p, w->tbits);
 	if (w->cur_node) {
 		p = mp_put_array(p, 2);
 		*p++ = INGERO_REC_CTX;
@@ -447,7 +471,12 @@ int ingero_writer_open(struct ingero_writer **wp, const struct ingero_writer_opt
 	if (!w->o.frame_max_bytes) w->o.frame_max_bytes = 4u << 20;
 	if (w->o.frame_max_bytes > FMT_FRAME_MAX / 2) w->o.frame_max_bytes = FMT_FRAME_MAX / 2;
 	if (!w->o.frame_max_ns) w->o.frame_max_ns = 1000000000ull;
-	/* level 1 beats 3 on event streams in size and speed (bench/format) */
+	/* Default: level 1 (beats 3 on event streams in size and speed) with a
+	 * 4096-entry hash table (hashLog 12 instead of level 1's 14): packed
+	 * event streams of a few thousand events/s come out 1-2% smaller, no
+	 * slower (bench/format, docs/format.md section 7).  An explicit level
+	 * is used as is. */
+	int tuned = !w->o.zstd_level;
 	if (!w->o.zstd_level) w->o.zstd_level = 1;
 	w->hdr = o->hdr;
 	w->hdr.major = INGERO_FORMAT_MAJOR;
@@ -470,6 +499,8 @@ int ingero_writer_open(struct ingero_writer **wp, const struct ingero_writer_opt
 		return fmt_seterr(err, INGERO_ENOMEM, 0, "", 0, "out of memory");
 	}
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->o.zstd_level);
+	if (tuned)
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_hashLog, 12);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
 	if (w->dir) {
@@ -544,21 +575,54 @@ int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 	int n = 10;
 	while (n > 0 && tail[n - 1] == 0)
 		n--;
+	/* packed event: [64, source, op, pid, tid, tail..., T] with
+	 * T = dur << tbits | dts when 0 <= dts < 2^tbits - 1 (and dur fits),
+	 * else dts, dur, T = 2^tbits - 1.  The gap and the duration share one
+	 * integer, so the bytes that change from event to event are few,
+	 * adjacent and dense, and everything before them is one zstd match. */
+	int64_t dts = (int64_t)(ev->ts - w->prev_end);
+	uint32_t K = w->tbits;
+	uint64_t mask = (1ull << K) - 1;
+	int esc = dts < 0 || (uint64_t)dts >= mask || (ev->dur >> (64 - K)) != 0;
+	uint32_t gb = dts < 0 ? 65 : (dts ? 64 - (uint32_t)__builtin_clzll((uint64_t)dts) : 0);
+	w->ghist[gb]++;
+	w->gcount++;
+	uint32_t cnt = 5 + (uint32_t)n + (esc ? 3 : 1);
 	uint8_t *p = w->fb + w->flen;
-	*p++ = (uint8_t)(0x90 | (FMT_EV_MIN + n));   /* <= 17 elements: 0xdc below */
-	if (FMT_EV_MIN + n >= 16) {
-		p[-1] = 0xdc;
-		p = mp_be16(p, (uint16_t)(FMT_EV_MIN + n));
+	if (cnt < 16) {
+		*p++ = (uint8_t)(0x90 | cnt);
+	} else {
+		*p++ = 0xdc;
+		p = mp_be16(p, (uint16_t)cnt);
 	}
-	*p++ = INGERO_REC_EVENT;
+	*p++ = FMT_REC_EVENT_PACKED;
 	p = mp_put_uint(p, ev->source);
 	p = mp_put_uint(p, ev->op);
 	p = mp_put_uint(p, ev->pid);
 	p = mp_put_uint(p, ev->tid);
-	p = mp_put_int(p, (int64_t)(ev->ts - w->prev_end));
-	p = mp_put_uint(p, ev->dur);
 	for (int i = 0; i < n; i++)
 		p = i == 8 ? mp_put_int(p, ev->ret) : mp_put_uint(p, tail[i]);
+	if (esc) {
+		p = mp_put_int(p, dts);
+		p = mp_put_uint(p, ev->dur);
+		p = mp_put_uint(p, mask);
+	} else {
+		/* T's width never shrinks within a frame for an op: events of an op
+		 * keep one length, so zstd's repeat offsets keep matching */
+		uint64_t T = ev->dur << K | (uint64_t)dts;
+		uint8_t *tw = &w->twidth[(uint8_t)(ev->source << 5 | (ev->op & 31))];
+		uint8_t wd = T < 0x80 ? 1 : T <= 0xff ? 2 : T <= 0xffff ? 3 : T <= 0xffffffffu ? 5 : 9;
+		if (wd < *tw)
+			wd = *tw;
+		*tw = wd;
+		switch (wd) {
+		case 1: *p++ = (uint8_t)T; break;
+		case 2: *p++ = 0xcc; *p++ = (uint8_t)T; break;
+		case 3: *p++ = 0xcd; p = mp_be16(p, (uint16_t)T); break;
+		case 5: *p++ = 0xce; p = mp_be32(p, (uint32_t)T); break;
+		default: *p++ = 0xcf; p = mp_be64(p, T); break;
+		}
+	}
 	w->flen = (size_t)(p - w->fb);
 	w->prev_end = ev->ts + ev->dur;
 	seg_note_ts(w, ev->ts);

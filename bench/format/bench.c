@@ -2,7 +2,7 @@
  * bench/format: write and read N million synthetic launch-heavy events
  * (per training step: 8 cudaLaunchKernel, 1 cudaMemcpy, 1 cudaStreamSync;
  * log-normal durations and gaps; fixed seed) and report events/s,
- * bytes/event and peak RSS.  A baseline in the same run: plain msgpack rows
+ * bytes/event, the stream's empirical entropy and peak RSS.  A baseline in the same run: plain msgpack rows
  * (all fields, ts delta from the previous start) + zstd level 1.
  * The event pattern is generated once (PATTERN events) and replayed with a
  * growing time offset, so RSS is not dominated by the input.
@@ -47,6 +47,27 @@ static double wall(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Stream parameters: medians (ns) and log-normal sigmas, like a real
+ * training loop on the host (cudaLaunchKernel ~5 us, a 4 MiB D2H cudaMemcpy
+ * ~0.5 ms, cudaStreamSynchronize waiting for the step's kernels ~16 ms;
+ * gaps between calls small and regular).  Overridable from the environment
+ * (GAP_NS GAP_SIGMA LAUNCH_NS LAUNCH_SIGMA MEMCPY_NS MEMCPY_SIGMA SYNC_NS
+ * SYNC_SIGMA) to check other shapes. */
+static struct { const char *name; double med, sigma; } prm[4] = {
+	{ "GAP", 1000, 0.2 }, { "LAUNCH", 5000, 0.4 }, { "MEMCPY", 500000, 0.3 }, { "SYNC", 16e6, 0.3 },
+};
+
+static void params(void)
+{
+	for (int i = 0; i < 4; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "%s_NS", prm[i].name);
+		if (getenv(k)) prm[i].med = atof(getenv(k));
+		snprintf(k, sizeof(k), "%s_SIGMA", prm[i].name);
+		if (getenv(k)) prm[i].sigma = atof(getenv(k));
+	}
+}
+
 static struct ingero_event *gen(size_t n)
 {
 	struct ingero_event *ev = calloc(n, sizeof(*ev));
@@ -57,21 +78,82 @@ static struct ingero_event *gen(size_t n)
 		struct ingero_event *e = &ev[i];
 		int k = (int)(i % 10);
 		e->pid = 48211; e->tid = 48211; e->source = INGERO_SRC_CUDA; e->cpu = 3;
-		t += lognormal(1000, 0.1);   /* gap since the previous call ended: small, regular */
+		t += lognormal(prm[0].med, prm[0].sigma);   /* gap since the previous call ended */
 		e->ts = t;
 		if (k < 8) {
 			e->op = INGERO_CUDA_LAUNCH_KERNEL; e->arg[0] = kern[k]; e->arg[1] = 0x55d0c0de7000;
-			e->dur = lognormal(4500, 0.25);
+			e->dur = lognormal(prm[1].med, prm[1].sigma);
 		} else if (k == 8) {
 			e->op = INGERO_CUDA_MEMCPY; e->arg[0] = 4 << 20; e->arg[1] = INGERO_MEMCPY_D2H;
-			e->dur = lognormal(90000, 0.25);
+			e->dur = lognormal(prm[2].med, prm[2].sigma);
 		} else {
 			e->op = INGERO_CUDA_STREAM_SYNC; e->arg[0] = 0x55d0c0de7000;
-			e->dur = lognormal(2500000, 0.3);
+			e->dur = lognormal(prm[3].med, prm[3].sigma);
 		}
 		t += e->dur;
 	}
 	return ev;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Empirical entropy (bits per value) of v[0..n) at 1 ns resolution:
+ * histogram estimate with Freedman-Diaconis bins of width h, plus log2(h). */
+static double emp_bits(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	double iqr = (double)(v[n * 3 / 4] - v[n / 4]);
+	double h = floor(2 * iqr / cbrt((double)n));
+	if (h < 1)
+		h = 1;
+	double bits = 0;
+	size_t run = 0;
+	uint64_t bin = (uint64_t)((double)(v[0] - v[0]) / h);
+	for (size_t i = 0; i <= n; i++) {
+		uint64_t b = i < n ? (uint64_t)((double)(v[i] - v[0]) / h) : bin + 1;
+		if (b != bin) {
+			double p = (double)run / n;
+			bits -= p * log2(p);
+			run = 0;
+			bin = b;
+		}
+		run++;
+	}
+	return bits + log2(h);
+}
+
+/* Entropy of the timing fields, bytes/event: empirical over the pattern, and
+ * the model's (differential entropy of each log-normal at 1 ns,
+ * log2(median * sigma * sqrt(2 pi e))).  Everything else in the stream (op
+ * sequence, pid, args) is periodic and carries ~0 bits. */
+static void entropy(const struct ingero_event *ev, size_t n, double *emp, double *model)
+{
+	uint64_t *v = malloc(n * sizeof(*v));
+	double bits = 0;
+	size_t m = 0;
+	uint64_t prev_end = ev[0].ts;
+	for (size_t i = 0; i < n; i++) {   /* gaps: start - previous end */
+		v[m++] = ev[i].ts - prev_end;
+		prev_end = ev[i].ts + ev[i].dur;
+	}
+	bits += emp_bits(v, m) * (double)m;
+	for (int op = 0; op < 3; op++) {
+		static const int ops[3] = { INGERO_CUDA_LAUNCH_KERNEL, INGERO_CUDA_MEMCPY, INGERO_CUDA_STREAM_SYNC };
+		m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].op == ops[op])
+				v[m++] = ev[i].dur;
+		bits += emp_bits(v, m) * (double)m;
+	}
+	free(v);
+	*emp = bits / n / 8;
+#define H(i) log2(prm[i].med * prm[i].sigma * sqrt(2 * M_PI * M_E))
+	*model = (H(0) + (8 * H(1) + H(2) + H(3)) / 10) / 8;
+#undef H
 }
 
 static long rss_kb(void)
@@ -118,7 +200,11 @@ int main(int argc, char **argv)
 	const char *dir = argc > 2 ? argv[2] : "/tmp/ingero-bench-format";
 	int level = argc > 3 ? atoi(argv[3]) : 0;
 	size_t n = (size_t)(mil * 1e6);
+	/* 200000 events replayed: ~6 MiB of msgpack, more than a frame (4 MiB)
+	 * and far more than zstd-1's window (512 KiB), so no frame can match a
+	 * replayed copy of itself */
 	const size_t pat = 200000;
+	params();
 	struct ingero_event *ev = gen(pat);
 	const uint64_t span = ev[pat - 1].ts + ev[pat - 1].dur + 1000 - ev[0].ts;
 	char path[512];
@@ -129,6 +215,8 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.path = path;
 	o.zstd_level = level;
+	if (getenv("FRAME_MS"))   /* the recorder flushes every second: 1000 is real */
+		o.frame_max_ns = (uint64_t)atoi(getenv("FRAME_MS")) * 1000000;
 	if (getenv("FRAME_KB"))
 		o.frame_max_bytes = (uint32_t)atoi(getenv("FRAME_KB")) << 10;
 	o.hdr.node = "bench"; o.hdr.host = "bench"; o.hdr.start_ts = ev[0].ts;
@@ -150,7 +238,7 @@ int main(int argc, char **argv)
 
 	struct ingero_reader *r;
 	struct ingero_record rec;
-	size_t got = 0, bad = 0;
+	size_t got = 0, bad = 0, frames = 0;
 	t0 = now();
 	w0 = wall();
 	if (ingero_reader_open(&r, path, &err)) { fprintf(stderr, "read open failed\n"); return 1; }
@@ -158,7 +246,9 @@ int main(int argc, char **argv)
 	size_t pj = 0;
 	uint64_t off = 0;
 	while ((k = ingero_reader_next(r, &rec)) == 1)
-		if (rec.kind == INGERO_REC_EVENT) {
+		if (rec.kind == INGERO_REC_FRAME) {
+			frames++;
+		} else if (rec.kind == INGERO_REC_EVENT) {
 			const struct ingero_event *x = &ev[pj];
 			bad += rec.u.ev.ts != x->ts + off || rec.u.ev.dur != x->dur ||
 			       rec.u.ev.arg[0] != x->arg[0];
@@ -177,16 +267,21 @@ int main(int argc, char **argv)
 	printf("read:               %.2f M events/s (%.1f ns/event CPU; wall %.2f M/s)%s\n", n / tr / 1e6,
 	       tr / n * 1e9, n / wr / 1e6, got == n && !bad ? "" : "  MISMATCH");
 	printf("bytes/event:        %.3f (%lld bytes)\n", (double)st.st_size / n, (long long)st.st_size);
+	printf("frames:             %zu, %.0f events each (%.0f events per second of trace; frames close\n"
+	       "                    at 1 s of trace like the recorder's flush, or at 4 MiB)\n",
+	       frames, (double)n / (frames ? frames : 1), pat / (span / 1e9));
 	printf("baseline bytes/ev:  %.3f (msgpack rows, delta ts from previous start, zstd-1, %.1f ns/event)\n",
 	       (double)bb / n, tb / pat * 1e9);
 	printf("ratio vs baseline:  %.2fx smaller\n", (double)bb / st.st_size);
-	/* information in the timing fields alone: differential entropy of a
-	 * log-normal at 1 ns resolution, log2(median * sigma * sqrt(2 pi e)) */
-#define H(m, sg) log2((m) * (sg) * sqrt(2 * M_PI * M_E))
-	double bits = H(1000, 0.1) + (8 * H(4500, 0.25) + H(90000, 0.25) + H(2500000, 0.3)) / 10;
-#undef H
-	printf("timing entropy:     %.2f bytes/event (gap + duration at ns resolution: no lossless\n"
-	       "                    coder of these fields can go below it)\n", bits / 8);
+	double emp, model;
+	entropy(ev, pat, &emp, &model);
+	printf("stream entropy:     %.3f bytes/event empirical (gap + duration at 1 ns; model %.3f):\n"
+	       "                    no lossless coder of this stream goes below it\n", emp, model);
+	printf("overhead:           %.3f bytes/event above the entropy (baseline %.3f)\n",
+	       (double)st.st_size / n - emp, (double)bb / n - emp);
+	printf("stream:             gap %.0f ns s%.2f, launch %.0f ns s%.2f, memcpy %.0f ns s%.2f, sync %.0f ns s%.2f\n",
+	       prm[0].med, prm[0].sigma, prm[1].med, prm[1].sigma, prm[2].med, prm[2].sigma,
+	       prm[3].med, prm[3].sigma);
 	printf("peak RSS:           %ld KiB (includes the %zu MiB event pattern)\n", rss_kb(),
 	       pat * sizeof(*ev) >> 20);
 	if (!getenv("KEEP")) { unlink(path); rmdir(dir); }

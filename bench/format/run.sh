@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Format benchmark: write + read N million synthetic launch-heavy events
 # (8 cudaLaunchKernel + 1 cudaMemcpy + 1 cudaStreamSync per step, log-normal
-# durations, small regular gaps, fixed seed).  Prints write/read events/s,
-# bytes/event, a msgpack-rows+zstd-1 baseline and peak RSS.
+# durations, small regular gaps, fixed seed; medians/sigmas overridable:
+# GAP_NS GAP_SIGMA LAUNCH_NS ... SYNC_SIGMA).  Prints write/read events/s,
+# bytes/event, events per frame, the stream's empirical entropy, a
+# msgpack-rows+zstd-1 baseline and peak RSS.
 # usage: bench/format/run.sh [BUILD_DIR] [MILLION_EVENTS] [ZSTD_LEVEL...]
 set -e
 B=${1:-build}

@@ -167,6 +167,7 @@ class Printer:
         self.out = out
         self.prev_end = 0
         self.node = 0
+        self.tbits = 0
 
     def line(self, kind, fields):
         parts = [kind.encode(), b" node=%d" % self.node]
@@ -174,28 +175,52 @@ class Printer:
             parts.append(b" " + k.encode() + b"=" + v)
         self.out.write(b"".join(parts) + b"\n")
 
+    def event(self, src, op, pid, tid, dts, dur, tail):
+        """tail = cpu, stack_id, arg0..arg5, ret, flags (integers mod 2^64)"""
+        ts = (self.prev_end + dts) & M64
+        dur &= M64
+        self.prev_end = (ts + dur) & M64
+        names = OPS.get(src, [])
+        name = names[op - 1] if 1 <= op <= len(names) and names[op - 1] else SOURCES.get(src, "?")
+        fields = [("ts", b"%d" % ts), ("dur", b"%d" % dur), ("source", b"%d" % src),
+                  ("op", b"%d" % op), ("name", esc(name.encode())),
+                  ("pid", b"%d" % u(pid, 32)), ("tid", b"%d" % u(tid, 32))]
+        fields += [("arg%d" % i, b"%d" % tail[2 + i]) for i in range(6)]
+        fields += [("ret", b"%d" % s(tail[8], 32)), ("cpu", b"%d" % u(tail[0], 32)),
+                   ("flags", b"%d" % u(tail[9], 16)), ("stack_id", b"%d" % tail[1])]
+        self.line("EVENT", fields)
+
     def record(self, rec):
         if not isinstance(rec, list) or not rec or not isinstance(rec[0], int) or rec[0] < 0:
             raise Bad("record is not an array with a kind")
         kind = rec[0]
         f = rec[1:] + [None] * 20
         I = lambda v: b"%d" % u(v)
+        if kind == 64:
+            # 1.1 packed event: [64, source, op, pid, tid, tail..., T]
+            m = len(rec) - 1
+            if m < 5 or m > 17:
+                raise Bad("bad packed event")
+            v = [u(x) for x in rec[1:]]
+            K = min(self.tbits, 64)
+            mask = (1 << K) - 1
+            T = v[-1]
+            if T & mask == mask:
+                if m < 7:
+                    raise Bad("bad packed event")
+                dts, dur, tail = v[-3], v[-2], v[4:-3]
+            else:
+                dts, dur, tail = T & mask, T >> K, v[4:-1]
+            if len(tail) > 10:
+                raise Bad("bad packed event")
+            tail = tail + [0] * (10 - len(tail))
+            self.event(v[0] & 0xFF, v[1] & 0xFF, v[2], v[3], dts, dur, tail)
+            return
         if kind >= 64:
             raise Bad("must-understand kind %d" % kind)
         if kind == 1:
-            src, op = u(f[0], 8), u(f[1], 8)
-            ts = (self.prev_end + u(f[4])) & M64
-            dur = u(f[5])
-            self.prev_end = (ts + dur) & M64
-            names = OPS.get(src, [])
-            name = names[op - 1] if 1 <= op <= len(names) and names[op - 1] else SOURCES.get(src, "?")
-            fields = [("ts", b"%d" % ts), ("dur", b"%d" % dur), ("source", b"%d" % src),
-                      ("op", b"%d" % op), ("name", esc(name.encode())),
-                      ("pid", b"%d" % u(f[2], 32)), ("tid", b"%d" % u(f[3], 32))]
-            fields += [("arg%d" % i, I(f[8 + i])) for i in range(6)]
-            fields += [("ret", b"%d" % s(f[14], 32)), ("cpu", b"%d" % u(f[6], 32)),
-                       ("flags", b"%d" % u(f[15], 16)), ("stack_id", I(f[7]))]
-            self.line("EVENT", fields)
+            self.event(u(f[0], 8), u(f[1], 8), u(f[2]), u(f[3]), u(f[4]), u(f[5]),
+                       [u(x) for x in f[6:16]])
         elif kind == 0:
             if f[0] != b"INGERO-REC" or u(f[1]) != 1:
                 raise Bad("not an Ingero header / unsupported major")
@@ -272,6 +297,7 @@ class Printer:
                                ("confidence_ns", fl(f[9])), ("samples", I(f[10]))])
         elif kind == 13:
             self.prev_end = u(f[1])
+            self.tbits = u(f[2])   # 1.1: width of the gap in packed events
             self.node = 0
             self.line("FRAME", [("seq", I(f[0])), ("base_ts", I(f[1]))])
         elif kind == 14:

@@ -180,7 +180,7 @@ static void test_roundtrip(void)
 		seen[rec.kind]++;
 		if (rec.kind == INGERO_REC_HEADER) {
 			const struct ingero_header *h = &rec.u.hdr;
-			seen_hdr = h->major == 1 && h->minor == 0 && streq(h->node, "node-a") &&
+			seen_hdr = h->major == 1 && h->minor == INGERO_FORMAT_MINOR && streq(h->node, "node-a") &&
 				   streq(h->host, "host-a") && streq(h->kernel, "6.1.0-test") &&
 				   streq(h->boot_id, "0b5e1d2c-aaaa-bbbb-cccc-000000000001") &&
 				   streq(h->recorder, "ingero-record test") && streq(h->cmdline, "ingero-record --test") &&
@@ -446,6 +446,99 @@ static int zframe(const char *path, const unsigned char *raw, size_t n, int appe
 	return 0;
 }
 
+/* 1.1 packed events (kind 64): the escape form (negative gap, a gap or a
+ * duration that does not fit), all tail fields, the tbits of later frames,
+ * and hand-made frames (FRAME without tbits: every event escaped). */
+static void test_packed(void)
+{
+	struct ingero_writer_opts o;
+	struct ingero_writer *w;
+	struct ingero_error e;
+	base_opts(&o);
+	o.path = tpath("packed.igz");
+	o.frame_max_bytes = 4000;   /* several frames: tbits from the previous one */
+	T_CHECK(ingero_writer_open(&w, &o, &e) == 0, "packed: open");
+	enum { N = 3000 };
+	static struct ingero_event ev[N];
+	uint64_t t = 5000000000ull, x = 7;
+	int wfail = 0;
+	for (int i = 0; i < N; i++) {
+		struct ingero_event *v = &ev[i];
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		v->source = 1; v->op = (uint8_t)(1 + i % 12); v->pid = 77; v->tid = 78 + (i & 1);
+		t += 700 + (x >> 55);
+		if (i % 97 == 5) t -= 5000;                /* overlap: negative gap */
+		if (i % 211 == 7) t += 1ull << 40;         /* a gap too wide for T */
+		v->ts = t;
+		v->dur = i % 301 == 9 ? ~0ull >> 3 : 3000 + (x >> 50);   /* a duration too long for T */
+		if (i % 5 == 0) {   /* every tail field set: 18 elements */
+			v->cpu = 5; v->stack_id = 99; v->ret = -3; v->flags = 2;
+			for (int a = 0; a < 6; a++) v->arg[a] = x >> (a * 8);
+		} else if (i % 5 == 1) {
+			v->arg[0] = 0x7f3a12001000ull;
+		}
+		wfail += ingero_writer_event(w, v) != 0;
+		if (i % 211 != 7)
+			t += v->dur;
+	}
+	T_CHECK(!wfail && ingero_writer_close(w) == 0, "packed: write %d events", N);
+	struct ingero_reader *r;
+	T_CHECK(ingero_reader_open(&r, tpath("packed.igz"), &e) == 0, "packed: reopen");
+	struct ingero_record rec;
+	int n = 0, same = 1, rc, frames = 0;
+	while ((rc = ingero_reader_next(r, &rec)) == 1) {
+		if (rec.kind == INGERO_REC_FRAME)
+			frames++;
+		if (rec.kind != INGERO_REC_EVENT)
+			continue;
+		const struct ingero_event *a = &rec.u.ev, *b = &ev[n < N ? n : 0];
+		if (n < N && (a->ts != b->ts || a->dur != b->dur || a->pid != b->pid || a->tid != b->tid ||
+			      a->source != b->source || a->op != b->op || a->flags != b->flags ||
+			      a->ret != b->ret || a->cpu != b->cpu || a->stack_id != b->stack_id ||
+			      memcmp(a->arg, b->arg, sizeof(a->arg)))) {
+			if (same)
+				printf("  first difference at event %d: ts %llu/%llu dur %llu/%llu\n", n,
+				       (unsigned long long)rec.u.ev.ts, (unsigned long long)ev[n].ts,
+				       (unsigned long long)rec.u.ev.dur, (unsigned long long)ev[n].dur);
+			same = 0;
+		}
+		n++;
+	}
+	T_CHECK(rc == 0 && n == N && same && ingero_reader_warnings(r) == 0,
+		"packed: %d events over %d frames read back exactly (escapes, all fields)", n, frames);
+	T_CHECK(frames > 3, "packed: several frames");
+	ingero_reader_close(r);
+
+	/* hand-made: [64, src, op, pid, tid, T] with tbits 4, then a FRAME without tbits */
+	unsigned char raw[256], *p = raw;
+	p += put_hdr(p);
+	p[-4] = 0x94; *p++ = 4;                             /* FRAME seq 0, base 0, tbits 4 */
+	*p++ = 0x96; *p++ = 64; *p++ = 1; *p++ = 3; *p++ = 9; *p++ = 9;
+	*p++ = 0xcc; *p++ = 0xa3;                           /* T = 10 << 4 | 3: dts 3, dur 10 */
+	*p++ = 0x99; *p++ = 64; *p++ = 1; *p++ = 3; *p++ = 9; *p++ = 9;
+	*p++ = 2;                                           /* tail: cpu 2 */
+	*p++ = 0xff; *p++ = 20; *p++ = 15;                  /* escaped: dts -1, dur 20, T = 15 */
+	*p++ = 0x93; *p++ = INGERO_REC_FRAME; *p++ = 1; *p++ = 100;   /* no tbits: K = 0 */
+	*p++ = 0x98; *p++ = 64; *p++ = 1; *p++ = 5; *p++ = 9; *p++ = 9; *p++ = 4; *p++ = 6; *p++ = 0;
+	*p++ = 0x92; *p++ = 64; *p++ = 1;                   /* too short: corrupt */
+	const char *f = tpath("packed-hand.igz");
+	zframe(f, raw, (size_t)(p - raw), 0);
+	T_CHECK(ingero_reader_open(&r, f, &e) == 0, "packed: open hand-made");
+	uint64_t got[3][4];
+	int k = 0;
+	while ((rc = ingero_reader_next(r, &rec)) == 1)
+		if (rec.kind == INGERO_REC_EVENT && k < 3) {
+			got[k][0] = rec.u.ev.ts; got[k][1] = rec.u.ev.dur; got[k][2] = rec.u.ev.cpu; got[k][3] = rec.u.ev.op;
+			k++;
+		}
+	T_CHECK(k == 3 && got[0][0] == 3 && got[0][1] == 10 && got[0][2] == 0 &&
+		got[1][0] == 12 && got[1][1] == 20 && got[1][2] == 2 &&
+		got[2][0] == 104 && got[2][1] == 6 && got[2][3] == 5,
+		"packed: hand-made T, escape and tbits 0 decode as specified");
+	T_CHECK(rc == 0 && ingero_reader_warnings(r) == 1, "packed: a packed event with < 5 elements is a bad record");
+	ingero_reader_close(r);
+}
+
 static void test_unknown_and_extra(void)
 {
 	unsigned char raw[512], *p = raw;
@@ -495,7 +588,7 @@ static void test_unknown_and_extra(void)
 	p = raw;
 	p += put_hdr(p);
 	*p++ = 0x92; *p++ = 3; *p++ = 0;   /* thread with defaults (n=2 < 4) */
-	*p++ = 0x92; *p++ = 64; *p++ = 1;
+	*p++ = 0x92; *p++ = 65; *p++ = 1;   /* 64 is the 1.1 packed event */
 	*p++ = 0x92; *p++ = 3; *p++ = 0;
 	f = tpath("critical.igz");
 	zframe(f, raw, (size_t)(p - raw), 0);
@@ -1019,6 +1112,7 @@ int main(void)
 	test_rotate_callback_bounded();
 	test_clock();
 	test_names();
+	test_packed();
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir());
 	if (system(cmd) != 0) { /* scratch left behind */ }
