@@ -836,8 +836,18 @@ static int open_db(const char *path, sqlite3 **out)
 	sqlite3_limit(db, SQLITE_LIMIT_TRIGGER_DEPTH, 1);
 	sqlite3_create_function(db, "printf", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, safe_printf, NULL, NULL);
 	sqlite3_create_function(db, "format", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, safe_printf, NULL, NULL);
-	sqlite3_set_authorizer(db, authorizer, NULL);
 	sqlite3_progress_handler(db, 10000, progress_cb, NULL);
+	/* Load the schema now: a damaged or truncated file fails here, with its
+	 * name, whatever the mode (query, --schema) would have read first. */
+	clock_gettime(CLOCK_MONOTONIC, &G.t0);
+	rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, PROG ": %s: cannot read the schema: %s\n", path,
+			G.timed_out ? "timed out (--timeout)" : sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return 1;
+	}
+	sqlite3_set_authorizer(db, authorizer, NULL);
 	*out = db;
 	return 0;
 }

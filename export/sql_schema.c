@@ -106,6 +106,15 @@ static const char *lookup(const char *t, const char *c)
 	return NULL;
 }
 
+/* every error names the file: the caller's path is not passed in, so the
+ * name is the one SQLite opened (an absolute path) */
+static void schema_error(sqlite3 *db)
+{
+	const char *f = sqlite3_db_filename(db, "main");
+	fprintf(stderr, "ingero-sql: %s: cannot read the schema: %s\n", f && *f ? f : "database",
+		sqlite3_errmsg(db));
+}
+
 int ingero_sql_print_schema(sqlite3 *db, FILE *out)
 {
 	sqlite3_stmt *tq = NULL, *cq = NULL;
@@ -117,7 +126,7 @@ int ingero_sql_print_schema(sqlite3 *db, FILE *out)
 		rc = sqlite3_prepare_v2(db, "SELECT name, type, pk FROM pragma_table_xinfo(?1) "
 					"WHERE hidden IN (0, 2, 3) ORDER BY cid", -1, &cq, NULL);
 	if (rc != SQLITE_OK) {
-		fprintf(stderr, "ingero-sql: cannot read the schema: %s\n", sqlite3_errmsg(db));
+		schema_error(db);
 		sqlite3_finalize(tq);
 		sqlite3_finalize(cq);
 		return -1;
@@ -140,7 +149,7 @@ int ingero_sql_print_schema(sqlite3 *db, FILE *out)
 		if (rc != SQLITE_DONE) break;
 	}
 	if (rc != SQLITE_DONE)
-		fprintf(stderr, "ingero-sql: cannot read the schema: %s\n", sqlite3_errmsg(db));
+		schema_error(db);
 	sqlite3_finalize(tq);
 	sqlite3_finalize(cq);
 	return rc == SQLITE_DONE ? 0 : -1;

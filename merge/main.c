@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,7 @@ struct input {
 	int64_t tmin, tmax;        /* native time range of timed records */
 	int have_t;
 	int64_t late;              /* reorder window, native ns */
+	uint64_t ts_over;          /* timestamps above INT64_MAX, clamped */
 	struct mrg_coll coll;
 	unsigned warnings;
 	char **msgs;               /* pass-1 warnings, printed in input order */
@@ -106,6 +108,7 @@ struct input {
 	int64_t prunmax;           /* decoding thread's running max */
 	size_t pseg;               /* decoding thread's anchor segment cache */
 	uint64_t forced;           /* records released before their window closed */
+	uint64_t out_clamped;      /* corrected times outside 0..INT64_MAX, clamped */
 };
 
 struct dom {                   /* a clock domain: one node, or one merged input */
@@ -191,10 +194,17 @@ static double now_s(void)
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void cleanup_tmp(void);
+static void release_all(void);
+static void fail_exit(void) __attribute__((noreturn));
 
 /* Pass 1 runs one thread per input; its messages are kept with the input
- * and printed in input order afterwards, so stderr stays deterministic. */
+ * and printed in input order afterwards, so stderr stays deterministic.  A
+ * fatal error in a pass-1 thread jumps back to that thread's cleanup point
+ * (pass1_guarded), which closes the input's reader; the main thread then
+ * prints the error and exits through fail_exit. */
 static __thread struct input *T_in;
+static __thread jmp_buf *T_jmp;
+static pthread_t main_thread;
 static int p1_done;            /* inputs finished (or failed) in pass 1 */
 static void msg_keep(struct input *in, const char *line);
 
@@ -205,14 +215,23 @@ static void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (T_in) {
+	if (T_in && T_jmp) {
 		msg_keep(T_in, NULL);   /* mark fatal */
 		msg_keep(T_in, buf);
-		__atomic_fetch_add(&p1_done, 1, __ATOMIC_RELEASE);
-		pthread_exit(NULL);
+		longjmp(*T_jmp, 1);
 	}
 	fprintf(stderr, PROG ": %s\n", buf);
+	fail_exit();
+}
+
+/* The one way out after a failure: temporary files removed, and (from the
+ * main thread, with no other thread running) every reader closed and every
+ * buffer freed. */
+static void fail_exit(void)
+{
 	cleanup_tmp();
+	if (pthread_equal(pthread_self(), main_thread))
+		release_all();
 	exit(1);
 }
 
@@ -381,17 +400,26 @@ static int is_meta(int kind)
 	       kind == INGERO_REC_STACK;
 }
 
-static int64_t rec_ts(const struct ingero_record *r)
+/* The record's time as int64 ns; *over is set when it lies above INT64_MAX
+ * and was clamped there (see mrg_u2i). */
+static int64_t rec_ts(const struct ingero_record *r, int *over)
 {
+	uint64_t t = 0;
 	switch (r->kind) {
-	case INGERO_REC_EVENT: return (int64_t)r->u.ev.ts;
-	case INGERO_REC_SYS: return (int64_t)r->u.sys.ts;
-	case INGERO_REC_GPU: return (int64_t)r->u.gpu.ts;
-	case INGERO_REC_LOST: return (int64_t)r->u.lost.ts;
-	case INGERO_REC_NOTE: return (int64_t)r->u.note.ts;
-	case INGERO_REC_SAMPLING: return (int64_t)r->u.sampling.ts;
+	case INGERO_REC_EVENT: t = r->u.ev.ts; break;
+	case INGERO_REC_SYS: t = r->u.sys.ts; break;
+	case INGERO_REC_GPU: t = r->u.gpu.ts; break;
+	case INGERO_REC_LOST: t = r->u.lost.ts; break;
+	case INGERO_REC_NOTE: t = r->u.note.ts; break;
+	case INGERO_REC_SAMPLING: t = r->u.sampling.ts; break;
 	}
-	return 0;
+	*over = t > (uint64_t)INT64_MAX;
+	return mrg_u2i(t);
+}
+
+static int anchor_over(const struct ingero_anchor *a)
+{
+	return a->boottime > (uint64_t)INT64_MAX || a->realtime > (uint64_t)INT64_MAX;
 }
 
 static int is_collective(const struct ingero_event *ev)
@@ -426,10 +454,12 @@ static struct inner *inner_get(struct input *in, uint32_t idx)
 	return &in->in[idx];
 }
 
+/* Runs in a pass-1 thread; fatal errors longjmp out (see die): the reader
+ * lives in in->r so that pass1_guarded can close it. */
 static void pass1(struct input *in)
 {
-	struct ingero_reader *r;
-	open_reader(in, &r);
+	open_reader(in, &in->r);
+	struct ingero_reader *r = in->r;
 	struct ingero_record rec;
 	int rc, got_hdr = 0;
 	int64_t runmax = INT64_MIN;
@@ -452,6 +482,7 @@ static void pass1(struct input *in)
 				if (!in->unix_clock && (h->anchor_boottime || h->anchor_realtime)) {
 					struct ingero_anchor a = { h->anchor_boottime, h->anchor_realtime,
 						h->anchor_monotonic, h->anchor_error_ns };
+					in->ts_over += anchor_over(&a);
 					if (in->nanch == in->capanch) {
 						in->capanch = in->capanch ? in->capanch * 2 : 16;
 						in->anch = xrealloc(in->anch, in->capanch * sizeof(*in->anch));
@@ -469,6 +500,7 @@ static void pass1(struct input *in)
 				in->anch = xrealloc(in->anch, in->capanch * sizeof(*in->anch));
 			}
 			in->anch[in->nanch++] = rec.u.anchor;
+			in->ts_over += anchor_over(&rec.u.anchor);
 			break;
 		case INGERO_REC_NODE: {
 			struct inner *x = inner_get(in, rec.u.nodeinfo.index);
@@ -493,12 +525,16 @@ static void pass1(struct input *in)
 		}
 		if (!is_timed(rec.kind))
 			continue;
-		int64_t t = rec_ts(&rec);
+		int over;
+		int64_t t = rec_ts(&rec, &over);
+		in->ts_over += over;
 		if (t < in->tmin) in->tmin = t;
 		if (t > in->tmax) in->tmax = t;
 		in->have_t = 1;
-		if (runmax != INT64_MIN && runmax - t > in->late)
-			in->late = runmax - t;
+		/* t is clamped to 0..INT64_MAX, so this cannot saturate; it
+		 * stays saturating should that ever change */
+		if (runmax != INT64_MIN && mrg_ssub(runmax, t) > in->late)
+			in->late = mrg_ssub(runmax, t);
 		if (t > runmax)
 			runmax = t;
 		if (rec.kind != INGERO_REC_EVENT)
@@ -512,7 +548,7 @@ static void pass1(struct input *in)
 		if (!G.no_collectives && is_collective(&rec.u.ev)) {
 			/* merged inputs: one table over all their nodes (one domain) */
 			if (mrg_coll_add(&in->coll, rec.u.ev.arg[0], rec.u.ev.arg[2],
-					 (int64_t)(rec.u.ev.ts + rec.u.ev.dur)) < 0)
+					 mrg_sadd(t, mrg_u2i(rec.u.ev.dur))) < 0)
 				die("out of memory");
 		}
 	}
@@ -529,6 +565,10 @@ static void pass1(struct input *in)
 	}
 	if (!got_hdr)
 		die("%s: no recording header (empty or not an Ingero recording)", in->arg);
+	if (in->ts_over)
+		warnx("%s: %llu timestamp(s) above %lld ns (year 2262) cannot be represented; "
+		      "clamped to %lld", in->arg, (unsigned long long)in->ts_over,
+		      (long long)INT64_MAX, (long long)INT64_MAX);
 	if (in->unix_clock) {
 		if (!in->nin)   /* a unix-clock recording without a node table */
 			inner_get(in, 0);
@@ -556,7 +596,21 @@ static void pass1(struct input *in)
 			in->name = xstrdup(in->name_override);
 		}
 	}
-	ingero_reader_close(r);
+}
+
+/* pass 1 of one input, and its cleanup point, reached also by a fatal error */
+static void pass1_guarded(struct input *in)
+{
+	jmp_buf jb;
+	T_in = in;
+	T_jmp = &jb;
+	if (!setjmp(jb))
+		pass1(in);
+	T_jmp = NULL;
+	T_in = NULL;
+	ingero_reader_close(in->r);
+	in->r = NULL;
+	__atomic_fetch_add(&p1_done, 1, __ATOMIC_RELEASE);
 }
 
 static int p1_next;
@@ -568,10 +622,7 @@ static void *p1_worker(void *arg)
 		int i = __atomic_fetch_add(&p1_next, 1, __ATOMIC_RELAXED);
 		if (i >= G.nin)
 			return NULL;
-		T_in = &G.in[i];
-		pass1(&G.in[i]);
-		T_in = NULL;
-		__atomic_fetch_add(&p1_done, 1, __ATOMIC_RELEASE);
+		pass1_guarded(&G.in[i]);
 	}
 }
 
@@ -607,14 +658,16 @@ static void pass1_all(void)
 		pthread_join(th[t], NULL);
 	for (int i = 0; i < G.nin; i++) {
 		struct input *in = &G.in[i];
-		for (unsigned k = 0; k < in->nmsgs; k++) {
-			if (in->fatal && k + 1 == in->nmsgs) {
-				fprintf(stderr, PROG ": %s\n", in->msgs[k]);
-				cleanup_tmp();
-				exit(1);
-			}
-			if (G.quiet < 2)
-				fprintf(stderr, PROG ": warning: %s\n", in->msgs[k]);
+		unsigned nwarn = in->fatal && in->nmsgs ? in->nmsgs - 1 : in->nmsgs;
+		for (unsigned k = 0; k < nwarn && G.quiet < 2; k++)
+			fprintf(stderr, PROG ": warning: %s\n", in->msgs[k]);
+		if (in->fatal) {
+			/* the message itself may be lost when memory ran out */
+			if (nwarn < in->nmsgs)
+				fprintf(stderr, PROG ": %s\n", in->msgs[nwarn]);
+			else
+				fprintf(stderr, PROG ": %s: out of memory\n", in->arg);
+			fail_exit();
 		}
 		if (in->ndropped && G.quiet < 2)
 			fprintf(stderr, PROG ": warning: %s: %u more warnings\n", in->arg,
@@ -623,6 +676,7 @@ static void pass1_all(void)
 			free(in->msgs[k]);
 		free(in->msgs);
 		in->msgs = NULL;
+		in->nmsgs = 0;
 	}
 }
 
@@ -634,11 +688,6 @@ static int cmp_pt(const void *a, const void *b)
 	if (p->comm != q->comm)
 		return p->comm < q->comm ? -1 : 1;
 	return p->seq < q->seq ? -1 : p->seq > q->seq;
-}
-
-static inline int64_t round_i64(double x)
-{
-	return (int64_t)(x >= 0 ? x + 0.5 : x - 0.5);
 }
 
 /* The anchors' piecewise-linear map (ingero_clock's model), evaluated with a
@@ -664,7 +713,8 @@ static int64_t dom_wall_c(const struct dom *d, int64_t nat, size_t *seg)
 	const struct ingero_clock *c = &d->clock;
 	uint64_t t = (uint64_t)(nat < 0 ? 0 : nat);
 	if (c->n == 1)
-		return (int64_t)c->a[0].realtime + ((int64_t)t - (int64_t)c->a[0].boottime);
+		return mrg_sadd(mrg_u2i(c->a[0].realtime),
+				mrg_ssub((int64_t)t, mrg_u2i(c->a[0].boottime)));
 	size_t i = *seg;
 	const struct ingero_anchor *a = c->a;
 	int ok = i + 1 < c->n &&
@@ -679,14 +729,14 @@ static int64_t dom_wall_c(const struct dom *d, int64_t nat, size_t *seg)
 		i = lo == 0 ? 0 : lo >= c->n ? c->n - 2 : lo - 1;
 		*seg = i;
 	}
-	int64_t dt = (int64_t)(t - a[i].boottime);
-	return (int64_t)a[i].realtime + round_i64((double)dt * d->slope[i]);
+	int64_t dt = mrg_ssub((int64_t)t, mrg_u2i(a[i].boottime));
+	return mrg_sadd(mrg_u2i(a[i].realtime), mrg_round((double)dt * d->slope[i]));
 }
 
 /* correction of domain d at wall time w (as applied / as estimated) */
 static inline int64_t dom_fix(const struct dom *d, double a, double b, int64_t w)
 {
-	return w + round_i64(a + b * (double)(w - d->x0));
+	return mrg_sadd(w, mrg_round(a + b * (double)mrg_ssub(w, d->x0)));
 }
 
 static int64_t dom_wall(const struct dom *d, int64_t nat)
@@ -812,7 +862,7 @@ static void build_domains(void)
 				struct mrg_coll_ent *e = &in->coll.t[k];
 				if (!e->used)
 					continue;
-				int64_t end = e->first + e->dsum / (int64_t)e->cnt;
+				int64_t end = mrg_sadd(e->first, e->dsum / (int64_t)e->cnt);
 				d->pts[d->npts++] = (struct mrg_coll_pt){ e->comm, e->seq, dom_wall(d, end) };
 			}
 			mrg_coll_release(&in->coll);
@@ -855,8 +905,8 @@ static void fit_collectives(struct dom *n, const struct dom *m, size_t cnt)
 		if (c > 0) { j++; continue; }
 		int64_t en = n->pts[i].end;
 		int64_t em = dom_fix(m, m->est_a, m->est_b, m->pts[j].end);
-		x[k] = (double)(en - n->x0);
-		y[k] = (double)(em - en);
+		x[k] = (double)mrg_ssub(en, n->x0);
+		y[k] = (double)mrg_ssub(em, en);
 		k++; i++; j++;
 	}
 	struct mrg_fit f;
@@ -980,10 +1030,10 @@ static void estimate(void)
 			warnx("node '%s' has no time overlap with reference '%s': aligned through '%s' by collectives",
 			      dom_name(di), dom_name(ref), dom_name(d->via));
 		if (!strcmp(d->method, "collectives") && d->anchor_err && r->anchor_err &&
-		    fabs(d->est_a) > (double)(d->anchor_err + r->anchor_err) * 4)
+		    fabs(d->est_a) > ((double)d->anchor_err + (double)r->anchor_err) * 4)
 			warnx("node '%s': collectives say %+.3f ms, beyond the anchors' error bounds (%.3f ms)",
 			      dom_name(di), d->est_a / 1e6,
-			      (double)(d->anchor_err + r->anchor_err) / 1e6);
+			      ((double)d->anchor_err + (double)r->anchor_err) / 1e6);
 		if (G.no_correct && !d->user) {
 			d->a = 0;
 			d->b = 0;
@@ -1131,8 +1181,8 @@ static void report(void)
 			/* our offset is at x0; evaluate it at the truth's t0 */
 			double est = (double)tot_off;
 			if (G.truth_t0)
-				est += tot_drift / 1e9 * (double)(G.truth_t0 + (int64_t)tn->off_ns -
-								   (int64_t)tot_ref);
+				est += tot_drift / 1e9 * (double)mrg_ssub(
+					mrg_sadd(G.truth_t0, mrg_round(tn->off_ns)), mrg_u2i(tot_ref));
 			double tdr = -(tn->drift_ppm - tref->drift_ppm);
 			char tb[64];
 			fmt_off(tb, sizeof(tb), toff);
@@ -1263,6 +1313,17 @@ static void meta_free(struct ingero_record *c)
 	free(c);
 }
 
+/* A corrected time as an output field (uint64 unix ns): below 0 it cannot
+ * be represented and is clamped to 0 (counted for a warning). */
+static uint64_t out_ts(struct input *in, int64_t t)
+{
+	if (t < 0) {
+		in->out_clamped++;
+		return 0;
+	}
+	return (uint64_t)t;
+}
+
 /* Decode one record into *it (producer side); returns 0 at the end. */
 static int produce(struct input *in, struct item *it)
 {
@@ -1287,13 +1348,14 @@ static int produce(struct input *in, struct item *it)
 		it->meta = 0;
 		if (is_meta(rec.kind)) {
 			it->meta = 1;
-			it->nat = in->prunmax - in->late;
+			it->nat = mrg_ssub(in->prunmax, in->late);
 			it->u.own = meta_copy(&rec);
 			if (rec.kind == INGERO_REC_PROCESS && rec.u.proc.start_ts)
-				it->u.own->u.proc.start_ts = (uint64_t)dom_conv_c(d,
-					(int64_t)rec.u.proc.start_ts, &in->pseg);
+				it->u.own->u.proc.start_ts = out_ts(in, dom_conv_c(d,
+					mrg_u2i(rec.u.proc.start_ts), &in->pseg));
 		} else {
-			it->nat = rec_ts(&rec);
+			int over;
+			it->nat = rec_ts(&rec, &over);   /* counted in pass 1 */
 			if (it->nat > in->prunmax)
 				in->prunmax = it->nat;
 			switch (rec.kind) {
@@ -1309,6 +1371,12 @@ static int produce(struct input *in, struct item *it)
 			}
 		}
 		it->key = dom_conv_c(d, it->nat, &in->pseg);
+		if (it->key < 0 || (it->key == INT64_MAX && it->nat != INT64_MAX)) {
+			/* the output holds uint64 unix ns; keep the key in range
+			 * (a monotone clamp: the order is unchanged) */
+			it->key = it->key < 0 ? 0 : INT64_MAX;
+			in->out_clamped += !it->meta;   /* metadata writes no time */
+		}
 		return 1;
 	}
 }
@@ -1433,7 +1501,7 @@ static void refill(struct input *in)
 			const struct item *t = htop(in);
 			/* strictly earlier than any later record can be: ties are
 			 * ordered by node first, so an equal time is not final */
-			if (t->meta || t->nat < in->runmax - in->late)
+			if (t->meta || t->nat < mrg_ssub(in->runmax, in->late))
 				return;
 			if (in->hn >= in->hmax) {
 				in->forced++;
@@ -1517,15 +1585,15 @@ static void node_total(const struct onode *o, double a, double b, int64_t *off,
 {
 	const struct dom *d = &G.dom[o->dom];
 	if (!o->carried) {
-		*off = round_i64(a);
+		*off = mrg_round(a);
 		*drift_ppb = b * 1e9;
-		*ref = (uint64_t)d->x0;
+		*ref = (uint64_t)(d->x0 < 0 ? 0 : d->x0);
 		return;
 	}
 	const struct inner *c = o->carried;
 	double d1 = c->drift_ppb / 1e9;
 	double r1 = (double)c->ref_ts, o1 = (double)c->offset_ns;
-	*off = round_i64(o1 + a + b * (r1 + o1 - (double)d->x0));
+	*off = mrg_round(o1 + a + b * (r1 + o1 - (double)d->x0));
 	*drift_ppb = (d1 + b * (1 + d1)) * 1e9;
 	*ref = c->ref_ts;
 }
@@ -1820,7 +1888,11 @@ static void pass2(void)
 			warnx("%s: %llu records arrived later than the reorder window allows; "
 			      "output order may be approximate there", in->arg,
 			      (unsigned long long)in->forced);
-		chan_stop(in);
+		chan_stop(in);   /* joins the decoding thread: out_clamped is final */
+		if (in->out_clamped)
+			warnx("%s: %llu corrected timestamp(s) fall outside 0..%lld ns and cannot be "
+			      "represented; clamped to the nearest limit", in->arg,
+			      (unsigned long long)in->out_clamped, (long long)INT64_MAX);
 		ingero_reader_close(in->r);
 		in->r = NULL;
 		free(in->h);
@@ -1835,6 +1907,67 @@ static void pass2(void)
 			warnx("node '%s': %llu events read, %llu written", G.node[i].name,
 			      (unsigned long long)G.node[i].ev_in,
 			      (unsigned long long)G.node[i].ev_out);
+}
+
+/* ---------------------------------------------------------- cleanup */
+
+/* Frees everything G holds and closes every reader: at the end of a run and
+ * on every failure (fail_exit).  While a decoding or writing thread runs
+ * (only a fatal error in pass 2 gets here then), nothing is touched: those
+ * threads still use it, and it all stays reachable from G until exit. */
+static void release_all(void)
+{
+	if (OUT)
+		return;
+	for (int i = 0; i < G.nin; i++)
+		if (G.in[i].ch)
+			return;
+	for (int i = 0; i < G.nin; i++) {
+		struct input *in = &G.in[i];
+		ingero_reader_close(in->r);
+		in->r = NULL;
+		for (unsigned k = 0; k < in->nmsgs; k++)
+			free(in->msgs[k]);
+		free(in->msgs);
+		free(in->path);
+		free(in->name); free(in->host); free(in->boot_id);
+		free(in->anch); free(in->nev); free(in->omap);
+		mrg_coll_release(&in->coll);
+		for (uint32_t k = 0; k < in->nin; k++) {
+			free(in->in[k].name); free(in->in[k].host);
+			free(in->in[k].boot_id); free(in->in[k].method);
+		}
+		free(in->in);
+		for (size_t k = 0; k < in->hn; k++) {   /* items still held own memory */
+			struct item *it = &in->pool[in->h[k].slot];
+			if (it->meta)
+				meta_free(it->u.own);
+			else if (it->kind == INGERO_REC_NOTE)
+				free((char *)it->u.note.text);
+		}
+		free(in->h); free(in->pool); free(in->freel);
+	}
+	free(G.in);
+	G.in = NULL;
+	G.nin = 0;
+	for (int d = 0; d < G.ndom; d++) {
+		ingero_clock_release(&G.dom[d].clock);
+		free(G.dom[d].slope);
+		free(G.dom[d].pts);
+	}
+	free(G.dom);
+	G.dom = NULL;
+	G.ndom = 0;
+	for (int i = 0; i < G.nnode; i++) {
+		free(G.node[i].name); free(G.node[i].host); free(G.node[i].boot_id);
+	}
+	free(G.node);
+	G.node = NULL;
+	G.nnode = 0;
+	free(G.cmdline); free(G.uoff); free(G.nn);
+	G.cmdline = NULL;
+	G.uoff = NULL;
+	G.nn = NULL;
 }
 
 /* ------------------------------------------------------------- main */
@@ -1871,6 +2004,7 @@ static char *spool_stdin(void)
 
 int main(int argc, char **argv)
 {
+	main_thread = pthread_self();
 	const char **inputs = xcalloc((size_t)argc, sizeof(*inputs));
 	int ninputs = 0, opts_done = 0;
 	size_t cl = 0;
@@ -1984,6 +2118,11 @@ int main(int argc, char **argv)
 			die("'%s' is both an input and the output", in->arg);
 		in->path = xstrdup(in->arg);
 	}
+	for (int i = 0; i < ninputs; i++)
+		free(real[i]);
+	free(real);
+	free(outreal);
+	free(inputs);
 	for (int k = 0; k < G.nnn; k++) {
 		for (int i = 0; i < ninputs; i++)
 			if (!strcmp(G.in[i].arg, G.nn[k].input)) {
@@ -2024,27 +2163,6 @@ int main(int argc, char **argv)
 				(unsigned long long)ev, G.out);
 	}
 	cleanup_tmp();
-	for (int i = 0; i < ninputs; i++) {
-		struct input *in = &G.in[i];
-		free(real[i]);
-		free(in->path);
-		free(in->name); free(in->host); free(in->boot_id);
-		free(in->anch); free(in->nev); free(in->omap);
-		for (uint32_t k = 0; k < in->nin; k++) {
-			free(in->in[k].name); free(in->in[k].host);
-			free(in->in[k].boot_id); free(in->in[k].method);
-		}
-		free(in->in);
-	}
-	for (int d = 0; d < G.ndom; d++) {
-		ingero_clock_release(&G.dom[d].clock);
-		free(G.dom[d].slope);
-		free(G.dom[d].pts);
-	}
-	for (int i = 0; i < G.nnode; i++) {
-		free(G.node[i].name); free(G.node[i].host); free(G.node[i].boot_id);
-	}
-	free(G.node); free(G.dom); free(G.in); free(real); free(outreal);
-	free(inputs); free(G.cmdline); free(G.uoff); free(G.nn);
+	release_all();
 	return 0;
 }

@@ -6,6 +6,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ------------------------------------------- saturating time arithmetic */
+
+/*
+ * Timestamps are int64 ns inside the merge; record fields are uint64.  A value
+ * above INT64_MAX (past the year 2262) cannot be represented: it is clamped
+ * to INT64_MAX (mrg_u2i) and the caller counts it for a warning.  Sums and
+ * differences of timestamps (ts + dur, runmax - ts, offset + drift terms)
+ * saturate at the int64 limits instead of overflowing.
+ */
+static inline int64_t mrg_u2i(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+static inline int64_t mrg_sadd(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+static inline int64_t mrg_ssub(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_sub_overflow(a, b, &r))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* nearest int64 (halves away from zero), saturating; NaN gives 0 */
+static inline int64_t mrg_round(double x)
+{
+	if (x != x)
+		return 0;
+	if (x >= 9223372036854775808.0)      /* 2^63 */
+		return INT64_MAX;
+	if (x <= -9223372036854775808.0)
+		return INT64_MIN;
+	/* |x| < 2^63 here; adding 0.5 cannot reach 2^63 (ulp there is 1024) */
+	return (int64_t)(x >= 0 ? x + 0.5 : x - 0.5);
+}
+
 /* ------------------------------------------------ robust line fitting */
 
 /*

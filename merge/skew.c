@@ -250,7 +250,8 @@ int mrg_coll_add(struct mrg_coll *c, uint64_t comm, uint64_t seq, int64_t end)
 		return -1;
 	struct mrg_coll_ent *e = slot(c->t, c->cap, comm, seq);
 	if (e->used) {
-		e->dsum += end - e->first;
+		/* saturating: hostile end times near the int64 limits */
+		e->dsum = mrg_sadd(e->dsum, mrg_ssub(end, e->first));
 		e->cnt++;
 		return 0;
 	}

@@ -165,3 +165,18 @@ eq "sql: non-SQLite file -> 1" "$rc" 1
 contains "sql: says so" "$out" "not an SQLite database"
 out=$("$S" "$D" "SELEC 1" 2>&1); rc=$?
 eq "sql: syntax error -> 1, one line" "$rc $(printf '%s\n' "$out" | wc -l)" "1 1"
+
+# --- a truncated analysis DB: every mode fails with one line naming the file
+sz=$(stat -c %s "$D")
+head -c $((sz / 2)) "$D" >half.db
+hsum=$(md5sum half.db)
+for mode in schema query csv; do
+	case $mode in
+	schema) out=$("$S" --schema half.db 2>&1); rc=$? ;;
+	query) out=$("$S" half.db "$Q" 2>&1); rc=$? ;;
+	csv) out=$("$S" --csv --limit 0 half.db "SELECT * FROM events" 2>&1); rc=$? ;;
+	esac
+	eq "sql: truncated DB, $mode: exit 1, one line" "$rc $(printf '%s\n' "$out" | wc -l)" "1 1"
+	contains "sql: truncated DB, $mode: error names the file" "$out" "ingero-sql: half.db: cannot read the schema: "
+done
+eq "sql: truncated DB unchanged, no side files" "$(md5sum half.db) $(ls half.db* | wc -l)" "$hsum 1"

@@ -83,5 +83,28 @@ int main(void)
 	mrg_coll_thin(&a, b.level);
 	T_CHECK(a.level == b.level, "coll thin to common level");
 	mrg_coll_release(&a); mrg_coll_release(&b);
+
+	/* saturating time arithmetic (UBSan builds trap on any overflow here) */
+	T_CHECK(mrg_u2i(UINT64_MAX) == INT64_MAX && mrg_u2i((uint64_t)INT64_MAX + 1) == INT64_MAX &&
+		mrg_u2i(5) == 5, "time: uint64 above INT64_MAX clamps");
+	T_CHECK(mrg_sadd(INT64_MAX - 10, 11) == INT64_MAX && mrg_sadd(INT64_MIN + 1, -2) == INT64_MIN &&
+		mrg_sadd(-3, 5) == 2, "time: saturating add");
+	T_CHECK(mrg_ssub(9223372036854774796, -1014) == INT64_MAX && mrg_ssub(INT64_MIN, 1) == INT64_MIN &&
+		mrg_ssub(0, INT64_MIN) == INT64_MAX && mrg_ssub(10, 3) == 7, "time: saturating subtract");
+	T_CHECK(mrg_round(1e30) == INT64_MAX && mrg_round(-1e30) == INT64_MIN &&
+		mrg_round(9223372036854775808.0) == INT64_MAX && mrg_round(NAN) == 0 &&
+		mrg_round(INFINITY) == INT64_MAX && mrg_round(2.5) == 3 && mrg_round(-2.5) == -3 &&
+		mrg_round(-0.4) == 0, "time: saturating round");
+	struct mrg_coll h;
+	mrg_coll_init(&h);
+	mrg_coll_add(&h, 1, 1, INT64_MIN);
+	mrg_coll_add(&h, 1, 1, INT64_MAX);
+	mrg_coll_add(&h, 1, 1, INT64_MAX);
+	int sat = 0;
+	for (size_t i = 0; i < h.cap; i++)
+		if (h.t[i].used)
+			sat = h.t[i].dsum == INT64_MAX && h.t[i].cnt == 3;
+	T_CHECK(sat, "coll: end-time sum saturates");
+	mrg_coll_release(&h);
 	T_DONE();
 }
