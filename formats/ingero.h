@@ -148,21 +148,26 @@ enum ingero_kind {
  * (docs/format.md has the full table):
  *   cudaMalloc/cuMemAlloc*: arg0 size, arg1 returned device pointer
  *   cudaFree: arg0 pointer
- *   launch: arg0 function, arg1 stream
+ *   launch (cudaLaunchKernel, cuLaunchKernel): arg0 function, arg1 stream,
+ *     arg2 grid.x | grid.y << 32, arg3 grid.z, arg4 block.x | block.y << 32,
+ *     arg5 block.z (each dimension an unsigned 32-bit value)
  *   memcpy*: arg0 bytes, arg1 kind (INGERO_MEMCPY_*), arg2 stream (async)
  *   stream sync: arg0 stream
  *   sched_switch: an OFF-CPU interval of a traced thread: ts = switch-out,
  *     dur = time off CPU, arg0 = prev_state (0 = preempted/runnable,
  *     otherwise the kernel's blocked state bits), arg1 = pid that ran
- *     instead, arg2 = its tid, cpu = the CPU it was switched out on.
- *     The comm of arg1 is in a PROCESS record of that pid.
- *   sched_wakeup: arg0 = waker pid, cpu = target cpu
+ *     instead, arg2 = its tid, arg3 = pid that ran last before the thread
+ *     got the CPU back, arg4 = its tid, arg5 = the CPU it resumed on,
+ *     cpu = the CPU it was switched out on.
+ *     The comms of arg1 and arg3 are in PROCESS records of those pids.
+ *   sched_wakeup: arg0 = waker pid, arg1 = waker tid, cpu = target cpu
  *   page_alloc: arg0 bytes (aggregated per pid over the interval [ts, ts+dur]),
  *     arg1 number of allocations
  *   oom_kill: pid = victim, arg0 = victim pid, arg1 = total_vm pages
  *   exec: arg0 = 0; exit: ret = exit code; fork: arg0 = child pid
- *   block I/O: arg0 bytes, arg1 sector, arg2 dev (MKDEV), pid = issuing pid,
- *     ts = issue, dur = issue->complete
+ *   block I/O: arg0 bytes, arg1 sector, arg2 dev in the kernel's internal
+ *     encoding major << 20 | minor (not glibc makedev), pid = issuing pid,
+ *     ts = issue, dur = issue->complete, ret = completion error (0 = ok)
  *   graph: arg0 stream, arg1 graph handle, arg2 exec handle, arg3 capture mode
  *   NCCL: arg0 comm hash, arg1 count (elements), arg2 per-communicator
  *     sequence number (1-based, per comm, per rank), arg3 rank | nranks << 32,

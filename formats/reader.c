@@ -23,6 +23,8 @@
 #include "mp_int.h"
 
 enum { R_FILE, R_DIR, R_ARCHIVE };
+#define INGERO_ENOSEG (-1000)   /* internal: a bundle without segments */
+#define SEG_WARN_SHOWN 2        /* warnings passed on per segment; the rest summed up */
 
 /* enough for a zstd frame header and one whole block (at most 128 KiB
  * compressed): the first block of a tar.zst must decode to tell it apart */
@@ -46,6 +48,12 @@ struct ingero_reader {
 	char **order;            /* .igz entry names, sorted */
 	size_t norder, oidx;
 	uint8_t rdbuf[64 << 10];
+	/* current member: data_block pieces not yet copied, bounds */
+	const uint8_t *blk;
+	size_t blk_left;
+	uint64_t m_next;         /* member offset of the next byte libarchive gives */
+	int64_t m_size;          /* declared size, -1 when not set */
+	unsigned m_zero;         /* consecutive empty blocks (looping read guard) */
 	int file_used;
 	/* current segment */
 	int seg_active, seg_count, seg_frames_ok;
@@ -74,6 +82,16 @@ struct ingero_reader {
 	void *warn_ctx;
 	unsigned nwarn;
 	struct ingero_error last_warn;
+	/* warnings raised inside ingero_reader_open (before a warn_fn can be
+	 * set) are kept here and passed on by the first _next */
+	int opening;
+	unsigned npend, nunsafe;
+	struct ingero_error pend[8];
+	char first_unsafe[256];
+	/* per segment: the first SEG_WARN_SHOWN warnings go to warn_fn, the
+	 * rest are counted and summed up in one line when the segment ends */
+	unsigned seg_nwarn, seg_supp;
+	struct ingero_error supp_last;
 	int fatal;
 	char zerr[128];
 };
@@ -93,6 +111,16 @@ static void warn(struct ingero_reader *r, int code, uint64_t off, const char *fm
 	va_end(ap);
 	r->nwarn++;
 	r->last_warn = e;
+	if (r->seg_active && !r->opening && r->seg_nwarn++ >= SEG_WARN_SHOWN) {
+		r->seg_supp++;
+		r->supp_last = e;
+		return;
+	}
+	if (r->opening) {
+		if (r->npend < sizeof(r->pend) / sizeof(r->pend[0]))
+			r->pend[r->npend++] = e;
+		return;
+	}
 	if (r->warn_fn)
 		r->warn_fn(r->warn_ctx, &e);
 }
@@ -146,7 +174,73 @@ static la_ssize_t ar_read_cb(struct archive *a, void *ctx, const void **buf)
 	return k;
 }
 
-/* Read more compressed bytes of the current segment into cb. */
+/*
+ * Up to `want` bytes of the current tar member.  archive_read_data_block
+ * is used rather than archive_read_data, which zero-fills sparse holes up
+ * to the (GNU realsize) offset a damaged header claims, i.e. gigabytes of
+ * data that is not in the file.  Every byte returned here was read from
+ * the input, and a member never yields more than its declared size: a hole
+ * (sparse member), data beyond the declared size or a read that makes no
+ * progress is a corrupt member (-2, warned; the caller goes on with the
+ * next member).  Returns bytes, 0 at the member's end, -1 on a read error.
+ */
+static ssize_t ar_data(struct ingero_reader *r, uint8_t *dst, size_t want)
+{
+	while (r->blk_left == 0) {
+		const void *b;
+		size_t n = 0;
+		la_int64_t off = 0;
+		int k = archive_read_data_block(r->ar, &b, &n, &off);
+		if (k == ARCHIVE_EOF) {
+			if (r->m_size >= 0 && r->m_next != (uint64_t)r->m_size) {
+				warn(r, INGERO_ETRUNC, r->m_next,
+				     "tar member declares %lld bytes but holds %llu: corrupt member at byte %llu",
+				     (long long)r->m_size, (unsigned long long)r->m_next,
+				     (unsigned long long)r->m_next);
+				return -2;
+			}
+			return 0;
+		}
+		if (k < ARCHIVE_WARN || k == ARCHIVE_RETRY)
+			return -1;
+		if (off < 0 || (uint64_t)off != r->m_next) {
+			warn(r, INGERO_ECORRUPT, r->m_next,
+			     "tar member data has a hole or goes back (sparse or damaged member) at byte %llu",
+			     (unsigned long long)r->m_next);
+			return -2;
+		}
+		if (r->m_size >= 0 && (n > (uint64_t)r->m_size || r->m_next > (uint64_t)r->m_size - n)) {
+			warn(r, INGERO_ECORRUPT, r->m_next,
+			     "tar member data exceeds its declared size of %lld bytes at byte %llu",
+			     (long long)r->m_size, (unsigned long long)r->m_next);
+			return -2;
+		}
+		if (n == 0) {
+			if (++r->m_zero >= 64) {
+				warn(r, INGERO_ECORRUPT, r->m_next,
+				     "tar member read makes no progress at byte %llu",
+				     (unsigned long long)r->m_next);
+				return -2;
+			}
+			continue;
+		}
+		r->m_zero = 0;
+		r->blk = b;
+		r->blk_left = n;
+		r->m_next += n;
+	}
+	size_t n = r->blk_left < want ? r->blk_left : want;
+	memcpy(dst, r->blk, n);
+	r->blk += n;
+	r->blk_left -= n;
+	return (ssize_t)n;
+}
+
+/* Read more compressed bytes of the current segment into cb.  1 = got
+ * bytes, 0 = none (end of the segment; r->ceof set), <0 buffer limit or
+ * ENOMEM.  Every call that returns 0 sets ceof, and every byte added comes
+ * from a finite source (the file, or a tar member bounded by its declared
+ * size), so loops that call fill() until it returns <= 0 terminate. */
 static int fill(struct ingero_reader *r)
 {
 	if (r->ceof)
@@ -174,9 +268,13 @@ static int fill(struct ingero_reader *r)
 		want = READ_CHUNK;
 	ssize_t k;
 	if (r->mode == R_ARCHIVE)
-		k = archive_read_data(r->ar, r->cb + r->clen, want);
+		k = ar_data(r, r->cb + r->clen, want);
 	else
 		k = fd_read(r->fd, r->cb + r->clen, want);
+	if (k == -2) {   /* ar_data warned: the member is corrupt */
+		r->ceof = 1;
+		return 0;
+	}
 	if (k < 0) {
 		warn(r, INGERO_EIO, r->cbase + r->clen, "read error at byte %llu: %s",
 		     (unsigned long long)(r->cbase + r->clen),
@@ -218,13 +316,89 @@ static void seg_reset(struct ingero_reader *r)
 	r->cstart = r->clen = 0;
 	r->cbase = 0;
 	r->ceof = 0;
+	r->blk = NULL;
+	r->blk_left = 0;
+	r->m_next = 0;
+	r->m_size = -1;
+	r->m_zero = 0;
 }
 
-static int is_igz_entry(struct archive_entry *ent, const char **name)
+/* The declared size of a tar member (after seg_reset). */
+static void member_size(struct ingero_reader *r, struct archive_entry *ent)
+{
+	if (archive_entry_size_is_set(ent) && archive_entry_size(ent) >= 0)
+		r->m_size = archive_entry_size(ent);
+}
+
+/* A member name as printed in a message: control bytes shown as '?', long
+ * names cut. */
+static void safe_name(char *out, size_t len, const char *name)
+{
+	size_t j = 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p && j + 4 < len; p++)
+		out[j++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
+	if (name[j] && j + 4 >= len) {
+		memcpy(out + j, "...", 3);
+		j += 3;
+	}
+	out[j] = 0;
+}
+
+static int unsafe_path(const char *name)
+{
+	if (name[0] == '/')
+		return 1;
+	for (const char *p = name; *p; ) {
+		const char *e = strchr(p, '/');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == 2 && p[0] == '.' && p[1] == '.')
+			return 1;
+		p += l;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * Classify a tar member: 1 = a segment (a regular file named *.igz),
+ * 0 = not a segment (ignored), -1 = hostile and skipped: an absolute path,
+ * a '..' component, or a link / device / fifo / socket (directories are
+ * ignored silently).  Members are never extracted, but such names are what
+ * a path-traversal tarball looks like, so they are reported (once, when
+ * `report`) rather than read.
+ */
+static int member_class(struct ingero_reader *r, struct archive_entry *ent, const char **name,
+			int report)
 {
 	*name = archive_entry_pathname(ent);
-	size_t nl = *name ? strlen(*name) : 0;
-	return archive_entry_filetype(ent) == AE_IFREG && nl >= 4 && !strcmp(*name + nl - 4, ".igz");
+	if (!*name)
+		*name = "";
+	const char *why = NULL;
+	unsigned type = archive_entry_filetype(ent);
+	if (unsafe_path(*name))
+		why = "unsafe path";
+	else if (archive_entry_hardlink(ent) || (type != AE_IFREG && type != AE_IFDIR))
+		why = "not a regular file (link or device)";
+	if (why) {
+		if (report) {
+			char nm[256];
+			safe_name(nm, sizeof(nm), *name);
+			snprintf(r->curfile, sizeof(r->curfile), "%s", r->path);
+			if (!r->nunsafe++)
+				snprintf(r->first_unsafe, sizeof(r->first_unsafe), "%s", nm);
+			warn(r, INGERO_EFORMAT, 0, "member '%s': %s, skipped", nm, why);
+		}
+		return -1;
+	}
+	size_t nl = strlen(*name);
+	return type == AE_IFREG && nl >= 4 && !strcmp(*name + nl - 4, ".igz");
+}
+
+static int no_segments(struct ingero_reader *r)
+{
+	snprintf(r->curfile, sizeof(r->curfile), "%s", r->path);
+	return set_fatal(r, INGERO_EFORMAT, 0, "no seg-*.igz segments in bundle at byte 0");
 }
 
 /* (Re)open libarchive on the input from its first byte. */
@@ -259,7 +433,7 @@ static int list_bundle(struct ingero_reader *r)
 	int k;
 	while ((k = archive_read_next_header(r->ar, &ent)) == ARCHIVE_OK || k == ARCHIVE_WARN) {
 		const char *name;
-		if (!is_igz_entry(ent, &name))
+		if (member_class(r, ent, &name, 1) != 1)
 			continue;
 		if (r->norder == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -274,6 +448,10 @@ static int list_bundle(struct ingero_reader *r)
 	}
 	if (!r->order && !(r->order = calloc(1, sizeof(*r->order))))
 		return INGERO_ENOMEM;
+	if (k != ARCHIVE_EOF && !r->norder)
+		return INGERO_EFORMAT;   /* not a readable bundle */
+	if (!r->norder)
+		return INGERO_ENOSEG;
 	qsort(r->order, r->norder, sizeof(*r->order), cmp_str);
 	return ar_open(r) ? INGERO_EFORMAT : 0;
 }
@@ -289,7 +467,7 @@ static int next_sorted_entry(struct ingero_reader *r)
 			struct archive_entry *ent;
 			const char *name;
 			int k = archive_read_next_header(r->ar, &ent);
-			if (k == ARCHIVE_EOF || k < ARCHIVE_WARN) {
+			if (k == ARCHIVE_EOF || k < ARCHIVE_WARN || k == ARCHIVE_RETRY) {
 				if (restarted || ar_open(r)) {
 					warn(r, INGERO_ECORRUPT, 0, "bundle: cannot find entry '%s' again", want);
 					break;
@@ -297,11 +475,12 @@ static int next_sorted_entry(struct ingero_reader *r)
 				restarted = 1;
 				continue;
 			}
-			if (!is_igz_entry(ent, &name) || strcmp(name, want))
+			if (member_class(r, ent, &name, 0) != 1 || strcmp(name, want))
 				continue;
 			snprintf(r->curfile, sizeof(r->curfile), "%s:%s", r->path, name);
 			r->oidx++;
 			seg_reset(r);
+			member_size(r, ent);
 			r->seg_active = 1;
 			r->seg_count++;
 			r->seg_frames_ok = 0;
@@ -346,24 +525,27 @@ static int next_segment(struct ingero_reader *r)
 			struct archive_entry *ent;
 			int k = archive_read_next_header(r->ar, &ent);
 			if (k == ARCHIVE_EOF)
-				return 0;
-			if (k < ARCHIVE_WARN) {
+				return r->seg_count ? 0 : no_segments(r);
+			if (k < ARCHIVE_WARN || k == ARCHIVE_RETRY) {
+				snprintf(r->curfile, sizeof(r->curfile), "%s", r->path);
+				if (!r->seg_count)
+					return set_fatal(r, INGERO_EFORMAT, 0, "not a readable bundle (%s) at byte 0",
+							 archive_error_string(r->ar));
 				warn(r, INGERO_ECORRUPT, 0, "bundle: %s", archive_error_string(r->ar));
 				return 0;
 			}
-			const char *name = archive_entry_pathname(ent);
-			size_t nl = name ? strlen(name) : 0;
-			if (archive_entry_filetype(ent) != AE_IFREG || nl < 4 ||
-			    strcmp(name + nl - 4, ".igz"))
+			const char *name;
+			if (member_class(r, ent, &name, 1) != 1)
 				continue;
 			snprintf(r->curfile, sizeof(r->curfile), "%s:%s", r->path, name);
 			if (r->last_entry && strcmp(name, r->last_entry) < 0)
 				warn(r, INGERO_EFORMAT, 0, "bundle entry out of name order (read in archive order) at byte 0");
 			free(r->last_entry);
 			r->last_entry = strdup(name);
+			seg_reset(r);
+			member_size(r, ent);
 			break;
 		}
-		seg_reset(r);
 		break;
 	}
 	r->seg_active = 1;
@@ -374,6 +556,14 @@ static int next_segment(struct ingero_reader *r)
 
 static void end_segment(struct ingero_reader *r)
 {
+	if (r->seg_supp) {
+		struct ingero_error e = r->supp_last;
+		snprintf(e.msg, sizeof(e.msg), "%u more warning%s for this segment; last: %.400s",
+			 r->seg_supp, r->seg_supp > 1 ? "s" : "", r->supp_last.msg);
+		if (r->warn_fn)
+			r->warn_fn(r->warn_ctx, &e);
+	}
+	r->seg_supp = r->seg_nwarn = 0;
 	r->seg_active = 0;
 	r->in_frame = 0;
 	if (r->mode == R_DIR && r->fd >= 0) {
@@ -934,6 +1124,12 @@ int ingero_reader_next(struct ingero_reader *r, struct ingero_record *rec)
 {
 	if (!r || !rec)
 		return INGERO_EINVAL;
+	if (r->npend) {
+		for (unsigned i = 0; i < r->npend; i++)
+			if (r->warn_fn)
+				r->warn_fn(r->warn_ctx, &r->pend[i]);
+		r->npend = 0;
+	}
 	for (;;) {
 		if (r->fatal)
 			return r->fatal;
@@ -1148,8 +1344,20 @@ int ingero_reader_open(struct ingero_reader **rp, const char *path, struct inger
 		goto fail;
 	}
 	r->seekable = strcmp(path, "-") != 0 && S_ISREG(st.st_mode);
-	if (r->seekable && (code = list_bundle(r))) {
-		fmt_seterr(err, code, 0, r->path, 0, "not a readable bundle at byte 0");
+	r->opening = 1;
+	code = r->seekable ? list_bundle(r) : 0;
+	r->opening = 0;
+	if (code) {
+		if (code == INGERO_ENOSEG && r->nunsafe)
+			code = fmt_seterr(err, INGERO_EFORMAT, 0, r->path, 0,
+					  "no seg-*.igz segments in bundle at byte 0 (%u unsafe member%s skipped: '%s'%s)",
+					  r->nunsafe, r->nunsafe > 1 ? "s" : "", r->first_unsafe,
+					  r->nunsafe > 1 ? ", ..." : "");
+		else if (code == INGERO_ENOSEG)
+			code = fmt_seterr(err, INGERO_EFORMAT, 0, r->path, 0,
+					  "no seg-*.igz segments in bundle at byte 0");
+		else
+			fmt_seterr(err, code, 0, r->path, 0, "not a readable bundle at byte 0");
 		goto fail;
 	}
 	*rp = r;
