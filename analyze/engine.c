@@ -394,8 +394,12 @@ static struct amap *map_get(struct eng *e, int node, int64_t pid, int create)
 	struct amap *m = &e->maps[e->nmaps];
 	m->busy = calloc(MAP_BUCKETS, sizeof(uint32_t));
 	m->nsec = (size_t)((double)e->bw * MAP_BUCKETS / (double)NS_S) + 2;
-	m->cps = calloc(m->nsec, sizeof(uint32_t)); /* GPU calls started per second */
-	if (!m->busy || !m->cps) {
+	/* GPU calls started per second; none (no throughput-drop rule) for spans
+	 * over ~48 days, e.g. a bogus timestamp 10^18 ns away (was an OOM) */
+	if (m->nsec > ((size_t)1 << 22))
+		m->nsec = 0;
+	m->cps = m->nsec ? calloc(m->nsec, sizeof(uint32_t)) : NULL;
+	if (!m->busy || (m->nsec && !m->cps)) {
 		free(m->busy);
 		free(m->cps);
 		return NULL;
@@ -727,77 +731,128 @@ static int cmp_slow_dur(const void *a, const void *b)
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* pass 2: slow calls through the (source, op, duration) index */
+/* pass 2: slow calls.  One scan of events (no index: building one over
+ * (source, op, duration) cost more than the whole import); candidates are
+ * ordered in C as the former per-(source, op) index walk returned them --
+ * source, op, duration DESC, node, seq -- and the first ENGINE_MAX_SLOW of
+ * that order are kept (bounded: sorted and cut whenever the buffer fills). */
+struct cand { int64_t raw; int src, op; struct slow s; };
+static struct eng *cand_eng;
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->src != y->src)
+		return x->src - y->src;
+	if (x->op != y->op)
+		return x->op - y->op;
+	if (x->raw != y->raw)
+		return (x->raw < y->raw) - (x->raw > y->raw);
+	int c = strcmp(cand_eng->nodes.s[cand_eng->g[x->s.g].node], cand_eng->nodes.s[cand_eng->g[y->s.g].node]);
+	if (c)
+		return c;
+	return (x->s.seq > y->s.seq) - (x->s.seq < y->s.seq);
+}
+
 static int pass2(struct eng *e, char *err, size_t len)
 {
 	char f[256], sql[512];
-	filt_sql(e, f, sizeof(f), "timestamp");
-	snprintf(sql, sizeof(sql), "SELECT node, pid, tid, timestamp, duration, seq FROM events "
-		 "WHERE source = ?1 AND op = ?2 AND duration > ?3%s ORDER BY duration DESC, node, seq", f);
-	sqlite3_stmt *st;
-	if (prep(e, &st, sql, err, len))
-		return -1;
-	/* distinct (src, op) with the smallest threshold among eligible groups */
+	int64_t thr[5][17];
+	int64_t minthr = INT64_MAX;
+	struct cand *cv = NULL;
+	size_t nc = 0, cc = 0, lim = (size_t)ENGINE_MAX_SLOW * 2;
+	int over = 0;
+	/* per (src, op): the smallest threshold among eligible groups */
 	for (int src = 1; src <= 4; src += 3) {
 		for (int op = 1; op <= 16; op++) {
-			int64_t thr = INT64_MAX;
+			int64_t t0 = INT64_MAX;
 			for (size_t i = 0; i < e->ng; i++) {
 				struct grp *g = &e->g[i];
 				if (g->src != src || g->op != op || !g->eligible || g->n < 3)
 					continue;
 				int64_t t = (int64_t)(ENGINE_K_SLOW * (double)g->p50);
-				if (t < thr)
-					thr = t;
+				if (t < t0)
+					t0 = t;
 			}
-			if (thr == INT64_MAX)
-				continue;
-			sqlite3_reset(st);
-			sqlite3_bind_int(st, 1, src);
-			sqlite3_bind_int(st, 2, op);
-			sqlite3_bind_int64(st, 3, thr);
-			filt_bind(e, st);
-			int rc;
-			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-				const char *nd = (const char *)sqlite3_column_text(st, 0);
-				int node = str_id(&e->nodes, nd);
-				int64_t pid = sqlite3_column_int64(st, 1);
-				int gi = grp_find(e, node, pid, src, op, 0);
-				if (gi < 0)
-					continue;
-				struct grp *g = &e->g[gi];
-				int64_t dur = cdur(sqlite3_column_int64(st, 4));
-				int mincalls = g->n >= ENGINE_MIN_CALLS;
-				int cold_ok = g->n >= COLD_CALLS; /* cold start checked later */
-				if (!g->eligible || !(mincalls || cold_ok) || g->p50 <= 0 ||
-				    (double)dur <= ENGINE_K_SLOW * (double)g->p50)
-					continue;
-				if (e->ns >= ENGINE_MAX_SLOW) {
-					e->slow_truncated = 1;
-					break;
-				}
-				struct slow s;
-				memset(&s, 0, sizeof(s));
-				s.g = gi;
-				s.tid = sqlite3_column_int64(st, 2);
-				s.ts = cts(sqlite3_column_int64(st, 3));
-				s.dur = dur;
-				s.seq = sqlite3_column_int64(st, 5);
-				s.excess = dur - g->p50;
-				s.cul_pid = -1;
-				s.cul_comm = -1;
-				s.cont_pid = -1;
-				VEC_PUSH(e->s, e->ns, e->cs, s);
-				g->nslow++;
-			}
-			if (e->slow_truncated)
-				break;
+			thr[src][op] = t0;
+			if (t0 < minthr)
+				minthr = t0;
 		}
 	}
+	if (minthr == INT64_MAX)
+		return 0;
+	filt_sql(e, f, sizeof(f), "timestamp");
+	snprintf(sql, sizeof(sql), "SELECT node, pid, tid, timestamp, duration, seq, source, op FROM events "
+		 "WHERE source IN (1, 4) AND op BETWEEN 1 AND 16 AND duration > ?1%s", f);
+	sqlite3_stmt *st;
+	if (prep(e, &st, sql, err, len))
+		return -1;
+	sqlite3_bind_int64(st, 1, minthr);
+	filt_bind(e, st);
+	cand_eng = e;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int src = sqlite3_column_int(st, 6), op = sqlite3_column_int(st, 7);
+		if ((src != 1 && src != 4) || op < 1 || op > 16)
+			continue;
+		int64_t raw = sqlite3_column_int64(st, 4);
+		if (thr[src][op] == INT64_MAX || raw <= thr[src][op])
+			continue;
+		const char *nd = (const char *)sqlite3_column_text(st, 0);
+		int node = str_id(&e->nodes, nd);
+		int64_t pid = sqlite3_column_int64(st, 1);
+		int gi = grp_find(e, node, pid, src, op, 0);
+		if (gi < 0)
+			continue;
+		struct grp *g = &e->g[gi];
+		int64_t dur = cdur(raw);
+		int mincalls = g->n >= ENGINE_MIN_CALLS;
+		int cold_ok = g->n >= COLD_CALLS; /* cold start checked later */
+		if (!g->eligible || !(mincalls || cold_ok) || g->p50 <= 0 ||
+		    (double)dur <= ENGINE_K_SLOW * (double)g->p50)
+			continue;
+		struct cand c;
+		memset(&c, 0, sizeof(c));
+		c.raw = raw;
+		c.src = src;
+		c.op = op;
+		c.s.g = gi;
+		c.s.tid = sqlite3_column_int64(st, 2);
+		c.s.ts = cts(sqlite3_column_int64(st, 3));
+		c.s.dur = dur;
+		c.s.seq = sqlite3_column_int64(st, 5);
+		c.s.excess = dur - g->p50;
+		c.s.cul_pid = -1;
+		c.s.cul_comm = -1;
+		c.s.cont_pid = -1;
+		if (nc == lim) { /* keep the first ENGINE_MAX_SLOW of the order */
+			xqsort(cv, nc, sizeof(struct cand), cmp_cand);
+			nc = ENGINE_MAX_SLOW;
+			over = 1;
+		}
+		VEC_PUSH(cv, nc, cc, c);
+	}
 	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		free(cv);
+		return set_err(err, len, "engine: reading events: %s", sqlite3_errmsg(e->db));
+	}
+	xqsort(cv, nc, sizeof(struct cand), cmp_cand);
+	if (nc > ENGINE_MAX_SLOW || over) {
+		e->slow_truncated = 1;
+		if (nc > ENGINE_MAX_SLOW)
+			nc = ENGINE_MAX_SLOW;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		VEC_PUSH(e->s, e->ns, e->cs, cv[i].s);
+		e->g[cv[i].s.g].nslow++;
+	}
+	free(cv);
 	xqsort(e->s, e->ns, sizeof(struct slow), cmp_slow_dur);
 	return 0;
 oom:
 	sqlite3_finalize(st);
+	free(cv);
 	return set_err(err, len, "engine: %s", "out of memory");
 }
 
@@ -1853,7 +1908,7 @@ static int rule_drop(struct eng *e)
 	char b1[32], b2[32], nm[64], tmp[512];
 	for (int mi = 0; mi < e->nmaps; mi++) {
 		struct amap *m = &e->maps[mi];
-		if ((e->o.pid >= 0 && e->o.pid != m->pid) || m->first >= m->last)
+		if ((e->o.pid >= 0 && e->o.pid != m->pid) || m->first >= m->last || !m->nsec)
 			continue;
 		size_t s0 = (size_t)((m->first - e->base) / NS_S), s1 = (size_t)((m->last - e->base) / NS_S);
 		if (s1 >= m->nsec)
@@ -2486,8 +2541,6 @@ int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	/* indexes the evidence queries rely on (imp builds the same after load) */
 	sqlite3_exec(db, "CREATE INDEX IF NOT EXISTS idx_offcpu_tid ON offcpu(node, tid, start);"
-		     "CREATE INDEX IF NOT EXISTS idx_events_source_op ON events(source, op, duration);"
-		     "CREATE INDEX IF NOT EXISTS idx_events_time ON events(timestamp);"
 		     "CREATE INDEX IF NOT EXISTS idx_snapshots_time ON system_snapshots(node, timestamp);"
 		     "CREATE INDEX IF NOT EXISTS idx_gpu_time ON gpu_snapshots(node, timestamp);", NULL, NULL, NULL);
 	e->have_offcpu = table_has_rows(db, "offcpu");

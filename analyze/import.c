@@ -673,14 +673,17 @@ static int on_event(struct importer *im, struct lnode *l, const struct ingero_ev
 	g->events++;
 	l->events++;
 	im->events++;
+	int64_t end;   /* ts + dur, saturated (hostile durations) */
+	if (__builtin_add_overflow(ts, dur, &end))
+		end = dur > 0 ? INT64_MAX : INT64_MIN;
 	if (!g->have_ts || ts < g->first_ts)
 		g->first_ts = ts;
-	if (!g->have_ts || ts + dur > g->last_ts)
-		g->last_ts = ts + dur;
+	if (!g->have_ts || end > g->last_ts)
+		g->last_ts = end;
 	if (l->events == 1 || ts < l->first_ts)
 		l->first_ts = ts;
-	if (l->events == 1 || ts + dur > l->last_ts)
-		l->last_ts = ts + dur;
+	if (l->events == 1 || end > l->last_ts)
+		l->last_ts = end;
 	g->have_ts = 1;
 
 	if (e->source == INGERO_SRC_HOST && e->op == INGERO_HOST_SCHED_SWITCH) {

@@ -158,7 +158,16 @@ int legacy_import(struct importer *im, const char *path)
 		", '')");
 	/* timestamps: sched_switch = resume time, block I/O and net = completion
 	 * time in the original; we store the START (ts - duration) */
-	rc = run(db, sqlite3_mprintf(
+	/* events declares no NOT NULL (cheaper bulk inserts); keep refusing
+	 * NULLs from an original file as the NOT NULL columns of events did */
+	rc = run(db, sqlite3_mprintf("CREATE TEMP TRIGGER IF NOT EXISTS legacy_notnull BEFORE INSERT "
+		"ON main.events WHEN NEW.seq IS NULL OR NEW.node IS NULL OR NEW.timestamp IS NULL OR "
+		"NEW.pid IS NULL OR NEW.tid IS NULL OR NEW.source IS NULL OR NEW.op IS NULL OR "
+		"NEW.duration IS NULL OR NEW.gpu_id IS NULL OR NEW.arg0 IS NULL OR NEW.arg1 IS NULL OR "
+		"NEW.ret_code IS NULL OR NEW.stack_hash IS NULL OR NEW.comm IS NULL OR NEW.cgroup_id IS NULL "
+		"BEGIN SELECT RAISE(ABORT, 'NOT NULL constraint failed: events'); END"), path);
+	if (!rc)
+		rc = run(db, sqlite3_mprintf(
 		"INSERT INTO main.events(seq, node, timestamp, pid, tid, source, op, duration, gpu_id, "
 		"arg0, arg1, ret_code, stack_hash, rank, local_rank, world_size, comm, cgroup_id) "
 		"SELECT %s, %s, CASE WHEN (e.source = 3 AND e.op = 1) OR e.source IN (5, 7) "
@@ -169,6 +178,7 @@ int legacy_import(struct importer *im, const char *path)
 		ev_rank ? "e.rank, e.local_rank, e.world_size" : "NULL, NULL, NULL",
 		comm_e ? comm_e : "''", ev_cg ? "e.cgroup_id" : "0"), path);
 	events = sqlite3_changes(db);
+	run(db, sqlite3_mprintf("DROP TRIGGER IF EXISTS temp.legacy_notnull"), path);
 	imp_count(im, (uint64_t)events);
 	sqlite3_free(node_e);
 	sqlite3_free(comm_e);

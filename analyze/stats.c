@@ -70,6 +70,9 @@ int stats_span(sqlite3 *db, struct span *s)
 		s->end = sqlite3_column_int64(st, 1);
 		s->events = (uint64_t)sqlite3_column_int64(st, 2);
 	}
+	int64_t d;   /* hostile timestamps/durations: keep end - start representable */
+	if (__builtin_sub_overflow(s->end, s->start, &d))
+		s->end = s->start < 0 ? s->start + INT64_MAX : INT64_MAX;
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -98,6 +101,7 @@ struct grp {
 	uint64_t n;
 	int64_t sum, max;
 	int64_t p50, p95, p99;
+	int64_t n_node;   /* load_groups2: interned node id while scanning */
 };
 
 struct grps { struct grp *g; size_t n, cap; };
@@ -114,76 +118,219 @@ static int grp_cmp_key(const struct grp *g, const char *node, int64_t pid, int s
 	return g->op < op ? -1 : g->op > op;
 }
 
-/* per_proc: group by (node, pid, source, op), else by (source, op). */
-static int load_groups(sqlite3 *db, const struct afilter *f, int per_proc, struct grps *out)
+/* k-th smallest of a[0..n) (0-based), partially reorders a: Hoare
+ * quickselect, median-of-3 pivot; equal keys split evenly */
+static int64_t kth_small(int64_t *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t x = a[lo], y = a[mid], z = a[hi], pv;
+		pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pv)
+				i++;
+			while (a[j] > pv)
+				j--;
+			if (i <= j) {
+				int64_t t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return a[k];
+	}
+	return a[k];
+}
+
+struct gacc { struct grp g; int64_t *d; uint64_t cap; };
+
+static int cmp_gacc(const void *a, const void *b)
+{
+	const struct grp *x = &((const struct gacc *)a)->g, *y = &((const struct gacc *)b)->g;
+	return grp_cmp_key(x, y->node, y->pid, y->source, y->op);
+}
+
+/* per_proc: group by (node, pid, source, op), else by (source, op); groups
+ * in key order.  One scan of events, aggregated in C (no index over events:
+ * building one cost more than the import); with pct, exact nearest-rank
+ * percentiles by selection over the group's durations (8 bytes per event,
+ * freed before returning). */
+static int load_groups2(sqlite3 *db, const struct afilter *f, int per_proc, int pct, struct grps *out)
 {
 	char *w = stats_where(f);
 	const char *keys = per_proc ? "node, pid, source, op" : "'', -1, source, op";
-	const char *order = per_proc ? "node, pid, source, op" : "source, op";
-	char *q1 = sqlite3_mprintf("SELECT %s, count(*), sum(duration), max(duration) FROM events "
-				   "WHERE %s GROUP BY %s ORDER BY %s", keys, w, order, order);
-	char *q2 = sqlite3_mprintf("SELECT %s, duration FROM events WHERE %s ORDER BY %s, duration",
-				   keys, w, order);
+	char *q = sqlite3_mprintf("SELECT %s, duration FROM events WHERE %s", keys, w);
 	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	struct gacc *A = NULL;
+	size_t na = 0, ca = 0, hcap = 0;
+	int *h = NULL;          /* open addressing, index + 1 */
+	char **nodes = NULL;    /* interned node names (per_proc) */
+	size_t nn = 0, cn = 0;
+	int last_node = -1, rc = -1;
+	int lastg = -1;
 
 	memset(out, 0, sizeof *out);
-	if (!w || !q1 || !q2 || !(st = adb_prepare(db, q1)))
+	if (!w || !q || !(st = adb_prepare(db, q)))
 		goto done;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			size_t c = out->cap ? out->cap * 2 : 64;
-			struct grp *g = realloc(out->g, c * sizeof *g);
-			if (!g)
-				goto done;
-			out->g = g;
-			out->cap = c;
+		int node = 0;
+		if (per_proc) {
+			const char *nd = (const char *)sqlite3_column_text(st, 0);
+			if (!nd)
+				nd = "";
+			if (last_node >= 0 && !strcmp(nodes[last_node], nd)) {
+				node = last_node;
+			} else {
+				size_t k;
+				for (k = 0; k < nn && strcmp(nodes[k], nd); k++)
+					;
+				if (k == nn) {
+					if (nn == cn) {
+						size_t c = cn ? cn * 2 : 16;
+						char **p = realloc(nodes, c * sizeof *p);
+						if (!p)
+							goto done;
+						nodes = p;
+						cn = c;
+					}
+					if (!(nodes[nn] = strdup(nd)))
+						goto done;
+					nn++;
+				}
+				node = last_node = (int)k;
+			}
 		}
-		struct grp *g = &out->g[out->n++];
-		memset(g, 0, sizeof *g);
-		snprintf(g->node, sizeof g->node, "%s", (const char *)sqlite3_column_text(st, 0));
-		g->pid = sqlite3_column_int64(st, 1);
-		g->source = sqlite3_column_int(st, 2);
-		g->op = sqlite3_column_int(st, 3);
-		g->n = (uint64_t)sqlite3_column_int64(st, 4);
-		g->sum = sqlite3_column_int64(st, 5);
-		g->max = sqlite3_column_int64(st, 6);
-	}
-	sqlite3_finalize(st);
-	if (!(st = adb_prepare(db, q2)))
-		goto done;
-	size_t gi = 0;
-	uint64_t i = 0, r50 = 0, r95 = 0, r99 = 0;
-	if (out->n) {
-		r50 = stats_rank(out->g[0].n, 500);
-		r95 = stats_rank(out->g[0].n, 950);
-		r99 = stats_rank(out->g[0].n, 990);
-	}
-	while (gi < out->n && sqlite3_step(st) == SQLITE_ROW) {
-		struct grp *g = &out->g[gi];
-		if (grp_cmp_key(g, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-				sqlite3_column_int(st, 2), sqlite3_column_int(st, 3))) {
-			/* cannot happen with a consistent snapshot; resync defensively */
-			continue;
-		}
+		int64_t pid = sqlite3_column_int64(st, 1);
+		int src = sqlite3_column_int(st, 2), op = sqlite3_column_int(st, 3);
 		int64_t d = sqlite3_column_int64(st, 4);
-		if (i == r50) g->p50 = d;
-		if (i == r95) g->p95 = d;
-		if (i == r99) g->p99 = d;
-		if (++i == g->n && ++gi < out->n) {
-			i = 0;
-			r50 = stats_rank(out->g[gi].n, 500);
-			r95 = stats_rank(out->g[gi].n, 950);
-			r99 = stats_rank(out->g[gi].n, 990);
+		int gi = -1;
+		if (lastg >= 0) {
+			struct grp *g = &A[lastg].g;
+			if (g->pid == pid && g->source == src && g->op == op && (int)g->n_node == node)
+				gi = lastg;
 		}
+		if (gi < 0) {
+			uint64_t hv = ((uint64_t)node * 1000003u) ^ ((uint64_t)pid * 2654435761u) ^
+				      ((uint64_t)(uint32_t)src << 40) ^ ((uint64_t)(uint32_t)op << 48);
+			hv ^= hv >> 29;
+			if (na * 2 >= hcap) {
+				size_t nc = hcap ? hcap * 2 : 256;
+				int *nh = calloc(nc, sizeof *nh);
+				if (!nh)
+					goto done;
+				for (size_t k = 0; k < hcap; k++)
+					if (h[k]) {
+						struct grp *g = &A[h[k] - 1].g;
+						uint64_t v = ((uint64_t)g->n_node * 1000003u) ^ ((uint64_t)g->pid * 2654435761u) ^
+							     ((uint64_t)(uint32_t)g->source << 40) ^ ((uint64_t)(uint32_t)g->op << 48);
+						v ^= v >> 29;
+						size_t j = v & (nc - 1);
+						while (nh[j])
+							j = (j + 1) & (nc - 1);
+						nh[j] = h[k];
+					}
+				free(h);
+				h = nh;
+				hcap = nc;
+			}
+			size_t j = hv & (hcap - 1);
+			for (;;) {
+				int k = h[j];
+				if (!k)
+					break;
+				struct grp *g = &A[k - 1].g;
+				if (g->pid == pid && g->source == src && g->op == op && (int)g->n_node == node) {
+					gi = k - 1;
+					break;
+				}
+				j = (j + 1) & (hcap - 1);
+			}
+			if (gi < 0) {
+				if (na == ca) {
+					size_t c = ca ? ca * 2 : 64;
+					struct gacc *p = realloc(A, c * sizeof *p);
+					if (!p)
+						goto done;
+					A = p;
+					ca = c;
+				}
+				memset(&A[na], 0, sizeof A[na]);
+				A[na].g.pid = pid;
+				A[na].g.source = src;
+				A[na].g.op = op;
+				A[na].g.n_node = node;
+				A[na].g.max = INT64_MIN;
+				h[j] = (int)na + 1;
+				gi = (int)na++;
+			}
+		}
+		lastg = gi;
+		struct gacc *a = &A[gi];
+		if (pct) {
+			if (a->g.n == a->cap) {
+				uint64_t c = a->cap ? a->cap * 2 : 16;
+				int64_t *p = realloc(a->d, c * sizeof *p);
+				if (!p)
+					goto done;
+				a->d = p;
+				a->cap = c;
+			}
+			a->d[a->g.n] = d;
+		}
+		a->g.n++;
+		a->g.sum = (int64_t)((uint64_t)a->g.sum + (uint64_t)d);
+		if (d > a->g.max)
+			a->g.max = d;
 	}
+	for (size_t i = 0; i < na; i++)
+		snprintf(A[i].g.node, sizeof A[i].g.node, "%s", per_proc ? nodes[A[i].g.n_node] : "");
+	if (na > 1)
+		qsort(A, na, sizeof *A, cmp_gacc);
+	if (na && !(out->g = malloc(na * sizeof *out->g)))
+		goto done;
+	for (size_t i = 0; i < na; i++) {
+		struct gacc *a = &A[i];
+		if (pct && a->g.n) {
+			uint64_t n = a->g.n, r99 = stats_rank(n, 990), r95 = stats_rank(n, 950), r50 = stats_rank(n, 500);
+			a->g.p99 = kth_small(a->d, n, r99);       /* now d[0..r99] <= p99 */
+			a->g.p95 = kth_small(a->d, r99 + 1, r95);
+			a->g.p50 = kth_small(a->d, r95 + 1, r50);
+		}
+		free(a->d);
+		a->d = NULL;
+		out->g[i] = a->g;
+	}
+	out->n = out->cap = na;
 	rc = 0;
 done:
 	sqlite3_finalize(st);
 	sqlite3_free(w);
-	sqlite3_free(q1);
-	sqlite3_free(q2);
+	sqlite3_free(q);
+	if (rc)
+		for (size_t i = 0; i < na; i++)
+			free(A[i].d);
+	free(A);
+	free(h);
+	for (size_t i = 0; i < nn; i++)
+		free(nodes[i]);
+	free(nodes);
 	return rc;
+}
+
+static int load_groups(sqlite3 *db, const struct afilter *f, int per_proc, struct grps *out)
+{
+	return load_groups2(db, f, per_proc, 1, out);
 }
 
 static const char *opname(int source, int op, char *buf, size_t len)
@@ -538,32 +685,10 @@ json_object *stats_json_recording(sqlite3 *db, const struct afilter *f)
 
 static int load_counts(sqlite3 *db, const struct afilter *f, struct grps *G)
 {
-	char *w = stats_where(f);
-	char *q = sqlite3_mprintf("SELECT source, op, count(*), sum(duration), max(duration) FROM events "
-				  "WHERE %s GROUP BY source, op ORDER BY source, op", w);
-	sqlite3_stmt *st = q ? adb_prepare(db, q) : NULL;
-	memset(G, 0, sizeof *G);
-	sqlite3_free(w);
-	sqlite3_free(q);
-	if (!st)
+	if (load_groups2(db, f, 0, 0, G))
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (G->n == G->cap) {
-			G->cap = G->cap ? G->cap * 2 : 64;
-			struct grp *g = realloc(G->g, G->cap * sizeof *g);
-			if (!g)
-				break;
-			G->g = g;
-		}
-		struct grp *g = &G->g[G->n++];
-		memset(g, 0, sizeof *g);
-		g->source = sqlite3_column_int(st, 0);
-		g->op = sqlite3_column_int(st, 1);
-		g->n = (uint64_t)sqlite3_column_int64(st, 2);
-		g->sum = sqlite3_column_int64(st, 3);
-		g->max = sqlite3_column_int64(st, 4);
-	}
-	sqlite3_finalize(st);
+	for (size_t i = 0; i < G->n; i++)
+		G->g[i].pid = 0;
 	return 0;
 }
 

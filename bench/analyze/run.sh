@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # bench/analyze: import + analyze synthetic recordings of 1 M and 10 M events
-# end to end (ingero-analyze with the engine and the report), peak RSS, DB
-# size, and the sqlite3 shell importing the same rows from CSV (.import).
+# end to end (ingero-analyze with the engine and the report): events/s (wall
+# and per CPU-second), peak RSS, DB size, CPU time of each stage, CPU per
+# event (linearity), and the sqlite3 shell importing the same rows from CSV
+# (.import) as the baseline -- all in one run.
 # Usage: bench/analyze/run.sh [BUILD_DIR] [SIZES...]   (default sizes: 1000000 10000000)
 # Env: BENCH_DIR (scratch, default /tmp/ingero-bench-analyze; recordings are
-# kept there between runs), KEEP=1 keeps the databases.
+# kept there between runs), KEEP=1 keeps the databases, BASE=/path/to/an/older
+# ingero-analyze also runs that binary on the same inputs (before/after in the
+# same run; its report must be byte-identical), NOCSV=1 skips the CSV baseline.
 set -u
 B=${1:-build}; shift || true
 SIZES=${*:-1000000 10000000}
@@ -15,34 +19,48 @@ W=${BENCH_DIR:-/tmp/ingero-bench-analyze}
 mkdir -p "$W"
 [ -x "$A" ] && [ -x "$G" ] || { echo "build first: make B=$B $B/ingero-analyze $B/bench/analyze-gen"; exit 1; }
 command -v sqlite3 >/dev/null || echo "(no sqlite3 shell: CSV comparison skipped)"
-echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
-printf '%-10s %8s %8s %8s %10s %16s %16s %8s | %8s %8s %10s\n' events wall_s cpu_s rss_MB "ev/s" "import_s(cpu)" "index_s(cpu)" db_MB csv_s csv_cpu "csv_ev/s"
+echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), sqlite3 shell $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
+printf '%-6s %-9s %7s %7s %9s %9s %6s %6s %7s %7s %7s %7s %7s\n' who events wall_s cpu_s "ev/s" "ev/cpu-s" rss_MB db_MB \
+	"imp_cpu" "idx_cpu" "eng_cpu" "rep_cpu" "us/ev"
+run_one() { # label binary n rec
+	local lab=$1 bin=$2 n=$3 rec=$4 db="$W/an-$1-$3.db"
+	rm -f "$db"
+	INGERO_ANALYZE_TIMING=1 /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$bin" -q "$rec" -o "$db" \
+		>"$W/report-$lab-$n.txt" 2>"$W/timing-$lab-$n.txt"
+	local wall user sys rss cpu
+	read -r wall user sys rss <"$W/time"
+	cpu=$(echo "$user + $sys" | bc)
+	st() { awk -v s="$1" '$3 == s {gsub(/\)/, "", $7); print $7}' "$W/timing-$lab-$n.txt"; }
+	printf '%-6s %-9s %7.2f %7.2f %9d %9d %6d %6d %7s %7s %7s %7s %7.2f\n' "$lab" "$n" "$wall" "$cpu" \
+		"$(echo "$n / $wall" | bc)" "$(echo "$n / $cpu" | bc)" $((rss / 1024)) $(($(stat -c %s "$db") / 1048576)) \
+		"$(st import)" "$(st indexes)" "$(st engine)" "$(st report)" "$(echo "$cpu * 1000000 / $n" | bc -l)"
+	[ "${KEEP:-0}" = 1 ] || rm -f "$db"
+}
+csvline=()
 for n in $SIZES; do
 	rec="$W/rec-$n"; csv="$W/rows-$n.csv"
 	if [ ! -f "$rec/.done" ] || [ "$G" -nt "$rec/.done" ]; then   # regenerate after a format change
 		rm -rf "$rec"; "$G" "$n" "$rec" --csv "$csv" && touch "$rec/.done" || exit 1
 	fi
-	db="$W/an-$n.db"; rm -f "$db"
-	INGERO_ANALYZE_TIMING=1 /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$A" -q "$rec" -o "$db" \
-		>"$W/report-$n.txt" 2>"$W/timing-$n.txt"
-	read -r wall user sys rss <"$W/time"
-	imp=$(awk '/timing: import/ {print $4 "(" $7 ")"}' "$W/timing-$n.txt")
-	idx=$(awk '/timing: indexes/ {print $4 "(" $7 ")"}' "$W/timing-$n.txt")
-	size=$(( $(stat -c %s "$db") / 1048576 ))
-	csvs=- csvr=- csvc=-
-	if command -v sqlite3 >/dev/null && [ -f "$csv" ]; then
+	run_one new "$A" "$n" "$rec"
+	if [ -n "${BASE:-}" ]; then
+		run_one base "$BASE" "$n" "$rec"
+		cmp -s "$W/report-new-$n.txt" "$W/report-base-$n.txt" && echo "       (reports identical)" \
+			|| echo "       REPORTS DIFFER: diff $W/report-base-$n.txt $W/report-new-$n.txt"
+	fi
+	if [ "${NOCSV:-0}" != 1 ] && command -v sqlite3 >/dev/null && [ -f "$csv" ]; then
 		rm -f "$W/csv.db"
 		/usr/bin/time -f "%e %U %S" -o "$W/time" sqlite3 "$W/csv.db" "PRAGMA journal_mode=OFF" \
 			"PRAGMA synchronous=OFF" "PRAGMA cache_size=-32768" \
 			"CREATE TABLE events(seq, node, timestamp, pid, tid, source, op, duration, arg0, arg1, ret_code, stack_hash, arg2, arg3, cpu, flags)" \
 			".mode csv" ".import $csv events" >/dev/null
 		read -r cw cu cs <"$W/time"
-		csvs=$cw; csvr=$(echo "$n / $cw" | bc); csvc=$(echo "$cu + $cs" | bc)
+		cc=$(echo "$cu + $cs" | bc)
+		csvline+=("$(printf '%-6s %-9s %7.2f %7.2f %9d %9d' csv "$n" "$cw" "$cc" "$(echo "$n / $cw" | bc)" "$(echo "$n / $cc" | bc)")")
 		rm -f "$W/csv.db"
 	fi
-	printf '%-10s %8.2f %8.2f %8d %10d %16s %16s %8d | %8s %8s %10s\n' "$n" "$wall" "$(echo "$user + $sys" | bc)" \
-		$((rss / 1024)) "$(echo "$n / $wall" | bc)" "$imp" "$idx" "$size" "$csvs" "$csvc" "$csvr"
-	[ "${KEEP:-0}" = 1 ] || rm -f "$db"
 done
-echo "(wall_s/cpu_s: ingero-analyze end to end incl. engine and report; import/index: its stages, wall (cpu);"
-echo " csv: the sqlite3 shell's .import of the same rows (16 columns, no conversion, no indexes), wall, cpu)"
+[ ${#csvline[@]} -gt 0 ] && printf '%s\n' "${csvline[@]}"
+echo "(new/base: ingero-analyze end to end incl. engine and report; ev/s = events / wall, ev/cpu-s = events / CPU;"
+echo " *_cpu: CPU seconds of its stages import, indexes (+ANALYZE), engine, report; us/ev: CPU per event (linearity);"
+echo " csv: the sqlite3 shell's .import of the same rows from CSV (16 columns, no conversion, no indexes): import only)"

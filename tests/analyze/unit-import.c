@@ -252,7 +252,17 @@ int main(void)
 		T_CHECK(!strcmp(qs(db, "SELECT value FROM schema_info WHERE key = 'schema_version'"), "ingero-c-1"),
 			"schema_info.schema_version");
 		T_CHECK(q1(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
-			   "name = 'idx_events_source_op'") == 1, "indexes built after the load");
+			   "name = 'idx_offcpu_tid'") == 1, "indexes built after the load");
+		T_CHECK(!strcmp(qs(db, "PRAGMA integrity_check"), "ok"), "integrity_check after the events declaration swap (%s)",
+			qs(db, "PRAGMA integrity_check"));
+		T_CHECK(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'events' AND type = 'table' AND "
+			   "sql LIKE '%id         TEXT GENERATED ALWAYS%' AND sql LIKE '%seq        INTEGER NOT NULL%'") == 1,
+			"events keeps its full declaration (id column, NOT NULL)");
+		T_CHECK(q1(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'") == 0,
+			"no index on events");
+		T_CHECK(sqlite3_exec(db, "INSERT INTO events(seq, node, timestamp, pid, tid, source, op, duration) "
+				     "VALUES (NULL, 'x', 1, 1, 1, 1, 1, 1)", NULL, NULL, NULL) != SQLITE_OK,
+			"NOT NULL enforced again after the load (same connection)");
 		struct afilter f = { .pid = -1 };
 		FILE *mem = tmpfile();
 		T_CHECK(mem && stats_print_ops(db, &f, mem) == 0, "stats table");
