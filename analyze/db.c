@@ -1,6 +1,8 @@
 /* db.c - the analysis database: create from the embedded schema.sql, bulk-load
  * pragmas, lookup tables, indexes after the load, schema_info. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -234,6 +236,29 @@ sqlite3 *adb_create(const char *path)
 	char *tables = NULL;
 	const char *mark;
 
+	/* Replace only what is ours to replace: an empty file or an SQLite
+	 * database.  Never a device (-o /dev/null once removed /dev/null), a
+	 * directory, or a file of another kind (a recording given by mistake). */
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		char magic[16] = {0};
+		int fd = -1;
+		if (!S_ISREG(st.st_mode)) {
+			fprintf(stderr, PROG ": %s: not a regular file, refusing to replace it\n", path);
+			return NULL;
+		}
+		if (st.st_size > 0 && ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+				       read(fd, magic, sizeof magic) != (ssize_t)sizeof magic ||
+				       memcmp(magic, "SQLite format 3", 16) != 0)) {
+			if (fd >= 0)
+				close(fd);
+			fprintf(stderr, PROG ": %s: exists and is not an SQLite database, refusing to "
+				"replace it\n", path);
+			return NULL;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (unlink(path) != 0 && errno != ENOENT) {
 		fprintf(stderr, PROG ": %s: cannot replace: %s\n", path, strerror(errno));
 		return NULL;
