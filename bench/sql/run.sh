@@ -16,14 +16,15 @@ if [ ! -f "$D/a-$N.db" ]; then
 	"$B/ingero-analyze" "$D/rec-$N" -o "$D/a-$N.db" -q --no-report
 fi
 DB="$D/a-$N.db"
-rows=$("$B/ingero-sql" --csv "$DB" "SELECT count(*) FROM events" | tail -1)
+rows=$("$B/ingero-sql" --csv "$DB" "SELECT count(*) FROM events" | tail -1 | tr -d '\r')
 Q="SELECT node, source, count(*), avg(duration)/1000 FROM events GROUP BY node, source"
 run() { # label cmd...
-	local t0 t1 rss
+	local label=$1 t0 t1 rss
+	shift
 	t0=$(date +%s.%N)
 	rss=$( { /usr/bin/time -f '%M' "$@" >/dev/null; } 2>&1 | tail -1)
 	t1=$(date +%s.%N)
-	awk -v l="$1" -v r="$rows" -v a="$t0" -v b="$t1" -v m="$rss" 'BEGIN {
+	awk -v l="$label" -v r="$rows" -v a="$t0" -v b="$t1" -v m="$rss" 'BEGIN {
 		printf "%-28s %8.3f s  %7.2f M rows/s  peak RSS %6.1f MB\n", l, b - a, r / (b - a) / 1e6, m / 1024 }' 
 }
 echo "events in $DB: $rows ($(du -h "$DB" | cut -f1))"
