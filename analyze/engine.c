@@ -144,9 +144,8 @@ static void xqsort(void *base, size_t n, size_t sz, int (*cmp)(const void *, con
 		qsort(base, n, sz, cmp);
 }
 
-/* k-th smallest of a[0..n) (0-based), partially reorders a: Hoare
- * quickselect, median-of-3 pivot; equal keys split evenly */
-static int64_t kth(int64_t *a, size_t n, size_t k)
+/* (declared in engine.h; the report's statistics use it too) */
+int64_t ingero_engine_kth(int64_t *a, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1;
 	while (lo < hi) {
@@ -710,9 +709,9 @@ static int pass1(struct eng *e, char *err, size_t len)
 				if (g->d[k] > mx)
 					mx = g->d[k];
 			g->max = mx;
-			g->p99 = kth(g->d, g->n, k99);       /* now d[0..k99] <= p99 */
-			g->p95 = kth(g->d, k99 + 1, k95);
-			g->p50 = kth(g->d, k95 + 1, k50);
+			g->p99 = ingero_engine_kth(g->d, g->n, k99);       /* now d[0..k99] <= p99 */
+			g->p95 = ingero_engine_kth(g->d, k99 + 1, k95);
+			g->p50 = ingero_engine_kth(g->d, k95 + 1, k50);
 		}
 		free(g->d);
 		g->d = NULL;
@@ -1923,7 +1922,7 @@ static int rule_drop(struct eng *e)
 			return -1;
 		for (size_t k = 0; k < n; k++)
 			tmpv[k] = m->cps[a + k];
-		int64_t med = kth(tmpv, n, (n - 1) / 2);
+		int64_t med = ingero_engine_kth(tmpv, n, (n - 1) / 2);
 		free(tmpv);
 		if (med < 10)
 			continue;

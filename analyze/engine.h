@@ -46,4 +46,8 @@ const char *ingero_engine_fmt_dur(int64_t ns, char *buf, size_t len);
 #define ENGINE_MAX_SLOW 200000     /* slow calls examined (largest first) */
 #define ENGINE_MAX_EVT 2000000     /* IO / page-alloc / legacy sched rows kept */
 
+/* k-th smallest (0-based) of a[0..n), n > 0: quickselect, partially reorders
+ * a; exact nearest-rank percentiles use k = ceil(p*n)-1. */
+int64_t ingero_engine_kth(int64_t *a, size_t n, size_t k);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "ingero.h"
 #include "analyze.h"
+#include "engine.h"
 
 const char *stats_fmt_dur(int64_t ns, char *buf, size_t len)
 {
@@ -116,41 +117,6 @@ static int grp_cmp_key(const struct grp *g, const char *node, int64_t pid, int s
 	if (g->source != src)
 		return g->source < src ? -1 : 1;
 	return g->op < op ? -1 : g->op > op;
-}
-
-/* k-th smallest of a[0..n) (0-based), partially reorders a: Hoare
- * quickselect, median-of-3 pivot; equal keys split evenly */
-static int64_t kth_small(int64_t *a, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int64_t x = a[lo], y = a[mid], z = a[hi], pv;
-		pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (a[i] < pv)
-				i++;
-			while (a[j] > pv)
-				j--;
-			if (i <= j) {
-				int64_t t = a[i];
-				a[i] = a[j];
-				a[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return a[k];
-	}
-	return a[k];
 }
 
 struct gacc { struct grp g; int64_t *d; uint64_t cap; };
@@ -303,9 +269,9 @@ static int load_groups2(sqlite3 *db, const struct afilter *f, int per_proc, int 
 		struct gacc *a = &A[i];
 		if (pct && a->g.n) {
 			uint64_t n = a->g.n, r99 = stats_rank(n, 990), r95 = stats_rank(n, 950), r50 = stats_rank(n, 500);
-			a->g.p99 = kth_small(a->d, n, r99);       /* now d[0..r99] <= p99 */
-			a->g.p95 = kth_small(a->d, r99 + 1, r95);
-			a->g.p50 = kth_small(a->d, r95 + 1, r50);
+			a->g.p99 = ingero_engine_kth(a->d, n, r99);       /* now d[0..r99] <= p99 */
+			a->g.p95 = ingero_engine_kth(a->d, r99 + 1, r95);
+			a->g.p50 = ingero_engine_kth(a->d, r95 + 1, r50);
 		}
 		free(a->d);
 		a->d = NULL;
