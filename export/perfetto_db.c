@@ -161,19 +161,12 @@ static int chain_flows(struct dbin *in, uint32_t ci, uint32_t node, const char *
 			}
 		}
 	}
-	/* other evidence events (I/O, page allocs, other processes' calls) -> the finding */
-	if (json_object_object_get_ex(root, "events", &a) && json_object_is_type(a, json_type_array)) {
-		for (size_t i = 0; i < json_object_array_length(a); i++) {
-			uint32_t sn;
-			int64_t seq;
-			if (parse_evid(in, json_object_get_string(json_object_array_get_idx(a, i)), &sn, &seq)) continue;
-			uint64_t f = px_flow_id(ci, k++);
-			if (add_flow(in, ev_key(sn, seq), f, 1, 0)) goto oom;
-			TO_CHAIN(f);
-		}
-	}
-	/* the finding -> each symptom it explains */
-	if (json_object_object_get_ex(root, "symptoms", &a) && json_object_is_type(a, json_type_array)) {
+	/* other evidence events (I/O, page allocs, other processes' calls) and the
+	 * symptom calls themselves -> the finding slice (the arrow ends on it) */
+	static const char *const to_finding[] = { "events", "symptoms" };
+	for (size_t t = 0; t < sizeof to_finding / sizeof *to_finding; t++) {
+		if (!json_object_object_get_ex(root, to_finding[t], &a) || !json_object_is_type(a, json_type_array))
+			continue;
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			uint32_t sn;
 			int64_t seq;
