@@ -393,7 +393,10 @@ int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *re
 int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev);
 /* Close the current frame now (the recorder calls this at least every second). */
 int ingero_writer_flush(struct ingero_writer *w);
-/* Flush, write FOOTER, close.  NULL is accepted.  Returns the first error seen. */
+/* Flush, write FOOTER, close.  NULL is accepted.  Returns the first error not
+ * recovered from: a frame dropped for a full disk is reported by the
+ * append/flush that dropped it, and no longer counts once a later frame was
+ * written (the recorder writes a LOST/NOTE record for it). */
 int ingero_writer_close(struct ingero_writer *w);
 /* Compressed bytes written so far over all segments, and segments deleted
  * by the disk budget. */

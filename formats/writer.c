@@ -54,6 +54,7 @@ struct ingero_writer {
 	size_t nsegs, capsegs;
 	struct ingero_error err;
 	int failed, in_rotate;
+	int transient;          /* failed only by a dropped frame's write: cleared by the next good one */
 };
 
 int fmt_seterr(struct ingero_error *e, int code, int sys_errno, const char *file,
@@ -357,8 +358,16 @@ static int frame_close(struct ingero_writer *w, int may_rotate)
 		fmt_seterr(&w->err, code, e, file, w->seg_bytes, "%s at byte %llu",
 			   code == INGERO_ENOSPC ? "disk full, frame dropped" : strerror(e),
 			   (unsigned long long)w->seg_bytes);
+		if (!w->failed)
+			w->transient = 1;
 		w->failed = 1;
 		return code;
+	}
+	if (w->transient) {
+		/* the write that failed was retried by this one: recovered (the
+		 * caller saw the error on that frame's append/flush) */
+		w->failed = w->transient = 0;
+		memset(&w->err, 0, sizeof(w->err));
 	}
 	w->seg_bytes += n;
 	w->total_bytes += n;

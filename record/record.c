@@ -414,7 +414,7 @@ struct rec {
 	uint64_t lost_seen[INGERO_SRC_MAX], lost_total;
 	uint64_t unwritten, unwritten_src[INGERO_SRC_MAX];
 	uint64_t disk_full_since;
-	bool disk_full, had_disk_full;
+	bool disk_full;
 	bool discard;            /* INGERO_BENCH_DISCARD=1: empty consumer (bench) */
 	uint64_t min_ts, max_ts;
 	int write_err;
@@ -588,7 +588,7 @@ static void write_event(struct rec *r, const struct ingero_event *ev)
 	}
 	err = ingero_writer_event(r->w, ev);
 	if (err == INGERO_ENOSPC) {
-		r->disk_full = r->had_disk_full = true;
+		r->disk_full = true;
 		r->disk_full_since = rec_boottime_ns();
 		r->unwritten++;
 		if (ev->source < INGERO_SRC_MAX)
@@ -1706,9 +1706,6 @@ cleanup:
 		int cerr = ingero_writer_close(r->w);
 
 		r->w = NULL;
-		/* a disk-full episode we recovered from is in the recording already */
-		if (cerr == INGERO_ENOSPC && r->had_disk_full && !r->disk_full)
-			cerr = 0;
 		if (cerr < 0 && rc == 0) {
 			fprintf(stderr, PROG ": closing the recording failed (code %d): check '%s'\n",
 				cerr, r->outdir);

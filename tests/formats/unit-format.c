@@ -934,6 +934,46 @@ static void test_enospc(void)
 	long n = read_all(path, &warns, &rrc);
 	T_CHECK(n > 0 && rrc == 0 && warns == 0 && (uint64_t)st.st_size <= okframes + 64,
 		"enospc: file cut back to whole frames, all readable (%ld records, %u warnings)", n, warns);
+
+	/* space comes back: the next frame is written and close reports no error */
+	unlink(path);
+	char filler[800];
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	int ffd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	static char blk[4096];
+	while (ffd >= 0 && write(ffd, blk, sizeof(blk)) > 0)
+		;
+	if (ffd >= 0)
+		close(ffd);
+	base_opts(&o);
+	o.path = path;
+	rc = ingero_writer_open(&w, &o, &e);
+	if (rc != 0) {
+		/* even the header did not fit: make room for it first */
+		truncate(filler, 16384);
+		rc = ingero_writer_open(&w, &o, &e);
+	}
+	T_CHECK(rc == 0, "enospc recovery: open on a nearly full fs (%d)", rc);
+	if (rc == 0) {
+		struct ingero_event ev = { .ts = 1000000001, .dur = 5, .pid = 1, .tid = 1, .source = 1, .op = 1 };
+		int fr = 0;
+		for (int i = 0; i < 2000 && fr == 0; i++) {
+			ev.arg[0] = (uint64_t)i * 0x9E3779B97F4A7C15ull;
+			ingero_writer_event(w, &ev);
+			ev.ts += 1000;
+			if (i % 100 == 99)
+				fr = ingero_writer_flush(w);
+		}
+		T_CHECK(fr == INGERO_ENOSPC && ingero_writer_error(w), "enospc recovery: the fs fills (%d)", fr);
+		unlink(filler);
+		ingero_writer_event(w, &ev);
+		T_CHECK(ingero_writer_flush(w) == 0 && !ingero_writer_error(w),
+			"enospc recovery: a frame written after space returns clears the error");
+		T_CHECK(ingero_writer_close(w) == 0, "enospc recovery: close reports no error once recovered");
+		n = read_all(path, &warns, &rrc);
+		T_CHECK(n > 0 && rrc == 0 && warns == 0, "enospc recovery: file readable (%ld records, %u warnings)",
+			n, warns);
+	}
 	umount(mnt);
 }
 
