@@ -578,6 +578,25 @@ static int on_stack(struct importer *im, struct lnode *l, const struct ingero_st
 
 /* ------------------------------------------------------------ records */
 
+/* The object stored in map m under k, or a new zeroed one of sz bytes put
+ * there (*isnew = 1).  NULL when out of memory. */
+static void *map_obj(struct map *m, uint64_t k, size_t sz, int *isnew)
+{
+	uint64_t *v = map_put(m, k, isnew);
+	if (!v)
+		return NULL;
+	if (*v) {
+		*isnew = 0;
+		return (void *)(uintptr_t)*v;
+	}
+	void *o = calloc(1, sz);
+	if (o) {
+		*v = (uintptr_t)o;
+		*isnew = 1;
+	}
+	return o;
+}
+
 static struct proc *proc_get(struct lnode *l, uint32_t pid, int create)
 {
 	uint64_t *v = map_get(&l->procs, pid);
@@ -586,14 +605,9 @@ static struct proc *proc_get(struct lnode *l, uint32_t pid, int create)
 	if (!create)
 		return NULL;
 	int isnew;
-	v = map_put(&l->procs, pid, &isnew);
-	if (!v)
-		return NULL;
-	struct proc *p = calloc(1, sizeof *p);
-	if (!p)
-		return NULL;
-	p->rank = p->local_rank = p->world_size = -1;
-	*v = (uintptr_t)p;
+	struct proc *p = map_obj(&l->procs, pid, sizeof *p, &isnew);
+	if (p && isnew)
+		p->rank = p->local_rank = p->world_size = -1;
 	return p;
 }
 
@@ -894,13 +908,9 @@ static int on_record(struct importer *im, const struct ingero_record *r)
 		return step(im, s);
 	case INGERO_REC_MODULE: {
 		int isnew;
-		uint64_t *v = map_put(&l->mods, r->u.mod.id, &isnew);
-		struct mod *m = v ? (struct mod *)(uintptr_t)*v : NULL;
-		if (!v)
+		struct mod *m = map_obj(&l->mods, r->u.mod.id, sizeof *m, &isnew);
+		if (!m)
 			return -1;
-		if (!m && !(m = calloc(1, sizeof *m)))
-			return -1;
-		*v = (uintptr_t)m;
 		m->pid = r->u.mod.pid;
 		m->start = r->u.mod.start;
 		m->end = r->u.mod.end;
@@ -910,13 +920,9 @@ static int on_record(struct importer *im, const struct ingero_record *r)
 	}
 	case INGERO_REC_SYMBOL: {
 		int isnew;
-		uint64_t *v = map_put(&l->syms, r->u.sym.id, &isnew);
-		struct sym *y = v ? (struct sym *)(uintptr_t)*v : NULL;
-		if (!v)
+		struct sym *y = map_obj(&l->syms, r->u.sym.id, sizeof *y, &isnew);
+		if (!y)
 			return -1;
-		if (!y && !(y = calloc(1, sizeof *y)))
-			return -1;
-		*v = (uintptr_t)y;
 		y->module_id = r->u.sym.module_id;
 		y->offset = r->u.sym.offset;
 		free(y->name);
