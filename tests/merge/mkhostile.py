@@ -14,43 +14,12 @@
   onlynonseg.tar  a tarball whose only member is README.txt
 Needs the zstd command line tool.
 """
-import io, os, struct, subprocess, sys, tarfile
+import io, os, sys, tarfile
 
 
-def mp(v):
-    """minimal msgpack encoder"""
-    if v is None:
-        return b"\xc0"
-    if isinstance(v, int):
-        if 0 <= v < 128:
-            return bytes([v])
-        if -32 <= v < 0:
-            return struct.pack("b", v)
-        if v >= 0:
-            if v < 1 << 8: return b"\xcc" + struct.pack(">B", v)
-            if v < 1 << 16: return b"\xcd" + struct.pack(">H", v)
-            if v < 1 << 32: return b"\xce" + struct.pack(">I", v)
-            return b"\xcf" + struct.pack(">Q", v)
-        if v >= -(1 << 7): return b"\xd0" + struct.pack(">b", v)
-        if v >= -(1 << 15): return b"\xd1" + struct.pack(">h", v)
-        if v >= -(1 << 31): return b"\xd2" + struct.pack(">i", v)
-        return b"\xd3" + struct.pack(">q", v)
-    if isinstance(v, str):
-        b = v.encode()
-        assert len(b) < 32
-        return bytes([0xa0 | len(b)]) + b
-    if isinstance(v, (list, tuple)):
-        assert len(v) < 16
-        return bytes([0x90 | len(v)]) + b"".join(mp(x) for x in v)
-    if isinstance(v, dict):
-        assert len(v) < 16
-        return bytes([0x80 | len(v)]) + b"".join(mp(k) + mp(x) for k, x in v.items())
-    raise TypeError(v)
-
-
-def zstd(data):
-    return subprocess.run(["zstd", "-q", "-c", "--check", "-1", "-"], input=data,
-                          stdout=subprocess.PIPE, check=True).stdout
+# the msgpack encoder and zstd framing shared with the robustness inputs
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "robustness"))
+from mkinputs import mp, zstd  # noqa: E402
 
 
 def header(node, start):
