@@ -30,7 +30,7 @@ Q := @
 endif
 
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	-D_GNU_SOURCE -fno-strict-aliasing -Iformats -I$(B)
+	-D_GNU_SOURCE -fno-strict-aliasing -Iformats -Icommon -I$(B)
 ifneq ($(SAN),)
 CFLAGS_BASE += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
 LDFLAGS_BASE += -fsanitize=address,undefined
@@ -45,6 +45,9 @@ TEST_BINS :=
 # every tool links the format library
 FORMATS_LIB := $(B)/libingero-formats.a
 FORMATS_LDLIBS := -lzstd -lmsgpackc -larchive
+# the helper layer (common/): libc only, and the SQLite helpers
+COMMON_LIB := $(B)/libingero-common.a
+COMMON_DB_LIB := $(B)/libingero-db.a
 BENCH_BINS :=
 # (helpers for fragments)
 define obj

@@ -33,9 +33,6 @@ sqlite3_stmt *adb_prepare(sqlite3 *db, const char *sql);
 int64_t adb_int(sqlite3 *db, const char *sql, int64_t def);
 /* The embedded schema.sql (NUL-terminated). */
 extern const char *adb_schema_sql;
-/* Description of a source / op for the lookup tables. */
-const char *adb_source_desc(int source);
-const char *adb_op_desc(int source, int op);
 
 /* -------------------------------------------------------------- import.c */
 

@@ -11,7 +11,7 @@ $(B)/analyze/schema_sql.h: analyze/schema.sql
 	  od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '0x00 };'; } > $@.tmp && mv $@.tmp $@
 $(B)/analyze/db.o: $(B)/analyze/schema_sql.h
-$(B)/ingero-analyze: $(call obj,$(ANALYZE_SRCS)) $(FORMATS_LIB)
+$(B)/ingero-analyze: $(call obj,$(ANALYZE_SRCS)) $(COMMON_DB_LIB) $(FORMATS_LIB) $(COMMON_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c $(FORMATS_LDLIBS) -lm
 
@@ -19,7 +19,7 @@ $(B)/ingero-analyze: $(call obj,$(ANALYZE_SRCS)) $(FORMATS_LIB)
 ANALYZE_GEN := $(B)/bench/analyze-gen
 BENCH_BINS += $(ANALYZE_GEN)
 TEST_BINS += $(ANALYZE_GEN)
-$(ANALYZE_GEN): $(B)/bench/analyze/gen.o $(FORMATS_LIB)
+$(ANALYZE_GEN): $(B)/bench/analyze/gen.o $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm

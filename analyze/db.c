@@ -48,86 +48,6 @@ int64_t adb_int(sqlite3 *db, const char *sql, int64_t def)
 	return v;
 }
 
-static const char *const src_desc[INGERO_SRC_MAX] = {
-	[INGERO_SRC_CUDA] = "CUDA Runtime API (libcudart uprobes)",
-	[2] = "reserved (unused by the original Ingero)",
-	[INGERO_SRC_HOST] = "Host kernel events (scheduler, memory, process lifecycle)",
-	[INGERO_SRC_DRIVER] = "CUDA Driver API (libcuda uprobes)",
-	[INGERO_SRC_IO] = "Block I/O requests (issue to completion)",
-	[INGERO_SRC_TCP] = "TCP retransmissions",
-	[INGERO_SRC_NET] = "Socket send/receive system calls",
-	[INGERO_SRC_GRAPH] = "CUDA graph capture, instantiation and launch",
-	[INGERO_SRC_NCCL] = "NCCL collectives and communicator lifecycle",
-};
-
-const char *adb_source_desc(int source)
-{
-	if (source > 0 && source < INGERO_SRC_MAX && src_desc[source])
-		return src_desc[source];
-	return "unknown source";
-}
-
-struct opdesc { int source, op; const char *desc; };
-static const struct opdesc op_desc[] = {
-	{1, 1, "Allocate device memory (arg0 size, arg1 device pointer)"},
-	{1, 2, "Free device memory (arg0 pointer)"},
-	{1, 3, "Launch a kernel (arg0 function, arg1 stream)"},
-	{1, 4, "Synchronous memory copy (arg0 bytes, arg1 kind 0 H2H 1 H2D 2 D2H 3 D2D 4 default)"},
-	{1, 5, "cudaStreamSynchronize: wait for a stream (arg0 stream)"},
-	{1, 6, "cudaDeviceSynchronize: wait for the whole device"},
-	{1, 7, "Asynchronous memory copy (arg0 bytes, arg1 kind, arg2 stream)"},
-	{1, 8, "Allocate unified (managed) memory (arg0 size, arg1 pointer)"},
-	{1, 9, "2D memory copy (arg0 bytes, arg1 kind)"},
-	{1, 10, "Asynchronous 2D memory copy (arg0 bytes, arg1 kind, arg2 stream)"},
-	{1, 11, "Peer-to-peer memory copy between devices (arg0 bytes)"},
-	{1, 12, "Asynchronous peer-to-peer memory copy (arg0 bytes, arg2 stream)"},
-	{3, 1, "Off-CPU interval of a traced thread (arg0 prev_state, 0 = preempted; arg1 pid that ran instead)"},
-	{3, 2, "Task wakeup (arg0 waker pid)"},
-	{3, 3, "Page allocations (arg0 bytes, arg1 number of allocations)"},
-	{3, 4, "OOM killer chose a victim (arg0 victim pid, arg1 total_vm pages)"},
-	{3, 5, "Process exec"},
-	{3, 6, "Process exit (ret_code exit code)"},
-	{3, 7, "Process fork (arg0 child pid)"},
-	{3, 10, "Kubernetes pod restart (original Ingero, synthetic)"},
-	{3, 11, "Kubernetes pod eviction (original Ingero, synthetic)"},
-	{3, 12, "Kubernetes pod OOM kill (original Ingero, synthetic)"},
-	{3, 20, "Per-second page allocation summary of untraced pids (original Ingero: arg0 count, arg1 bytes)"},
-	{3, 21, "Per-second context switch summary of untraced pids (original Ingero: arg0 count, arg1 off-CPU ns)"},
-	{4, 1, "Driver kernel launch (arg0 CUfunction)"},
-	{4, 2, "Driver synchronous memory copy (arg0 bytes)"},
-	{4, 3, "Driver asynchronous memory copy (arg0 bytes)"},
-	{4, 4, "Driver context synchronize"},
-	{4, 5, "Driver device memory allocation (arg0 size)"},
-	{4, 6, "Driver managed memory allocation (arg0 size)"},
-	{5, 1, "Block device read (arg0 bytes, arg1 sector)"},
-	{5, 2, "Block device write (arg0 bytes, arg1 sector)"},
-	{5, 3, "Block device discard (arg0 bytes, arg1 sector)"},
-	{6, 1, "TCP segment retransmitted"},
-	{7, 1, "Socket send (sendto)"},
-	{7, 2, "Socket receive (recvfrom)"},
-	{8, 1, "Begin stream capture into a CUDA graph (arg0 stream)"},
-	{8, 2, "End stream capture (arg0 stream, arg1 graph)"},
-	{8, 3, "Instantiate a graph (arg1 graph, arg2 exec handle)"},
-	{8, 4, "Launch an instantiated graph (arg0 stream, arg2 exec handle)"},
-	{9, 1, "Create an NCCL communicator rank"},
-	{9, 2, "Destroy an NCCL communicator"},
-	{9, 3, "NCCL AllReduce collective"},
-	{9, 4, "NCCL AllGather collective"},
-	{9, 5, "NCCL ReduceScatter collective"},
-	{9, 6, "NCCL Broadcast collective"},
-	{9, 7, "NCCL point-to-point send"},
-	{9, 8, "NCCL point-to-point receive"},
-	{9, 9, "Create all NCCL communicator ranks of a process"},
-};
-
-const char *adb_op_desc(int source, int op)
-{
-	for (size_t i = 0; i < sizeof op_desc / sizeof op_desc[0]; i++)
-		if (op_desc[i].source == source && op_desc[i].op == op)
-			return op_desc[i].desc;
-	return "";
-}
-
 /* The bulk load writes events through a declaration without the virtual
  * generated column id and without NOT NULL: SQLite evaluates both for every
  * inserted row (id is computed on insert even though it is not stored) and
@@ -204,22 +124,22 @@ static int fill_lookups(sqlite3 *db)
 			continue;
 		sqlite3_bind_int(s, 1, src);
 		sqlite3_bind_text(s, 2, n ? n : "reserved", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, adb_source_desc(src), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, n ? ingero_source_desc(src) : "reserved (unused by the original Ingero)",
+				  -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			goto out;
 		sqlite3_reset(s);
-		for (int op = 1; op < 64; op++) {
-			const char *on = ingero_op_name(src, op);
-			if (!on)
-				continue;
-			sqlite3_bind_int(o, 1, src);
-			sqlite3_bind_int(o, 2, op);
-			sqlite3_bind_text(o, 3, on, -1, SQLITE_STATIC);
-			sqlite3_bind_text(o, 4, adb_op_desc(src, op), -1, SQLITE_STATIC);
-			if (sqlite3_step(o) != SQLITE_DONE)
-				goto out;
-			sqlite3_reset(o);
-		}
+	}
+	size_t nops;
+	const struct ingero_op_info *ops = ingero_ops(&nops);
+	for (size_t i = 0; i < nops; i++) {
+		sqlite3_bind_int(o, 1, ops[i].source);
+		sqlite3_bind_int(o, 2, ops[i].op);
+		sqlite3_bind_text(o, 3, ops[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(o, 4, ops[i].desc, -1, SQLITE_STATIC);
+		if (sqlite3_step(o) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(o);
 	}
 	rc = 0;
 out:

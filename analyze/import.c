@@ -826,9 +826,7 @@ static int on_header(struct importer *im, const struct ingero_header *h)
 	if (h->rank >= 0)
 		g->rank = h->rank;
 	if (!im->identity) {
-		struct ingero_anchor a = { h->anchor_boottime, h->anchor_realtime,
-					   h->anchor_monotonic, h->anchor_error_ns };
-		add_anchor(l, &a);
+		add_anchor(l, &h->anchor);
 	}
 	return 0;
 }

@@ -136,15 +136,12 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 			const struct ingero_header *h = &rec.u.hdr;
 			if (!first_hdr) break;
 			first_hdr = 0;
-			s.identity = h->clock && !strcmp(h->clock, "unix");
+			ingero_clock_add_header(&s.clk, h);
+			s.identity = s.clk.identity;
 			snprintf(s.hdr_node, sizeof s.hdr_node, "%s", h->node ? h->node : "");
 			s.hdr_rank = h->rank;
-			if (!s.identity && (h->anchor_boottime || h->anchor_realtime)) {
-				struct ingero_anchor a = { h->anchor_boottime, h->anchor_realtime,
-							   h->anchor_monotonic, h->anchor_error_ns };
-				ingero_clock_add(&s.clk, &a);
-				px_set_boottime_anchor(px, h->anchor_boottime, h->anchor_realtime);
-			}
+			if (!s.identity && ingero_header_has_anchor(h))
+				px_set_boottime_anchor(px, h->anchor.boottime, h->anchor.realtime);
 			if (h->start_ts) px_set_origin(px, to_unix(&s, h->start_ts));
 			break;
 		}

@@ -7,13 +7,13 @@ $(FORMATS_LIB): $(call obj,$(FORMATS_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 TOOLS += $(B)/ingero-dump
-$(B)/ingero-dump: $(call obj,formats/tool/dump.c) $(FORMATS_LIB)
+$(B)/ingero-dump: $(call obj,formats/tool/dump.c) $(FORMATS_LIB) $(COMMON_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
 
 # unit tests of the format library
 TEST_BINS += $(B)/tests/unit-format
-$(B)/tests/unit-format: $(call obj,tests/formats/unit-format.c) $(FORMATS_LIB)
+$(B)/tests/unit-format: $(call obj,tests/formats/unit-format.c) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
@@ -21,7 +21,7 @@ $(B)/tests/formats/unit-format.o: ALL_CFLAGS += -Itests
 
 # corpus generator (run once by hand; the outputs are committed)
 TEST_BINS += $(B)/tests/gen-corpus
-$(B)/tests/gen-corpus: $(call obj,tests/formats/gen_corpus.c) $(FORMATS_LIB)
+$(B)/tests/gen-corpus: $(call obj,tests/formats/gen_corpus.c) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
@@ -29,7 +29,7 @@ $(B)/tests/formats/gen_corpus.o: ALL_CFLAGS += -Itests
 
 # fuzz target replayed as a regression test
 TEST_BINS += $(B)/tests/unit-fuzz-replay
-$(B)/tests/unit-fuzz-replay: $(call obj,tests/formats/fuzz_main.c tests/formats/fuzz_reader.c) $(FORMATS_LIB)
+$(B)/tests/unit-fuzz-replay: $(call obj,tests/formats/fuzz_main.c tests/formats/fuzz_reader.c) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
@@ -50,7 +50,7 @@ fuzz-formats:
 
 # format benchmark (bench/format/run.sh)
 BENCH_BINS += $(B)/bench/bench-format
-$(B)/bench/bench-format: $(call obj,bench/format/bench.c) $(FORMATS_LIB)
+$(B)/bench/bench-format: $(call obj,bench/format/bench.c) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm

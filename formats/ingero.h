@@ -59,61 +59,55 @@ struct ingero_error {
 const char *ingero_strerror(const struct ingero_error *e, char *buf, size_t len);
 
 /* --------------------------------------------------- sources and op codes */
-/* Compatible with the original Ingero (DESIGN.md section 3). */
+/* Compatible with the original Ingero (DESIGN.md section 3).  The codes,
+ * names, classes and probed symbols all come from one table, ops.def; the
+ * enums (INGERO_SRC_*, INGERO_CUDA_MALLOC, ..., INGERO_OPC_*) are in
+ * ingero_ops.h. */
+#include "ingero_ops.h"
 
-enum ingero_source {
-	INGERO_SRC_CUDA = 1,
-	INGERO_SRC_HOST = 3,
-	INGERO_SRC_DRIVER = 4,
-	INGERO_SRC_IO = 5,
-	INGERO_SRC_TCP = 6,
-	INGERO_SRC_NET = 7,
-	INGERO_SRC_GRAPH = 8,
-	INGERO_SRC_NCCL = 9,
-	INGERO_SRC_MAX = 10,
+/* One row of ops.def. */
+struct ingero_op_info {
+	uint8_t source, op;
+	uint8_t cls;              /* enum ingero_op_class */
+	uint8_t lib;              /* enum ingero_op_lib */
+	uint16_t flags;           /* INGERO_OPF_* */
+	const char *name;         /* "cudaStreamSync" (the SQL ops.name) */
+	const char *sym;          /* probed symbol "cudaStreamSynchronize", NULL for kernel events */
+	const char *desc;         /* SQL ops.description */
 };
-
-enum { /* source 1: CUDA runtime */
-	INGERO_CUDA_MALLOC = 1, INGERO_CUDA_FREE, INGERO_CUDA_LAUNCH_KERNEL,
-	INGERO_CUDA_MEMCPY, INGERO_CUDA_STREAM_SYNC, INGERO_CUDA_DEVICE_SYNC,
-	INGERO_CUDA_MEMCPY_ASYNC, INGERO_CUDA_MALLOC_MANAGED, INGERO_CUDA_MEMCPY_2D,
-	INGERO_CUDA_MEMCPY_2D_ASYNC, INGERO_CUDA_MEMCPY_PEER, INGERO_CUDA_MEMCPY_PEER_ASYNC,
-};
-enum { /* source 3: host */
-	INGERO_HOST_SCHED_SWITCH = 1, INGERO_HOST_SCHED_WAKEUP, INGERO_HOST_PAGE_ALLOC,
-	INGERO_HOST_OOM_KILL, INGERO_HOST_EXEC, INGERO_HOST_EXIT, INGERO_HOST_FORK,
-};
-enum { /* source 4: driver */
-	INGERO_DRV_LAUNCH_KERNEL = 1, INGERO_DRV_MEMCPY, INGERO_DRV_MEMCPY_ASYNC,
-	INGERO_DRV_CTX_SYNC, INGERO_DRV_MEM_ALLOC, INGERO_DRV_MEM_ALLOC_MANAGED,
-};
-enum { /* source 5: block I/O */
-	INGERO_IO_READ = 1, INGERO_IO_WRITE, INGERO_IO_DISCARD,
-};
-enum { INGERO_TCP_RETRANSMIT = 1 };
-enum { INGERO_NET_SEND = 1, INGERO_NET_RECV };
-enum { /* source 8: CUDA graphs */
-	INGERO_GRAPH_BEGIN_CAPTURE = 1, INGERO_GRAPH_END_CAPTURE,
-	INGERO_GRAPH_INSTANTIATE, INGERO_GRAPH_LAUNCH,
-};
-enum { /* source 9: NCCL */
-	INGERO_NCCL_COMM_INIT_RANK = 1, INGERO_NCCL_COMM_DESTROY, INGERO_NCCL_ALL_REDUCE,
-	INGERO_NCCL_ALL_GATHER, INGERO_NCCL_REDUCE_SCATTER, INGERO_NCCL_BCAST,
-	INGERO_NCCL_SEND, INGERO_NCCL_RECV,
+/* Another spelling of an op; probe >= 0: the recorder also probes symbol
+ * `name`, with probe or-ed into the op of the BPF cookie. */
+struct ingero_op_alias {
+	const char *name;
+	uint8_t source, op;
+	int probe;
 };
 
-/* memcpy kind (arg1 of memcpy ops) */
-enum { INGERO_MEMCPY_H2H = 0, INGERO_MEMCPY_H2D = 1, INGERO_MEMCPY_D2H = 2,
-       INGERO_MEMCPY_D2D = 3, INGERO_MEMCPY_DEFAULT = 4 };
+/* The whole table in (source, op) order; *n is set to its length. */
+const struct ingero_op_info *ingero_ops(size_t *n);
+const struct ingero_op_alias *ingero_op_aliases(size_t *n);
+/* The row of (source, op), NULL when unknown. */
+const struct ingero_op_info *ingero_op_info(int source, int op);
+/* Class of (source, op): INGERO_OPC_NONE when unknown. */
+int ingero_op_class(int source, int op);
+/* Flags of (source, op): 0 when unknown. */
+unsigned ingero_op_flags(int source, int op);
 
 /* Names: "cuda", "host", ...; op names as the original's ops table
  * ("cudaMalloc", "cudaStreamSync", "sched_switch", "cuLaunchKernel", ...).
  * Unknown codes give NULL. */
 const char *ingero_source_name(int source);
+const char *ingero_source_desc(int source);
 const char *ingero_op_name(int source, int op);
 /* Case-insensitive lookup of an op name (also accepts API symbol spellings
  * such as "cudaStreamSynchronize"); returns 0 and fills source/op, or -1. */
 int ingero_op_lookup(const char *name, int *source, int *op);
+/* Name of an op class ("launch", "memcpy", "sync", ...). */
+const char *ingero_op_class_name(int cls);
+
+/* memcpy kind (arg1 of memcpy ops) */
+enum { INGERO_MEMCPY_H2H = 0, INGERO_MEMCPY_H2D = 1, INGERO_MEMCPY_D2H = 2,
+       INGERO_MEMCPY_D2D = 3, INGERO_MEMCPY_DEFAULT = 4 };
 
 /* -------------------------------------------------------------- records */
 
@@ -190,6 +184,12 @@ struct ingero_event {
 #define INGERO_EVF_SAMPLED 0x1   /* emitted under 1-in-N sampling */
 #define INGERO_EVF_NO_RETURN 0x2 /* entry seen, return never seen (dur unknown) */
 
+/* A clock anchor: the node's clocks read back to back. */
+struct ingero_anchor {
+	uint64_t boottime, realtime, monotonic; /* read back to back, ns */
+	uint64_t error_ns;        /* adjtimex maxerror (us -> ns); 0 if unknown */
+};
+
 /* A header opens every segment.  Strings are NUL-terminated. */
 struct ingero_header {
 	uint32_t major, minor;
@@ -203,8 +203,9 @@ struct ingero_header {
 	uint64_t start_ts;        /* in the recording's clock */
 	uint32_t segment;         /* segment sequence number, 1-based */
 	int32_t rank;             /* job rank of this node, -1 if unknown */
-	/* first clock anchor (also emitted as an ANCHOR record) */
-	uint64_t anchor_boottime, anchor_realtime, anchor_monotonic, anchor_error_ns;
+	/* first clock anchor (also emitted as an ANCHOR record); all zero when
+	 * the recording has none (merged recordings) */
+	struct ingero_anchor anchor;
 };
 
 struct ingero_process {
@@ -269,11 +270,6 @@ struct ingero_gpu {
 	uint64_t throttle_reasons; /* NVML clocks_throttle_reasons bitmask */
 	uint32_t temp_c;
 	double power_w;
-};
-
-struct ingero_anchor {
-	uint64_t boottime, realtime, monotonic; /* read back to back, ns */
-	uint64_t error_ns;        /* adjtimex maxerror (us -> ns); 0 if unknown */
 };
 
 struct ingero_lost {
@@ -354,6 +350,18 @@ struct ingero_record {
 		uint32_t ctx_node;
 	} u;
 };
+
+/*
+ * The time of a record in the recording's clock: events, system and GPU
+ * snapshots, lost counters, notes and sampling records have one (anchors:
+ * their boottime).  Returns 1 with *ts set, 0 for kinds without a time.
+ */
+int ingero_record_ts(const struct ingero_record *r, uint64_t *ts);
+/*
+ * A deep copy of r in one allocation (strings and the stack included), so
+ * it outlives the reader's buffers.  Release with free().  NULL on ENOMEM.
+ */
+struct ingero_record *ingero_record_dup(const struct ingero_record *r);
 
 /* --------------------------------------------------------------- writer */
 
@@ -448,6 +456,15 @@ struct ingero_clock {
 };
 void ingero_clock_init(struct ingero_clock *c);
 int ingero_clock_add(struct ingero_clock *c, const struct ingero_anchor *a);
+/* Take what a segment header says about the clock: clock "unix" makes the
+ * conversion the identity; otherwise its first anchor (when present) is
+ * added.  Returns 0 or INGERO_ENOMEM. */
+int ingero_clock_add_header(struct ingero_clock *c, const struct ingero_header *h);
+/* 1 when the header carries an anchor. */
+static inline int ingero_header_has_anchor(const struct ingero_header *h)
+{
+	return h->anchor.boottime || h->anchor.realtime;
+}
 int64_t ingero_clock_to_wall(const struct ingero_clock *c, uint64_t boottime);
 void ingero_clock_release(struct ingero_clock *c);
 

@@ -1,95 +1,126 @@
-/* names.c - source / op names (the original Ingero's table), error text. */
+/* names.c - the op table of ops.def as data (names, classes, lookup), error text. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ingero.h"
 
-static const char *const src_names[INGERO_SRC_MAX] = {
-	[INGERO_SRC_CUDA] = "cuda", [INGERO_SRC_HOST] = "host",
-	[INGERO_SRC_DRIVER] = "driver", [INGERO_SRC_IO] = "io",
-	[INGERO_SRC_TCP] = "tcp", [INGERO_SRC_NET] = "net",
-	[INGERO_SRC_GRAPH] = "cuda_graph", [INGERO_SRC_NCCL] = "nccl",
+static const struct ingero_op_info ops[] = {
+#define INGERO_OP(SRC, CODE, ID, NAME, LIB, SYM, CLASS, FLAGS, DESC) \
+	{ INGERO_SRC_##SRC, CODE, INGERO_OPC_##CLASS, INGERO_LIB_##LIB, FLAGS, NAME, SYM, DESC },
+#include "ops.def"
+};
+#define NOPS (sizeof ops / sizeof ops[0])
+
+static const struct ingero_op_alias aliases[] = {
+#define INGERO_OP_ALIAS(NAME, SRC, ID, PROBE) { NAME, INGERO_SRC_##SRC, INGERO_##ID, PROBE },
+#include "ops.def"
+};
+#define NALIASES (sizeof aliases / sizeof aliases[0])
+
+static const struct { const char *name, *desc; } sources[INGERO_SRC_MAX] = {
+#define INGERO_SOURCE(ID, CODE, NAME, DESC) [CODE] = { NAME, DESC },
+#include "ops.def"
 };
 
-#define OPS_MAX 22
-static const char *const op_names[INGERO_SRC_MAX][OPS_MAX] = {
-	[INGERO_SRC_CUDA] = { NULL, "cudaMalloc", "cudaFree", "cudaLaunchKernel", "cudaMemcpy",
-		"cudaStreamSync", "cudaDeviceSync", "cudaMemcpyAsync", "cudaMallocManaged",
-		"cudaMemcpy2D", "cudaMemcpy2DAsync", "cudaMemcpyPeer", "cudaMemcpyPeerAsync" },
-	/* 10-12 and 20-21 exist in the original's tables (pod events, summaries) */
-	[INGERO_SRC_HOST] = { NULL, "sched_switch", "sched_wakeup", "mm_page_alloc", "oom_kill",
-		"process_exec", "process_exit", "process_fork", NULL, NULL, "pod_restart",
-		"pod_eviction", "pod_oom_kill", NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		"mm_page_alloc_summary", "sched_switch_summary" },
-	[INGERO_SRC_DRIVER] = { NULL, "cuLaunchKernel", "cuMemcpy", "cuMemcpyAsync",
-		"cuCtxSynchronize", "cuMemAlloc", "cuMemAllocManaged" },
-	[INGERO_SRC_IO] = { NULL, "block_read", "block_write", "block_discard" },
-	[INGERO_SRC_TCP] = { NULL, "tcp_retransmit" },
-	[INGERO_SRC_NET] = { NULL, "net_send", "net_recv" },
-	[INGERO_SRC_GRAPH] = { NULL, "graphBeginCapture", "graphEndCapture",
-		"graphInstantiate", "graphLaunch" },
-	[INGERO_SRC_NCCL] = { NULL, "CommInitRank", "CommDestroy", "AllReduce", "AllGather",
-		"ReduceScatter", "Bcast", "Send", "Recv", "CommInitAll" },
+#define INGERO_SOURCE(ID, CODE, NAME, DESC) \
+	_Static_assert((CODE) > 0 && (CODE) < INGERO_SRC_MAX, "ops.def: source code out of range");
+#define INGERO_OP(SRC, CODE, ID, NAME, LIB, SYM, CLASS, FLAGS, DESC) \
+	_Static_assert((CODE) > 0 && (CODE) < INGERO_OP_MAX, "ops.def: op code out of range");
+#include "ops.def"
+
+static const char *const class_names[INGERO_OPC_MAX] = {
+	[INGERO_OPC_NONE] = "other", [INGERO_OPC_LAUNCH] = "launch", [INGERO_OPC_MEMCPY] = "memcpy",
+	[INGERO_OPC_SYNC] = "sync", [INGERO_OPC_ALLOC] = "alloc", [INGERO_OPC_FREE] = "free",
+	[INGERO_OPC_GRAPH] = "graph", [INGERO_OPC_COLL] = "collective", [INGERO_OPC_P2P] = "p2p",
+	[INGERO_OPC_COMM] = "comm", [INGERO_OPC_SCHED] = "sched", [INGERO_OPC_MEM] = "mem",
+	[INGERO_OPC_PROC] = "proc", [INGERO_OPC_IO] = "io", [INGERO_OPC_NET] = "net",
 };
 
-/* API symbol spellings accepted by ingero_op_lookup(). */
-static const struct { const char *name; int src, op; } aliases[] = {
-	{ "cudaStreamSynchronize", INGERO_SRC_CUDA, INGERO_CUDA_STREAM_SYNC },
-	{ "cudaDeviceSynchronize", INGERO_SRC_CUDA, INGERO_CUDA_DEVICE_SYNC },
-	{ "cuMemAlloc_v2", INGERO_SRC_DRIVER, INGERO_DRV_MEM_ALLOC },
-	{ "cuMemAllocV2", INGERO_SRC_DRIVER, INGERO_DRV_MEM_ALLOC },
-	{ "cuMemAllocManaged_v2", INGERO_SRC_DRIVER, INGERO_DRV_MEM_ALLOC_MANAGED },
-	{ "cuMemAllocManagedV2", INGERO_SRC_DRIVER, INGERO_DRV_MEM_ALLOC_MANAGED },
-	{ "cuMemcpy_v2", INGERO_SRC_DRIVER, INGERO_DRV_MEMCPY },
-	{ "cuMemcpyAsync_v2", INGERO_SRC_DRIVER, INGERO_DRV_MEMCPY_ASYNC },
-	{ "cudaStreamBeginCapture", INGERO_SRC_GRAPH, INGERO_GRAPH_BEGIN_CAPTURE },
-	{ "cudaStreamEndCapture", INGERO_SRC_GRAPH, INGERO_GRAPH_END_CAPTURE },
-	{ "cudaGraphInstantiate", INGERO_SRC_GRAPH, INGERO_GRAPH_INSTANTIATE },
-	{ "cudaGraphLaunch", INGERO_SRC_GRAPH, INGERO_GRAPH_LAUNCH },
-	{ "ncclCommInitRank", INGERO_SRC_NCCL, INGERO_NCCL_COMM_INIT_RANK },
-	{ "ncclCommDestroy", INGERO_SRC_NCCL, INGERO_NCCL_COMM_DESTROY },
-	{ "ncclAllReduce", INGERO_SRC_NCCL, INGERO_NCCL_ALL_REDUCE },
-	{ "ncclAllGather", INGERO_SRC_NCCL, INGERO_NCCL_ALL_GATHER },
-	{ "ncclReduceScatter", INGERO_SRC_NCCL, INGERO_NCCL_REDUCE_SCATTER },
-	{ "ncclBcast", INGERO_SRC_NCCL, INGERO_NCCL_BCAST },
-	{ "ncclSend", INGERO_SRC_NCCL, INGERO_NCCL_SEND },
-	{ "ncclRecv", INGERO_SRC_NCCL, INGERO_NCCL_RECV },
-	{ "ncclCommInitAll", INGERO_SRC_NCCL, 9 },
-	{ "page_alloc", INGERO_SRC_HOST, INGERO_HOST_PAGE_ALLOC },
-	{ "exec", INGERO_SRC_HOST, INGERO_HOST_EXEC },
-	{ "exit", INGERO_SRC_HOST, INGERO_HOST_EXIT },
-	{ "fork", INGERO_SRC_HOST, INGERO_HOST_FORK },
-};
+const struct ingero_op_info *ingero_ops(size_t *n)
+{
+	if (n)
+		*n = NOPS;
+	return ops;
+}
+
+const struct ingero_op_alias *ingero_op_aliases(size_t *n)
+{
+	if (n)
+		*n = NALIASES;
+	return aliases;
+}
+
+const struct ingero_op_info *ingero_op_info(int source, int op)
+{
+	/* rows are in (source, op) order: binary search */
+	size_t lo = 0, hi = NOPS;
+	if (source <= 0 || source >= INGERO_SRC_MAX || op <= 0 || op >= INGERO_OP_MAX)
+		return NULL;
+	int key = source * INGERO_OP_MAX + op;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int k = ops[mid].source * INGERO_OP_MAX + ops[mid].op;
+		if (k == key)
+			return &ops[mid];
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int ingero_op_class(int source, int op)
+{
+	const struct ingero_op_info *i = ingero_op_info(source, op);
+	return i ? i->cls : INGERO_OPC_NONE;
+}
+
+unsigned ingero_op_flags(int source, int op)
+{
+	const struct ingero_op_info *i = ingero_op_info(source, op);
+	return i ? i->flags : 0;
+}
+
+const char *ingero_op_class_name(int cls)
+{
+	return cls >= 0 && cls < INGERO_OPC_MAX ? class_names[cls] : "other";
+}
 
 const char *ingero_source_name(int source)
 {
 	if (source <= 0 || source >= INGERO_SRC_MAX)
 		return NULL;
-	return src_names[source];
+	return sources[source].name;
+}
+
+const char *ingero_source_desc(int source)
+{
+	if (source <= 0 || source >= INGERO_SRC_MAX)
+		return NULL;
+	return sources[source].desc;
 }
 
 const char *ingero_op_name(int source, int op)
 {
-	if (source <= 0 || source >= INGERO_SRC_MAX || op <= 0 || op >= OPS_MAX)
-		return NULL;
-	return op_names[source][op];
+	const struct ingero_op_info *i = ingero_op_info(source, op);
+	return i ? i->name : NULL;
 }
 
 int ingero_op_lookup(const char *name, int *source, int *op)
 {
 	if (!name)
 		return -1;
-	for (int s = 1; s < INGERO_SRC_MAX; s++)
-		for (int o = 1; o < OPS_MAX; o++)
-			if (op_names[s][o] && !strcasecmp(op_names[s][o], name)) {
-				if (source) *source = s;
-				if (op) *op = o;
-				return 0;
-			}
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+	for (size_t i = 0; i < NOPS; i++)
+		if (!strcasecmp(ops[i].name, name)) {
+			if (source) *source = ops[i].source;
+			if (op) *op = ops[i].op;
+			return 0;
+		}
+	for (size_t i = 0; i < NALIASES; i++)
 		if (!strcasecmp(aliases[i].name, name)) {
-			if (source) *source = aliases[i].src;
+			if (source) *source = aliases[i].source;
 			if (op) *op = aliases[i].op;
 			return 0;
 		}

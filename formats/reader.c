@@ -854,10 +854,10 @@ static int decode_header(struct ingero_reader *r, struct mp_cur *c, uint32_t n,
 		else if (K("start_ts")) h->start_ts = mp_get_int(c);
 		else if (K("segment")) h->segment = (uint32_t)mp_get_int(c);
 		else if (K("rank")) h->rank = (int32_t)mp_get_int(c);
-		else if (K("anchor_boottime")) h->anchor_boottime = mp_get_int(c);
-		else if (K("anchor_realtime")) h->anchor_realtime = mp_get_int(c);
-		else if (K("anchor_monotonic")) h->anchor_monotonic = mp_get_int(c);
-		else if (K("anchor_error_ns")) h->anchor_error_ns = mp_get_int(c);
+		else if (K("anchor_boottime")) h->anchor.boottime = mp_get_int(c);
+		else if (K("anchor_realtime")) h->anchor.realtime = mp_get_int(c);
+		else if (K("anchor_monotonic")) h->anchor.monotonic = mp_get_int(c);
+		else if (K("anchor_error_ns")) h->anchor.error_ns = mp_get_int(c);
 		else mp_skip(c);   /* "ops" and keys of later minor versions */
 #undef K
 	}

@@ -236,36 +236,29 @@ static int put_header(struct ingero_writer *w)
 	KEY(7); p = mp_put_uint(p, h->start_ts);
 	KEY(8); p = mp_put_uint(p, h->segment);
 	KEY(9); p = mp_put_int(p, h->rank);
-	KEY(10); p = mp_put_uint(p, h->anchor_boottime);
-	KEY(11); p = mp_put_uint(p, h->anchor_realtime);
-	KEY(12); p = mp_put_uint(p, h->anchor_monotonic);
-	KEY(13); p = mp_put_uint(p, h->anchor_error_ns);
+	KEY(10); p = mp_put_uint(p, h->anchor.boottime);
+	KEY(11); p = mp_put_uint(p, h->anchor.realtime);
+	KEY(12); p = mp_put_uint(p, h->anchor.monotonic);
+	KEY(13); p = mp_put_uint(p, h->anchor.error_ns);
 	KEY(14);
 #undef KEY
-	uint32_t nops = 0;
-	for (int s = 1; s < INGERO_SRC_MAX; s++)
-		for (int o = 1; o < 32; o++)
-			if (ingero_op_name(s, o))
-				nops++;
-	p = mp_put_array(p, nops);
-	for (int s = 1; s < INGERO_SRC_MAX; s++)
-		for (int o = 1; o < 32; o++) {
-			const char *n = ingero_op_name(s, o);
-			if (!n)
-				continue;
-			p = mp_put_array(p, 3);
-			p = mp_put_uint(p, (uint64_t)s);
-			p = mp_put_uint(p, (uint64_t)o);
-			p = put_cstr(p, n);
-		}
+	size_t nops;
+	const struct ingero_op_info *ops = ingero_ops(&nops);
+	p = mp_put_array(p, (uint32_t)nops);
+	for (size_t i = 0; i < nops; i++) {
+		p = mp_put_array(p, 3);
+		p = mp_put_uint(p, ops[i].source);
+		p = mp_put_uint(p, ops[i].op);
+		p = put_cstr(p, ops[i].name);
+	}
 	w->flen = (size_t)(p - w->fb);
-	if (h->anchor_boottime || h->anchor_realtime) {
+	if (h->anchor.boottime || h->anchor.realtime) {
 		p = mp_put_array(p, 5);
 		*p++ = INGERO_REC_ANCHOR;
-		p = mp_put_uint(p, h->anchor_boottime);
-		p = mp_put_uint(p, h->anchor_realtime);
-		p = mp_put_uint(p, h->anchor_monotonic);
-		p = mp_put_uint(p, h->anchor_error_ns);
+		p = mp_put_uint(p, h->anchor.boottime);
+		p = mp_put_uint(p, h->anchor.realtime);
+		p = mp_put_uint(p, h->anchor.monotonic);
+		p = mp_put_uint(p, h->anchor.error_ns);
 		w->flen = (size_t)(p - w->fb);
 	}
 	return 0;
@@ -645,19 +638,6 @@ int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 	return 0;
 }
 
-static int rec_ts(const struct ingero_record *r, uint64_t *ts)
-{
-	switch (r->kind) {
-	case INGERO_REC_SYS: *ts = r->u.sys.ts; return 1;
-	case INGERO_REC_GPU: *ts = r->u.gpu.ts; return 1;
-	case INGERO_REC_LOST: *ts = r->u.lost.ts; return 1;
-	case INGERO_REC_NOTE: *ts = r->u.note.ts; return 1;
-	case INGERO_REC_SAMPLING: *ts = r->u.sampling.ts; return 1;
-	case INGERO_REC_ANCHOR: *ts = r->u.anchor.boottime; return 1;
-	}
-	return 0;
-}
-
 static size_t rec_size(const struct ingero_record *r)
 {
 	switch (r->kind) {
@@ -686,7 +666,7 @@ int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *re
 	    (!rec->u.stack || rec->u.stack->depth > INGERO_STACK_MAX))
 		return INGERO_EINVAL;
 	uint64_t ts = 0;
-	int have_ts = rec_ts(rec, &ts);
+	int have_ts = ingero_record_ts(rec, &ts);
 	int r = frame_for(w, have_ts, ts, rec_size(rec));
 	if (r)
 		return r;

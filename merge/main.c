@@ -405,14 +405,8 @@ static int is_meta(int kind)
 static int64_t rec_ts(const struct ingero_record *r, int *over)
 {
 	uint64_t t = 0;
-	switch (r->kind) {
-	case INGERO_REC_EVENT: t = r->u.ev.ts; break;
-	case INGERO_REC_SYS: t = r->u.sys.ts; break;
-	case INGERO_REC_GPU: t = r->u.gpu.ts; break;
-	case INGERO_REC_LOST: t = r->u.lost.ts; break;
-	case INGERO_REC_NOTE: t = r->u.note.ts; break;
-	case INGERO_REC_SAMPLING: t = r->u.sampling.ts; break;
-	}
+	if (r->kind != INGERO_REC_ANCHOR)   /* anchors are clock input, not timeline */
+		ingero_record_ts(r, &t);
 	*over = t > (uint64_t)INT64_MAX;
 	return mrg_u2i(t);
 }
@@ -479,9 +473,8 @@ static void pass1(struct input *in)
 				in->boot_id = xstrdup(h->boot_id);
 				in->rank = h->rank;
 				in->unix_clock = h->clock && !strcmp(h->clock, "unix");
-				if (!in->unix_clock && (h->anchor_boottime || h->anchor_realtime)) {
-					struct ingero_anchor a = { h->anchor_boottime, h->anchor_realtime,
-						h->anchor_monotonic, h->anchor_error_ns };
+				if (!in->unix_clock && ingero_header_has_anchor(h)) {
+					struct ingero_anchor a = h->anchor;
 					in->ts_over += anchor_over(&a);
 					if (in->nanch == in->capanch) {
 						in->capanch = in->capanch ? in->capanch * 2 : 16;
@@ -1263,54 +1256,10 @@ static void hpop(struct input *in)
  * is copied because the reader reuses its buffers. */
 static struct ingero_record *meta_copy(const struct ingero_record *r)
 {
-	struct ingero_record *c = xcalloc(1, sizeof(*c));
-	*c = *r;
-	c->file = NULL;
-	switch (r->kind) {
-	case INGERO_REC_PROCESS:
-		c->u.proc.comm = xstrdup(r->u.proc.comm);
-		c->u.proc.cmdline = xstrdup(r->u.proc.cmdline);
-		break;
-	case INGERO_REC_THREAD:
-		c->u.thr.name = xstrdup(r->u.thr.name);
-		break;
-	case INGERO_REC_MODULE:
-		c->u.mod.path = xstrdup(r->u.mod.path);
-		c->u.mod.build_id = xstrdup(r->u.mod.build_id);
-		break;
-	case INGERO_REC_SYMBOL:
-		c->u.sym.name = xstrdup(r->u.sym.name);
-		break;
-	case INGERO_REC_STACK:
-		c->u.stack = xcalloc(1, sizeof(*c->u.stack));
-		*c->u.stack = *r->u.stack;
-		break;
-	}
+	struct ingero_record *c = ingero_record_dup(r);
+	if (!c)
+		die("out of memory");
 	return c;
-}
-
-static void meta_free(struct ingero_record *c)
-{
-	switch (c->kind) {
-	case INGERO_REC_PROCESS:
-		free((char *)c->u.proc.comm);
-		free((char *)c->u.proc.cmdline);
-		break;
-	case INGERO_REC_THREAD:
-		free((char *)c->u.thr.name);
-		break;
-	case INGERO_REC_MODULE:
-		free((char *)c->u.mod.path);
-		free((char *)c->u.mod.build_id);
-		break;
-	case INGERO_REC_SYMBOL:
-		free((char *)c->u.sym.name);
-		break;
-	case INGERO_REC_STACK:
-		free(c->u.stack);
-		break;
-	}
-	free(c);
 }
 
 /* A corrected time as an output field (uint64 unix ns): below 0 it cannot
@@ -1569,7 +1518,7 @@ static void emit(struct item *it)
 	rec.node = it->node;
 	int rc = ingero_writer_append(W, &rec);
 	if (it->meta)
-		meta_free(it->u.own);
+		free(it->u.own);
 	else if (it->kind == INGERO_REC_NOTE)
 		free((char *)it->u.note.text);
 	if (rc < 0)
@@ -1941,7 +1890,7 @@ static void release_all(void)
 		for (size_t k = 0; k < in->hn; k++) {   /* items still held own memory */
 			struct item *it = &in->pool[in->h[k].slot];
 			if (it->meta)
-				meta_free(it->u.own);
+				free(it->u.own);
 			else if (it->kind == INGERO_REC_NOTE)
 				free((char *)it->u.note.text);
 		}

@@ -13,7 +13,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 TOOLS += $(B)/ingero-record
-$(B)/ingero-record: $(call obj,$(RECORD_SRCS)) $(FORMATS_LIB)
+$(B)/ingero-record: $(call obj,$(RECORD_SRCS)) $(FORMATS_LIB) $(COMMON_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RECORD_LDLIBS) $(FORMATS_LDLIBS) -lm
 
@@ -42,7 +42,7 @@ REC_UNIT_SRCS := $(wildcard tests/record/unit-*.c)
 REC_UNIT_BINS := $(patsubst tests/record/%.c,$(B)/tests/%,$(REC_UNIT_SRCS))
 TEST_BINS += $(REC_UNIT_BINS)
 REC_LIB_OBJS := $(call obj,$(wildcard record/rec_*.c))
-$(B)/tests/unit-rec%: tests/record/unit-rec%.c $(REC_LIB_OBJS) $(FORMATS_LIB)
+$(B)/tests/unit-rec%: tests/record/unit-rec%.c $(REC_LIB_OBJS) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Irecord -o $@ $^ $(RECORD_LDLIBS) $(FORMATS_LDLIBS) -lm

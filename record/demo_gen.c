@@ -684,14 +684,14 @@ int demo_node_init(struct demo_node *n, const struct demo_opts *o, const char *d
 	wo.hdr.segment = 1;
 	wo.hdr.rank = rank;
 	/* the header's anchor: what the node's clocks read at the start */
-	wo.hdr.anchor_boottime = n->t_start;
-	wo.hdr.anchor_realtime = (uint64_t)((int64_t)start_unix + off_ns);
-	wo.hdr.anchor_monotonic = n->t_start;
-	wo.hdr.anchor_error_ns = 1000 * NS_US;
-	n->last_anchor.boottime = wo.hdr.anchor_boottime;
-	n->last_anchor.realtime = wo.hdr.anchor_realtime;
-	n->last_anchor.monotonic = wo.hdr.anchor_monotonic;
-	n->last_anchor.error_ns = wo.hdr.anchor_error_ns;
+	wo.hdr.anchor.boottime = n->t_start;
+	wo.hdr.anchor.realtime = (uint64_t)((int64_t)start_unix + off_ns);
+	wo.hdr.anchor.monotonic = n->t_start;
+	wo.hdr.anchor.error_ns = 1000 * NS_US;
+	n->last_anchor.boottime = wo.hdr.anchor.boottime;
+	n->last_anchor.realtime = wo.hdr.anchor.realtime;
+	n->last_anchor.monotonic = wo.hdr.anchor.monotonic;
+	n->last_anchor.error_ns = wo.hdr.anchor.error_ns;
 	wo.on_rotate = on_rotate;
 	wo.rotate_ctx = n;
 	return ingero_writer_open(&n->w, &wo, err);

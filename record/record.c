@@ -1437,10 +1437,10 @@ static int open_writer(struct rec *r, int argc, char **argv)
 		struct ingero_anchor a;
 
 		rec_anchor_now(&a);
-		wo.hdr.anchor_boottime = a.boottime;
-		wo.hdr.anchor_realtime = a.realtime;
-		wo.hdr.anchor_monotonic = a.monotonic;
-		wo.hdr.anchor_error_ns = a.error_ns;
+		wo.hdr.anchor.boottime = a.boottime;
+		wo.hdr.anchor.realtime = a.realtime;
+		wo.hdr.anchor.monotonic = a.monotonic;
+		wo.hdr.anchor.error_ns = a.error_ns;
 	}
 	wo.on_rotate = on_rotate;
 	wo.rotate_ctx = r;

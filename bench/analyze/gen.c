@@ -84,8 +84,8 @@ int main(int argc, char **argv)
 		.zstd_level = 1, .frame_max_bytes = frame_bytes,
 		.hdr = { .node = node, .host = node, .boot_id = "00000000-gen", .kernel = "6.1.0-gen",
 			 .recorder = "analyze-gen", .cmdline = "analyze-gen", .clock = "boottime",
-			 .start_ts = t, .rank = -1, .anchor_boottime = t, .anchor_realtime = t + offset,
-			 .anchor_monotonic = t - 5000000000ULL },
+			 .start_ts = t, .rank = -1, .anchor.boottime = t, .anchor.realtime = t + offset,
+			 .anchor.monotonic = t - 5000000000ULL },
 	};
 	struct ingero_writer *w;
 	struct ingero_error err = { 0 };

@@ -156,10 +156,10 @@ static int gen(int argc, char **argv)
 		o.hdr.start_ts = boot_of(&n[k], Ts);
 		o.hdr.segment = 1;
 		o.hdr.rank = k;
-		o.hdr.anchor_boottime = boot_of(&n[k], Ts);
-		o.hdr.anchor_realtime = (uint64_t)wall_of(&n[k], Ts);
-		o.hdr.anchor_monotonic = boot_of(&n[k], Ts) - 5000000000ull;
-		o.hdr.anchor_error_ns = 1000000;
+		o.hdr.anchor.boottime = boot_of(&n[k], Ts);
+		o.hdr.anchor.realtime = (uint64_t)wall_of(&n[k], Ts);
+		o.hdr.anchor.monotonic = boot_of(&n[k], Ts) - 5000000000ull;
+		o.hdr.anchor.error_ns = 1000000;
 		struct ingero_error err;
 		if (ingero_writer_open(&n[k].w, &o, &err) < 0) {
 			char b[1200];
@@ -387,9 +387,9 @@ static struct ingero_writer *tie_open(const char *path, int is_dir, const char *
 	o.hdr.segment = 1;
 	o.hdr.rank = -1;
 	if (strcmp(clock, "unix")) {
-		o.hdr.anchor_boottime = b0;
-		o.hdr.anchor_realtime = (uint64_t)T0;
-		o.hdr.anchor_error_ns = 1000;
+		o.hdr.anchor.boottime = b0;
+		o.hdr.anchor.realtime = (uint64_t)T0;
+		o.hdr.anchor.error_ns = 1000;
 	}
 	struct ingero_writer *w;
 	struct ingero_error err;

@@ -92,8 +92,8 @@ static void print_record(const struct ingero_record *r)
 		fs("host", h->host); fs("boot_id", h->boot_id); fs("kernel", h->kernel);
 		fs("recorder", h->recorder); fs("cmdline", h->cmdline); fs("clock", h->clock);
 		fu("start_ts", h->start_ts); fu("segment", h->segment); fi("rank", h->rank);
-		fu("anchor_boottime", h->anchor_boottime); fu("anchor_realtime", h->anchor_realtime);
-		fu("anchor_monotonic", h->anchor_monotonic); fu("anchor_error_ns", h->anchor_error_ns);
+		fu("anchor_boottime", h->anchor.boottime); fu("anchor_realtime", h->anchor.realtime);
+		fu("anchor_monotonic", h->anchor.monotonic); fu("anchor_error_ns", h->anchor.error_ns);
 		break;
 	}
 	case INGERO_REC_EVENT: {

@@ -38,8 +38,8 @@ static struct ingero_writer *wopen(const char *path, uint32_t frame_max)
 		.path = path, .fsync = INGERO_FSYNC_NONE, .frame_max_bytes = frame_max,
 		.hdr = { .node = "unit-node", .host = "h1", .boot_id = "b1", .kernel = "6.1",
 			 .recorder = "unit-import", .cmdline = "unit-import", .clock = "boottime",
-			 .start_ts = T0, .rank = -1, .anchor_boottime = T0, .anchor_realtime = R0,
-			 .anchor_monotonic = T0 },
+			 .start_ts = T0, .rank = -1, .anchor.boottime = T0, .anchor.realtime = R0,
+			 .anchor.monotonic = T0 },
 	};
 	struct ingero_writer *w = NULL;
 	struct ingero_error e = { 0 };

@@ -2,7 +2,7 @@
 # binary that generates every scenario in process and checks its signal.
 TEST_BINS += $(B)/tests/unit-demo
 TDEMO_OBJS := $(call obj,tests/demo/unit-demo.c $(wildcard record/demo*.c))
-$(B)/tests/unit-demo: $(TDEMO_OBJS) $(FORMATS_LIB)
+$(B)/tests/unit-demo: $(TDEMO_OBJS) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm

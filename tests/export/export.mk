@@ -6,7 +6,7 @@ $(B)/tests/unit-export-pb: $(call obj,tests/export/unit-pb.c export/perfetto_pb.
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^
 $(B)/tests/export/unit-pb.o: ALL_CFLAGS += -Iexport
-$(B)/tests/export-mkrec: $(call obj,tests/export/mkrec.c) $(FORMATS_LIB)
+$(B)/tests/export-mkrec: $(call obj,tests/export/mkrec.c) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS) -lm

@@ -71,9 +71,9 @@ int main(int argc, char **argv)
 	o.hdr.start_ts = B0;
 	o.hdr.segment = 1;
 	o.hdr.rank = 2;
-	o.hdr.anchor_boottime = B0;
-	o.hdr.anchor_realtime = R0;
-	o.hdr.anchor_monotonic = B0;
+	o.hdr.anchor.boottime = B0;
+	o.hdr.anchor.realtime = R0;
+	o.hdr.anchor.monotonic = B0;
 	if (ingero_writer_open(&w, &o, &err) < 0) { fprintf(stderr, "export-mkrec: %s\n", err.msg); return 1; }
 
 	memset(&r, 0, sizeof r);

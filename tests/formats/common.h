@@ -69,10 +69,10 @@ static __attribute__((unused)) void base_opts(struct ingero_writer_opts *o)
 	o->hdr.cmdline = "ingero-record --test";
 	o->hdr.start_ts = 1000000000;
 	o->hdr.rank = 3;
-	o->hdr.anchor_boottime = 1000000000;
-	o->hdr.anchor_realtime = 1700000000000000000ull;
-	o->hdr.anchor_monotonic = 999000000;
-	o->hdr.anchor_error_ns = 5000;
+	o->hdr.anchor.boottime = 1000000000;
+	o->hdr.anchor.realtime = 1700000000000000000ull;
+	o->hdr.anchor.monotonic = 999000000;
+	o->hdr.anchor.error_ns = 5000;
 }
 
 /* Read everything; returns number of records (or negative error), counts

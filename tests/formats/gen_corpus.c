@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 		o.hdr.recorder = "ingero-merge 0.1.0";
 		o.hdr.rank = -1;
 		o.hdr.start_ts = 1700000000000000000ull;
-		o.hdr.anchor_boottime = o.hdr.anchor_realtime = o.hdr.anchor_monotonic = o.hdr.anchor_error_ns = 0;
+		o.hdr.anchor.boottime = o.hdr.anchor.realtime = o.hdr.anchor.monotonic = o.hdr.anchor.error_ns = 0;
 		o.frame_max_bytes = 300;
 		if (ingero_writer_open(&w, &o, &e)) return 1;
 		for (uint32_t n = 0; n < 2; n++) {

@@ -185,9 +185,9 @@ static void test_roundtrip(void)
 				   streq(h->boot_id, "0b5e1d2c-aaaa-bbbb-cccc-000000000001") &&
 				   streq(h->recorder, "ingero-record test") && streq(h->cmdline, "ingero-record --test") &&
 				   streq(h->clock, "boottime") && h->start_ts == 1000000000 && h->segment == 1 &&
-				   h->rank == 3 && h->anchor_boottime == 1000000000 &&
-				   h->anchor_realtime == 1700000000000000000ull &&
-				   h->anchor_monotonic == 999000000 && h->anchor_error_ns == 5000;
+				   h->rank == 3 && h->anchor.boottime == 1000000000 &&
+				   h->anchor.realtime == 1700000000000000000ull &&
+				   h->anchor.monotonic == 999000000 && h->anchor.error_ns == 5000;
 			continue;
 		}
 		if (rec.kind == INGERO_REC_FRAME) { frames++; continue; }

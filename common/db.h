@@ -1,0 +1,43 @@
+/*
+ * db.h - SQLite helpers shared by every tool that reads or writes an
+ * analysis database (libingero-db.a; links sqlite3).  The analysis DB
+ * (analyze/schema.sql, docs/schema.md) is the contract between
+ * ingero-analyze and every exporter: they open it with ig_db_open_ro().
+ */
+#ifndef INGERO_COMMON_DB_H
+#define INGERO_COMMON_DB_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* 1 when the file starts with the SQLite magic, 0 when not (or unreadable). */
+int ig_is_sqlite(const char *path);
+
+/* Open read-only and immutable ("file:PATH?mode=ro&immutable=1"): SQLite
+ * never writes the file and creates no -wal/-shm/-journal next to it.
+ * Checks it is a regular file with the SQLite magic first.  Returns NULL
+ * after printing "<prog>: <path>: <why>". */
+sqlite3 *ig_db_open_ro(const char *path);
+/* The URI used above (malloc'ed): every byte outside [A-Za-z0-9/._~-]
+ * percent-encoded. */
+char *ig_db_uri(const char *path, const char *query);
+
+enum ig_db_kind {
+	IG_DB_OTHER = 0,     /* SQLite, but no events table */
+	IG_DB_OURS = 1,      /* written by ingero-analyze (schema_info.created_by) */
+	IG_DB_ORIGINAL = 2,  /* the original Go Ingero's database */
+};
+/* Which kind of database db is (schema = "main" or an attached name). */
+int ig_db_kind(sqlite3 *db, const char *schema);
+
+/* 1 when table / column exists in schema ("main", "src", ...). */
+int ig_db_has_table(sqlite3 *db, const char *schema, const char *table);
+int ig_db_has_col(sqlite3 *db, const char *schema, const char *table, const char *col);
+/* Single integer / text result of a query; def when no row or on error. */
+int64_t ig_db_int(sqlite3 *db, const char *sql, int64_t def);
+/* malloc'ed text of the first column of the first row, or NULL. */
+char *ig_db_text(sqlite3 *db, const char *sql);
+/* schema_info value of key (malloc'ed) or NULL. */
+char *ig_db_info(sqlite3 *db, const char *key);
+
+#endif
