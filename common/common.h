@@ -214,6 +214,26 @@ int ig_exit(int rc);
 /* 1 when path names an existing file or directory. */
 int ig_exists(const char *path);
 
+/* ---------------------------------------------------------------- JSON */
+
+/*
+ * JSON text that is valid whatever the bytes (docs/cli.md "JSON"): strings
+ * are escaped per RFC 8259 and every byte sequence that is not valid UTF-8
+ * becomes U+FFFD.  Values that can exceed 2^53 (absolute timestamps, ids,
+ * addresses, hashes) are written as strings of decimal digits, as OTLP/JSON
+ * does, so jq 1.6 and JavaScript keep every digit.
+ */
+/* Write s as a JSON string literal (with quotes); NULL writes null. */
+void ig_json_str(FILE *f, const char *s);
+/* A malloc'ed copy of s that is valid UTF-8 (invalid bytes -> U+FFFD), for
+ * JSON libraries that do not check (json-c).  NULL gives "". */
+char *ig_utf8_sanitize(const char *s);
+/* 1 when s (NUL-terminated) is valid UTF-8. */
+int ig_utf8_valid(const char *s);
+/* "123" for an unsigned / signed 64-bit value, as a JSON string literal. */
+void ig_json_u64str(FILE *f, uint64_t v);
+void ig_json_i64str(FILE *f, int64_t v);
+
 /* ------------------------------------------------------------ progress */
 
 /*

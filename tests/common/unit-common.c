@@ -217,6 +217,22 @@ static void t_ops(void)
 	T_CHECK(aok, "aliases: every alias names an existing op");
 }
 
+static void t_json(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ig_json_str(f, "a\"b\\c\n\x01\xff\xc3\xa9\xed\xa0\x80z");
+	fclose(f);
+	T_CHECK(!strcmp(buf, "\"a\\\"b\\\\c\\n\\u0001\\ufffd\xc3\xa9\\ufffd\\ufffd\\ufffdz\""),
+		"json: escapes, invalid bytes and surrogates become U+FFFD (got %s)", buf);
+	free(buf);
+	char *s = ig_utf8_sanitize("ok\xc3\xa9\xc0\xaf");
+	T_CHECK(!strcmp(s, "ok\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd") && ig_utf8_valid(s) && !ig_utf8_valid("\xc0\xaf"),
+		"utf8: overlong sequence replaced, result valid");
+	free(s);
+}
+
 int main(void)
 {
 	ig_set_prog("unit-common");
@@ -225,5 +241,6 @@ int main(void)
 	t_cli();
 	t_out();
 	t_ops();
+	t_json();
 	T_DONE();
 }
