@@ -1,5 +1,5 @@
 # Ingero-C: one flat Makefile that sees the whole graph (make -j works).
-# Each directory contributes a fragment (<dir>/build.mk) that appends to
+# Each directory contributes fragments (<dir>/*.mk, e.g. build.mk) that append to
 # TOOLS / TEST_BINS and adds its own rules.  Outputs go to $(B) only.
 #
 #   make            build every tool into build/
@@ -59,8 +59,8 @@ $(B)/%.o: %.c
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-# every directory's fragment, plus test fragments tests/<area>/*.mk
-include $(sort $(wildcard */build.mk) $(wildcard tests/*/*.mk))
+# every directory's fragments (<dir>/*.mk), plus test fragments tests/<area>/*.mk
+include $(sort $(wildcard */*.mk) $(wildcard tests/*/*.mk))
 
 all: $(TOOLS) $(TEST_BINS)
 

@@ -207,6 +207,10 @@ void ig_tmp_unregister(const char *path);
  * signals; the caller unlinks it and calls ig_tmp_unregister.  Returns a
  * malloc'ed path or NULL after printing an error. */
 char *ig_tmp_create(const char *near, const char *suffix);
+/* A private directory in $TMPDIR, removed (when empty) on signals after the
+ * registered files in it; the caller removes it with rmdir and
+ * ig_tmp_unregister.  NULL after printing an error. */
+char *ig_tmpdir_create(void);
 /* Flush and close stdout, checking for write errors (ENOSPC, EPIPE):
  * returns rc unchanged when all went out, else prints "<prog>: stdout:
  * <why>" and returns 1.  Call as `return ig_exit(rc);` at the end of main. */

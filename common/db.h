@@ -40,4 +40,21 @@ char *ig_db_text(sqlite3 *db, const char *sql);
 /* schema_info value of key (malloc'ed) or NULL. */
 char *ig_db_info(sqlite3 *db, const char *key);
 
+/*
+ * An analysis database for INPUT, for tools that read analysis results
+ * (ingero-perfetto, -metrics, -report, -mcp): INPUT itself when it is an
+ * SQLite database (ours or the original tool's); otherwise (a recording,
+ * merged recording, bundle or "-") `ingero-analyze -q --no-report` imports
+ * and analyzes it into a private scratch database, removed on signals and
+ * by ig_analysis_release.  ingero-analyze is looked up beside the running
+ * executable, then on PATH.  extra: more ingero-analyze options
+ * (NULL-terminated, may be NULL).  Returns 0, or -1 after printing why.
+ */
+struct ig_analysis {
+	char *path;        /* the database to open (ig_db_open_ro) */
+	char *dir;         /* scratch directory, NULL when INPUT was a database */
+};
+int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const *extra);
+void ig_analysis_release(struct ig_analysis *a);
+
 #endif

@@ -16,14 +16,17 @@
  * fixed buffers: the handler may only call async-signal-safe functions. */
 #define TMP_SLOTS 16
 static char tmp_paths[TMP_SLOTS][PATH_MAX];
-static volatile sig_atomic_t tmp_used[TMP_SLOTS];
+static volatile sig_atomic_t tmp_used[TMP_SLOTS];   /* 1 file, 2 directory */
 static int handlers_set;
 
 static void on_signal(int sig)
 {
 	for (int i = 0; i < TMP_SLOTS; i++)
-		if (tmp_used[i])
+		if (tmp_used[i] == 1)
 			unlink(tmp_paths[i]);
+	for (int i = 0; i < TMP_SLOTS; i++)   /* directories after their files */
+		if (tmp_used[i] == 2)
+			rmdir(tmp_paths[i]);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -46,7 +49,7 @@ static void set_handlers(void)
 	}
 }
 
-void ig_tmp_register(const char *path)
+static void tmp_add(const char *path, int kind)
 {
 	if (!path || strlen(path) >= PATH_MAX)
 		return;
@@ -54,9 +57,27 @@ void ig_tmp_register(const char *path)
 	for (int i = 0; i < TMP_SLOTS; i++)
 		if (!tmp_used[i]) {
 			memcpy(tmp_paths[i], path, strlen(path) + 1);
-			tmp_used[i] = 1;
+			tmp_used[i] = kind;
 			return;
 		}
+}
+
+void ig_tmp_register(const char *path)
+{
+	tmp_add(path, 1);
+}
+
+char *ig_tmpdir_create(void)
+{
+	const char *td = getenv("TMPDIR");
+	char *d = xasprintf("%s/%s-XXXXXX", td && *td ? td : "/tmp", ig_prog());
+	if (!mkdtemp(d)) {
+		ig_error("%s: cannot create a temporary directory: %s", d, strerror(errno));
+		free(d);
+		return NULL;
+	}
+	tmp_add(d, 2);
+	return d;
 }
 
 void ig_tmp_unregister(const char *path)

@@ -1,0 +1,102 @@
+/* analysis.c - an analysis database for any input (see db.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "db.h"
+
+/* ingero-analyze beside /proc/self/exe, else the name for execvp's PATH */
+static char *analyze_path(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = 0;
+			char *p = xasprintf("%s/ingero-analyze", self);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup("ingero-analyze");
+}
+
+int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const *extra)
+{
+	memset(a, 0, sizeof *a);
+	if (strcmp(input, "-") && ig_is_sqlite(input)) {
+		a->path = xstrdup(input);
+		return 0;
+	}
+	if (!(a->dir = ig_tmpdir_create()))
+		return -1;
+	a->path = xasprintf("%s/analysis.db", a->dir);
+	ig_tmp_register(a->path);
+	char *prog = analyze_path();
+	const char *argv[64];
+	int n = 0;
+	argv[n++] = prog;
+	argv[n++] = "-q";
+	argv[n++] = "--no-report";
+	argv[n++] = "-o";
+	argv[n++] = a->path;
+	for (int i = 0; extra && extra[i] && n < 60; i++)
+		argv[n++] = extra[i];
+	argv[n++] = "--";
+	argv[n++] = input;
+	argv[n] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		ig_error("cannot start %s: %s", prog, strerror(errno));
+		free(prog);
+		ig_analysis_release(a);
+		return -1;
+	}
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0)
+			dup2(fd, 1);
+		execvp(prog, (char *const *)argv);
+		fprintf(stderr, "%s: cannot run %s: %s\n", ig_prog(), prog, strerror(errno));
+		_exit(127);
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	free(prog);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		ig_error("%s: could not be analyzed (ingero-analyze %s %d)", input,
+			 WIFEXITED(st) ? "exited with" : "killed by signal",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		ig_analysis_release(a);
+		return -1;
+	}
+	return 0;
+}
+
+void ig_analysis_release(struct ig_analysis *a)
+{
+	if (!a)
+		return;
+	if (a->dir && a->path) {
+		unlink(a->path);
+		ig_tmp_unregister(a->path);
+	}
+	if (a->dir) {
+		rmdir(a->dir);
+		ig_tmp_unregister(a->dir);
+	}
+	free(a->path);
+	free(a->dir);
+	a->path = a->dir = NULL;
+}
