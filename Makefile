@@ -67,11 +67,14 @@ all: $(TOOLS) $(TEST_BINS)
 deps:
 	$(Q)scripts/deps.sh
 
+deps-test:
+	$(Q)scripts/deps.sh test
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh $(B)
 
-check: deps
+check: deps-test
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh $(B)
 	$(Q)$(MAKE) --no-print-directory check-asan
@@ -93,6 +96,6 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz build-static
 
-.PHONY: all deps demo check check-fast check-asan bench install clean fuzz static
+.PHONY: all deps deps-test demo check check-fast check-asan bench install clean fuzz static
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
