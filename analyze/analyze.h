@@ -118,7 +118,5 @@ static inline uint64_t stats_rank(uint64_t n, unsigned permille)
 	uint64_t r = (n * permille + 999) / 1000;
 	return r ? r - 1 : 0;
 }
-/* Format a duration in ns with fixed rules ("850ns", "12.3us", "4.56ms", "1.234s"). */
-const char *stats_fmt_dur(int64_t ns, char *buf, size_t len);
 
 #endif

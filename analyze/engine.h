@@ -36,10 +36,6 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out);
  * error).  timeline, recommendations and evidence are embedded as JSON. */
 struct json_object *ingero_engine_report_json(sqlite3 *db);
 
-/* Go-like compact duration text ("850ns", "25.3µs", "1.9ms", "142ms",
- * "2.1s", "1m5.5s") into buf; returns buf.  Shared with the report. */
-const char *ingero_engine_fmt_dur(int64_t ns, char *buf, size_t len);
-
 /* Tunables (documented in docs/engine.md). */
 #define ENGINE_K_SLOW 3.0          /* slow = duration > K x p50 of own baseline */
 #define ENGINE_MIN_CALLS 20        /* baseline needs this many calls */

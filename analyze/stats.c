@@ -9,24 +9,10 @@
 #include <time.h>
 #include <json-c/json.h>
 
+#include "common.h"
 #include "ingero.h"
 #include "analyze.h"
 #include "engine.h"
-
-const char *stats_fmt_dur(int64_t ns, char *buf, size_t len)
-{
-	if (ns < 0)
-		snprintf(buf, len, "-");
-	else if (ns < 1000)
-		snprintf(buf, len, "%lldns", (long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.2fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.3fs", ns / 1e9);
-	return buf;
-}
 
 static const char *fmt_time(int64_t ns, char *buf, size_t len)
 {
@@ -341,7 +327,7 @@ int stats_print_ops(sqlite3 *db, const struct afilter *f, FILE *out)
 		qsort(G.g, G.n, sizeof *G.g, cmp_total);
 	fprintf(out, "OP STATISTICS: %llu calls over %s; exact percentiles over every call "
 		"(nearest rank, index ceil(p*n)-1); share = summed duration / span\n",
-		(unsigned long long)total, stats_fmt_dur(b - a, s1, sizeof s1));
+		(unsigned long long)total, ig_fmt_duration(b - a, s1, sizeof s1));
 	fprintf(out, "  %-22s %-10s %10s %10s %10s %10s %10s %7s\n", "op", "source", "count", "p50",
 		"p95", "p99", "max", "share");
 	for (size_t i = 0; i < G.n; i++) {
@@ -349,9 +335,9 @@ int stats_print_ops(sqlite3 *db, const struct afilter *f, FILE *out)
 		double share = b > a ? 100.0 * (double)g->sum / (double)(b - a) : 0;
 		fprintf(out, "  %-22s %-10s %10llu %10s %10s %10s %10s %6.1f%%\n",
 			opname(g->source, g->op, on, sizeof on), srcname(g->source),
-			(unsigned long long)g->n, stats_fmt_dur(g->p50, s1, sizeof s1),
-			stats_fmt_dur(g->p95, s2, sizeof s2), stats_fmt_dur(g->p99, s3, sizeof s3),
-			stats_fmt_dur(g->max, s4, sizeof s4), share);
+			(unsigned long long)g->n, ig_fmt_duration(g->p50, s1, sizeof s1),
+			ig_fmt_duration(g->p95, s2, sizeof s2), ig_fmt_duration(g->p99, s3, sizeof s3),
+			ig_fmt_duration(g->max, s4, sizeof s4), share);
 	}
 	if (!G.n)
 		fprintf(out, "  (no events%s)\n", f && (f->node || f->pid >= 0 || f->source ||
@@ -506,8 +492,8 @@ int stats_print_per_process(sqlite3 *db, const struct afilter *f, FILE *out)
 			const struct grp *g = &G.g[i];
 			fprintf(out, "    %-22s %10llu calls  p50=%-10s p95=%-10s p99=%-10s max=%s\n",
 				opname(g->source, g->op, on, sizeof on), (unsigned long long)g->n,
-				stats_fmt_dur(g->p50, s1, sizeof s1), stats_fmt_dur(g->p95, s2, sizeof s2),
-				stats_fmt_dur(g->p99, s3, sizeof s3), stats_fmt_dur(g->max, s4, sizeof s4));
+				ig_fmt_duration(g->p50, s1, sizeof s1), ig_fmt_duration(g->p95, s2, sizeof s2),
+				ig_fmt_duration(g->p99, s3, sizeof s3), ig_fmt_duration(g->max, s4, sizeof s4));
 		}
 	}
 	if (!G.n)
@@ -668,7 +654,7 @@ int stats_print_summary(sqlite3 *db, const struct afilter *f, FILE *out)
 	stats_span(db, &s);
 	fprintf(out, "RECORDING: %llu events, %s .. %s (span %s)\n", (unsigned long long)s.events,
 		fmt_time(s.start, b1, sizeof b1), fmt_time(s.end, b2, sizeof b2),
-		stats_fmt_dur(s.end - s.start, b3, sizeof b3));
+		ig_fmt_duration(s.end - s.start, b3, sizeof b3));
 	st = adb_prepare(db, "SELECT name, events, rank, first_ts, last_ts FROM nodes ORDER BY name");
 	fprintf(out, "NODES:\n");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -676,7 +662,7 @@ int stats_print_summary(sqlite3 *db, const struct afilter *f, FILE *out)
 			(long long)sqlite3_column_int64(st, 1));
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 			fprintf(out, "  rank %lld", (long long)sqlite3_column_int64(st, 2));
-		fprintf(out, "  span %s\n", stats_fmt_dur(sqlite3_column_int64(st, 4) -
+		fprintf(out, "  span %s\n", ig_fmt_duration(sqlite3_column_int64(st, 4) -
 							 sqlite3_column_int64(st, 3), b3, sizeof b3));
 	}
 	sqlite3_finalize(st);
@@ -696,7 +682,7 @@ int stats_print_summary(sqlite3 *db, const struct afilter *f, FILE *out)
 			last = G.g[i].source;
 		}
 		fprintf(out, "    %-22s %12llu  total %s\n", opname(G.g[i].source, G.g[i].op, on, sizeof on),
-			(unsigned long long)G.g[i].n, stats_fmt_dur(G.g[i].sum, b3, sizeof b3));
+			(unsigned long long)G.g[i].n, ig_fmt_duration(G.g[i].sum, b3, sizeof b3));
 	}
 	free(G.g);
 	return 0;

@@ -530,7 +530,7 @@ static void t_recurring(void)
 	}
 	run(db, NULL);
 	char *k = qstr(db, "SELECT kind || '|' || root_cause FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
-	T_CHECK(strncmp(k, "preemption|", 11) == 0 && strstr(k, "recurs every ~10s (6 incidents)"),
+	T_CHECK(strncmp(k, "preemption|", 11) == 0 && strstr(k, "recurs every ~10.0s (6 incidents)"),
 		"recurring preemption: period of the incidents (%s)", k);
 	free(k);
 	sqlite3_close(db);
