@@ -22,6 +22,9 @@ struct ingero_engine_opts {
 	const char *op;     /* only this op name (NULL = all) */
 	int64_t since_ns;   /* unix ns window [since, until); 0 = open */
 	int64_t until_ns;
+	/* called every 64 Ki rows of the scan of events (may be NULL) */
+	void (*progress)(void *ctx, uint64_t rows);
+	void *progress_ctx;
 };
 
 /* Run the engine; replaces the rows of causal_chains.  Returns the number of

@@ -330,6 +330,8 @@ static void row1_fn(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	     sqlite3_value_int64(v[2]), sqlite3_value_int(v[3]), sqlite3_value_int(v[4]),
 	     cts(sqlite3_value_int64(v[5])), cdur(sqlite3_value_int64(v[6])), sqlite3_value_int64(v[7]),
 	     sqlite3_value_int64(v[8]), sqlite3_value_int64(v[9]));
+	if ((e->events & 0xffff) == 0 && e->o.progress)
+		e->o.progress(e->o.progress_ctx, (uint64_t)e->events);
 	sqlite3_result_int(ctx, 0);
 }
 

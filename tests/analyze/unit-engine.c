@@ -670,7 +670,7 @@ static void t_filters(void)
 	loop(db, 100, 200, 100, 120, 5);
 	for (int i = 100; i < 120; i++)
 		off(db, "n1", 100, 101, T0 + (int64_t)i * 15 * MS + MS, 8 * MS, 1, 31337, "logrotate");
-	struct ingero_engine_opts o = { NULL, 555, NULL, 0, 0 };
+	struct ingero_engine_opts o = { .pid = 555 };
 	T_CHECK(run(db, &o) == 0, "pid filter: other pid gives no chain");
 	o.pid = -1;
 	o.op = "cudaLaunchKernel";
