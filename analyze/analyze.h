@@ -1,6 +1,7 @@
 /*
- * analyze.h - ingero-analyze internals shared by main.c, db.c, import.c,
- * legacy.c and stats.c.  (The causal engine's API is engine.h.)
+ * analyze.h - ingero-analyze internals shared by main.c, db.c, inputs.c,
+ * import*.c, legacy.c, ours.c and stats.c.  (The causal engine's API is
+ * engine.h.)
  *
  * Conventions: functions return 0 on success and -1 on failure after
  * printing one line "ingero-analyze: <file>: <what>" on stderr.  Warnings
@@ -13,13 +14,17 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
+#include "common.h"
+#include "db.h"
+
 #define PROG "ingero-analyze"
 
 struct json_object;
 
 /* ------------------------------------------------------------------ db.c */
 
-/* Create a fresh analysis database at path (an existing file is replaced):
+/* Create a fresh analysis database at path, which must not exist or be an
+ * empty regular file (a temporary of ig_out_open / ig_tmp_create):
  * tables of schema.sql (without its indexes), bulk-load pragmas, complete
  * sources/ops lookup tables.  Returns NULL after printing an error. */
 sqlite3 *adb_create(const char *path);
@@ -29,59 +34,64 @@ int adb_finish(sqlite3 *db, const char *created_from);
 int adb_exec(sqlite3 *db, const char *sql, const char *what);
 /* Prepare or print an error and return NULL. */
 sqlite3_stmt *adb_prepare(sqlite3 *db, const char *sql);
-/* Single integer result of a query (def when no row / error). */
-int64_t adb_int(sqlite3 *db, const char *sql, int64_t def);
 /* The embedded schema.sql (NUL-terminated). */
 extern const char *adb_schema_sql;
 
-/* -------------------------------------------------------------- import.c */
+/* ------------------------------------------- import.c (import_int.h) */
 
 struct importer;
 
 struct import_opts {
 	int quiet;          /* no warnings on stderr */
-	int progress;       /* progress line on stderr (stderr is a tty) */
 };
 
 struct importer *imp_new(sqlite3 *db, const struct import_opts *o);
-/* Import one input: segment file, recording dir, dir of node recordings,
- * bundle, "-", or an original Ingero .db.  Returns 0, or -1 on a fatal
- * error (message printed). */
-int imp_input(struct importer *im, const char *path);
-/* Commit, fix up late metadata, fill nodes.  Returns 0 or -1. */
+/* Import one recording: a segment file, a recording directory, a bundle or
+ * "-".  Returns 0, or -1 on a fatal error (message printed). */
+int imp_recording(struct importer *im, const char *path);
+/* Fix up late metadata, fill nodes (import_fixup.c).  Returns 0 or -1. */
 int imp_finish(struct importer *im);
 void imp_free(struct importer *im);
 uint64_t imp_events(const struct importer *im);
 unsigned imp_warnings(const struct importer *im);
-void imp_count(struct importer *im, uint64_t n);  /* events imported by legacy.c */
-/* Print a warning (unless quiet) and count it. */
+void imp_count(struct importer *im, uint64_t n);  /* events imported by legacy.c, ours.c */
+/* The input being read (names the node of a file without one, the inputs row). */
+void imp_set_input(struct importer *im, const char *path);
+/* Print a warning (unless quiet), count it for the inputs row. */
 void imp_warn(struct importer *im, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Shared by legacy.c: begin/commit the bulk transaction. */
+/* The inputs row of the current input. */
+int imp_input_row(struct importer *im, const char *kind, const char *schema, uint64_t events);
+/* Commit the bulk transaction (before another importer writes). */
 int imp_commit(struct importer *im);
 sqlite3 *imp_db(struct importer *im);
 const struct import_opts *imp_opts(const struct importer *im);
 /* Node name from a file name: base name without .db/.igz/.tar* ("local" for -). */
 void imp_base_name(const char *path, char *out, size_t len);
+/* Progress line of the import (a TTY, not -q): total input bytes. */
+void imp_progress_start(struct importer *im, uint64_t total_bytes);
+void imp_progress(struct importer *im);
+void imp_progress_end(struct importer *im);
 
-/* FNV-64a as the original computes stack hashes (see docs/schema.md). */
-#define FNV64_OFFSET 0xcbf29ce484222325ULL
-#define FNV64_PRIME 0x100000001b3ULL
-static inline uint64_t fnv64a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) { h ^= b[i]; h *= FNV64_PRIME; }
-	return h;
-}
-/* Hash of a stack: symbolic when any frame has a symbol or file, else raw IPs.
+/* Hash of a stack: symbolic when any frame has a symbol or file, else raw IPs
+ * (FNV-64a as the original computes stack hashes, see docs/schema.md).
  * syms/files may hold NULL entries. */
 uint64_t imp_stack_hash(unsigned depth, const uint64_t *ips, const char *const *syms,
 			const char *const *files);
 
+/* -------------------------------------------------------------- inputs.c */
+
+struct input_opts {
+	int no_merge_check;  /* read a directory of unmerged node recordings as is */
+};
+/* Import one input of any kind (see inputs.c).  Returns 0, or -1 after
+ * printing why. */
+int input_import(struct importer *im, const char *path, const struct input_opts *o);
+/* Bytes of input under path (for the progress line); 0 for stdin. */
+uint64_t input_bytes(const char *path);
+
 /* -------------------------------------------------------------- legacy.c */
 
-/* 1 if the file starts with the SQLite magic. */
-int legacy_is_sqlite(const char *path);
 /* Import an original Ingero database (opened immutable, read-only). */
 int legacy_import(struct importer *im, const char *path);
 
@@ -118,7 +128,5 @@ static inline uint64_t stats_rank(uint64_t n, unsigned permille)
 	uint64_t r = (n * permille + 999) / 1000;
 	return r ? r - 1 : 0;
 }
-/* Format a duration in ns with fixed rules ("850ns", "12.3us", "4.56ms", "1.234s"). */
-const char *stats_fmt_dur(int64_t ns, char *buf, size_t len);
 
 #endif

@@ -19,7 +19,7 @@ int adb_exec(sqlite3 *db, const char *sql, const char *what)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, PROG ": %s: %s\n", what, msg ? msg : sqlite3_errmsg(db));
+		ig_error("%s: %s", what, msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -30,22 +30,10 @@ sqlite3_stmt *adb_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, PROG ": database: %s\n", sqlite3_errmsg(db));
+		ig_error("database: %s", sqlite3_errmsg(db));
 		return NULL;
 	}
 	return st;
-}
-
-int64_t adb_int(sqlite3 *db, const char *sql, int64_t def)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = def;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return def;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* The bulk load writes events through a declaration without the virtual
@@ -93,7 +81,7 @@ static int events_restore(sqlite3 *db)
 	int rc = -1;
 	if (!a)
 		return 0;
-	int64_t ver = adb_int(db, "PRAGMA schema_version", -1);
+	int64_t ver = ig_db_int(db, "PRAGMA schema_version", -1);
 	if (ver < 0 || adb_exec(db, "PRAGMA writable_schema=ON", "schema"))
 		return -1;
 	st = adb_prepare(db, "UPDATE sqlite_master SET sql = ?1 WHERE type = 'table' AND name = 'events'");
@@ -107,7 +95,7 @@ static int events_restore(sqlite3 *db)
 	if (adb_exec(db, "PRAGMA writable_schema=OFF", "schema") || adb_exec(db, sql, "schema"))
 		rc = -1;
 	if (rc)
-		fprintf(stderr, PROG ": database: events declaration: %s\n", sqlite3_errmsg(db));
+		ig_error("database: events declaration: %s", sqlite3_errmsg(db));
 	return rc;
 }
 
@@ -144,7 +132,7 @@ static int fill_lookups(sqlite3 *db)
 	rc = 0;
 out:
 	if (rc)
-		fprintf(stderr, PROG ": database: lookup tables: %s\n", sqlite3_errmsg(db));
+		ig_error("database: lookup tables: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(s);
 	sqlite3_finalize(o);
 	return rc;
@@ -156,38 +144,17 @@ sqlite3 *adb_create(const char *path)
 	char *tables = NULL;
 	const char *mark;
 
-	/* Replace only what is ours to replace: an empty file or an SQLite
-	 * database.  Never a device (-o /dev/null once removed /dev/null), a
-	 * directory, or a file of another kind (a recording given by mistake). */
+	/* Only a new or empty file: replacing an existing output is decided
+	 * by ig_out_open (--force), which hands us its empty temporary. */
 	struct stat st;
-	if (lstat(path, &st) == 0) {
-		char magic[16] = {0};
-		int fd = -1;
-		if (!S_ISREG(st.st_mode)) {
-			fprintf(stderr, PROG ": %s: not a regular file, refusing to replace it\n", path);
-			return NULL;
-		}
-		if (st.st_size > 0 && ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
-				       read(fd, magic, sizeof magic) != (ssize_t)sizeof magic ||
-				       memcmp(magic, "SQLite format 3", 16) != 0)) {
-			if (fd >= 0)
-				close(fd);
-			fprintf(stderr, PROG ": %s: exists and is not an SQLite database, refusing to "
-				"replace it\n", path);
-			return NULL;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	if (unlink(path) != 0 && errno != ENOENT) {
-		fprintf(stderr, PROG ": %s: cannot replace: %s\n", path, strerror(errno));
+	if (lstat(path, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size > 0)) {
+		ig_error("%s: exists and is not an empty file, refusing to write over it", path);
 		return NULL;
 	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
 			    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
-		fprintf(stderr, PROG ": %s: cannot create database: %s\n", path,
-			db ? sqlite3_errmsg(db) : "out of memory");
+		ig_error("%s: cannot create database: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -243,7 +210,7 @@ int adb_finish(sqlite3 *db, const char *created_from)
 	}
 	sqlite3_finalize(st);
 	if (rc)
-		fprintf(stderr, PROG ": database: schema_info: %s\n", sqlite3_errmsg(db));
+		ig_error("database: schema_info: %s", sqlite3_errmsg(db));
 	/* planner statistics for the engine's queries (cheap with a row limit) */
 	/* ANALYZE of a table without an index counts its rows in a full scan:
 	 * every table but events (read only in full scans, where statistics do

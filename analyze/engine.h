@@ -22,6 +22,9 @@ struct ingero_engine_opts {
 	const char *op;     /* only this op name (NULL = all) */
 	int64_t since_ns;   /* unix ns window [since, until); 0 = open */
 	int64_t until_ns;
+	/* called every 64 Ki rows of the scan of events (may be NULL) */
+	void (*progress)(void *ctx, uint64_t rows);
+	void *progress_ctx;
 };
 
 /* Run the engine; replaces the rows of causal_chains.  Returns the number of
@@ -35,10 +38,6 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out);
 /* Same as a JSON array of chain objects (caller owns the reference; NULL on
  * error).  timeline, recommendations and evidence are embedded as JSON. */
 struct json_object *ingero_engine_report_json(sqlite3 *db);
-
-/* Go-like compact duration text ("850ns", "25.3µs", "1.9ms", "142ms",
- * "2.1s", "1m5.5s") into buf; returns buf.  Shared with the report. */
-const char *ingero_engine_fmt_dur(int64_t ns, char *buf, size_t len);
 
 /* Tunables (documented in docs/engine.md). */
 #define ENGINE_K_SLOW 3.0          /* slow = duration > K x p50 of own baseline */

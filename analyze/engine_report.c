@@ -4,6 +4,7 @@
 #include <string.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include "common.h"
 #include "engine.h"
 
 #define ORDER_SQL " ORDER BY CASE severity WHEN 'HIGH' THEN 0 WHEN 'MEDIUM' THEN 1 ELSE 2 END, impact_ns DESC, id"
@@ -85,7 +86,7 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 	if (!total) {
 		fprintf(out, "INCIDENT REPORT — no causal chains detected\n\n");
 		fprintf(out, "Analyzed %" PRId64 " events over %s. No anomalous patterns found.\n\n",
-			info_int(db, "engine.events", 0), ingero_engine_fmt_dur(info_int(db, "engine.span_ns", 0), b1, sizeof(b1)));
+			info_int(db, "engine.events", 0), ig_fmt_duration(info_int(db, "engine.span_ns", 0), b1, sizeof(b1)));
 		legacy_line(db, out);
 		return 0;
 	}
@@ -111,7 +112,7 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 			const char *det = json_object_object_get_ex(e, "detail", &v) ? json_object_get_string(v) : "";
 			int64_t us = json_object_object_get_ex(e, "dur_us", &v) ? json_object_get_int64(v) : 0;
 			if (us > 0)
-				fprintf(out, "    [%-6s]  %s (%s)\n", layer, det, ingero_engine_fmt_dur(us * 1000, b1, sizeof(b1)));
+				fprintf(out, "    [%-6s]  %s (%s)\n", layer, det, ig_fmt_duration(us * 1000, b1, sizeof(b1)));
 			else
 				fprintf(out, "    [%-6s]  %s\n", layer, det);
 		}
@@ -120,7 +121,7 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 		int64_t imp = sqlite3_column_int64(st, 6);
 		if (imp > 0)
 			fprintf(out, "  Impact: %s excess (%.1f%% of wall time), chain %s\n",
-				ingero_engine_fmt_dur(imp, b2, sizeof(b2)), 100.0 * sqlite3_column_double(st, 7), col(st, 0));
+				ig_fmt_duration(imp, b2, sizeof(b2)), 100.0 * sqlite3_column_double(st, 7), col(st, 0));
 		else
 			fprintf(out, "  Chain: %s\n", col(st, 0));
 		json_object *r = json_tokener_parse(col(st, 4));

@@ -1,13 +1,14 @@
-/* ingero-analyze: import recordings (or the original Ingero's .db files) into
- * SQLite, run the causal engine, print the incident report and statistics.
- * parse -> create db -> import each input -> indexes -> engine -> report. */
+/* ingero-analyze: import recordings (or the original Ingero's .db files, or
+ * our own analysis DB) into SQLite, run the causal engine, print the
+ * incident report and statistics.
+ * parse -> output file -> import each input -> indexes -> filters -> engine
+ * -> report -> commit the output. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <json-c/json.h>
 
@@ -15,7 +16,7 @@
 #include "analyze.h"
 #include "engine.h"
 
-/* INGERO_ANALYZE_TIMING=1: stage times on stderr (benchmarks) */
+/* INGERO_ANALYZE_TIMING=1 or -v: stage times on stderr (benchmarks) */
 static int timing;
 static double t_prev, c_prev;
 static void stage(const char *what)
@@ -33,16 +34,20 @@ static void stage(const char *what)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: ingero-analyze INPUT... [-o analysis.db] [--json] [--per-process] [--summary]\n"
-"                      [--since X] [--until X] [--pid N] [--node NAME] [--op NAME]\n"
-"                      [--no-report] [-q]\n"
+"usage: ingero-analyze INPUT... [-o analysis.db [--force]] [--json] [--per-process]\n"
+"                      [--summary] [--since X] [--until X] [--pid N] [--node NAME]\n"
+"                      [--op NAME] [--no-report] [--no-merge-check] [-q] [-v]\n"
 "\n"
-"INPUT: a segment file, a recording directory, a directory of node recordings,\n"
-"a bundle tarball, '-' (stdin), a merged recording, or an original Ingero .db file\n"
-"(opened read-only and never modified).\n"
+"INPUT: a segment file, a recording directory, a merged recording, a bundle\n"
+"tarball, '-' (stdin), an original Ingero .db file (opened read-only and never\n"
+"modified), or an analysis database written by ingero-analyze (analyzed again).\n"
+"A directory of node recordings (node-*/ as ingero-record demo multi-node\n"
+"writes) must be merged first: ingero-merge corrects the nodes' clocks.\n"
 "\n"
-"  -o, --output FILE   write the analysis database here (default: a temporary file\n"
-"                      removed after the report); an existing FILE is replaced\n"
+"  -o, --output FILE   write the analysis database here (default: a temporary\n"
+"                      file removed after the report); written beside FILE and\n"
+"                      renamed over it when complete\n"
+"      --force         replace an existing FILE (never a device, FIFO, link or dir)\n"
 "      --json          one JSON document {recording, chains, stats[, per_process]}\n"
 "      --per-process   add per-(node, pid) percentiles per op and GPU contention\n"
 "      --summary       counts by source/op, span and nodes only (no engine)\n"
@@ -53,101 +58,36 @@ static void usage(FILE *f)
 "      --node NAME     only node NAME\n"
 "      --op NAME       only this op (e.g. cudaStreamSync, cudaStreamSynchronize)\n"
 "      --no-report     import only (use with -o)\n"
-"  -q, --quiet         no warnings or progress on stderr\n"
+"      --no-merge-check  analyze a directory of unmerged node recordings as is\n"
+"                      (clocks not corrected: cross-node findings may be wrong)\n"
+"  -q, --quiet         no warnings or progress on stderr (-qq: errors only)\n"
+"  -v, --verbose       stage timings on stderr\n"
+"      --version       print the version\n"
 "  -h, --help          this help\n"
+"\n"
+"Examples:\n"
+"  ingero-analyze rec/                        report of one recording\n"
+"  ingero-analyze rec/ -o job.db              ... and keep the database (ingero-sql job.db)\n"
+"  ingero-merge run/node-* -o run.igz && ingero-analyze run.igz\n"
+"  ingero-analyze job.db --node node-2 --since -30s --json\n"
 "\n"
 "Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
-/* Duration with units ns/us/ms/s/m/h/d (a bare number is seconds); -1 on error. */
-static int parse_dur(const char *s, int64_t *out)
-{
-	double total = 0;
-	if (!*s)
-		return -1;
-	while (*s) {
-		char *end;
-		errno = 0;
-		double v = strtod(s, &end);
-		if (end == s || errno)
-			return -1;
-		s = end;
-		double mul;
-		if (!*s) mul = 1e9;
-		else if (!strncmp(s, "ns", 2)) { mul = 1; s += 2; }
-		else if (!strncmp(s, "us", 2)) { mul = 1e3; s += 2; }
-		else if (!strncmp(s, "ms", 2)) { mul = 1e6; s += 2; }
-		else if (*s == 's') { mul = 1e9; s++; }
-		else if (*s == 'm') { mul = 60e9; s++; }
-		else if (*s == 'h') { mul = 3600e9; s++; }
-		else if (*s == 'd') { mul = 86400e9; s++; }
-		else return -1;
-		total += v * mul;
-	}
-	if (total < 0 || total > 9.2e18)
-		return -1;
-	*out = (int64_t)(total + 0.5);
-	return 0;
-}
+struct cli {
+	const char *out_path, *since_s, *until_s, *op_s;
+	int force, json, perproc, summary, noreport;
+	struct input_opts in;
+	struct afilter flt;
+	char **inputs;
+	int ninputs;
+};
 
-/* Time argument -> absolute unix ns, relative to the recording [start, end]. */
-static int parse_time(const char *s, int64_t start, int64_t end, int64_t *out)
-{
-	int64_t d;
-	struct tm tm;
-	char *p;
+enum { O_JSON = 256, O_PERPROC, O_SUMMARY, O_SINCE, O_UNTIL, O_PID, O_NODE, O_OP, O_NOREPORT,
+       O_FORCE, O_VERSION, O_NOMERGE };
 
-	memset(&tm, 0, sizeof tm);
-	if ((p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)) || (p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))) {
-		int64_t frac = 0;
-		if (*p == '.') {
-			int64_t scale = 100000000;
-			for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-				frac += (*p - '0') * scale;
-		}
-		if (*p == 'Z')
-			p++;
-		if (*p)
-			return -1;
-		*out = (int64_t)timegm(&tm) * 1000000000 + frac;
-		return 0;
-	}
-	if (*s == '-') {
-		if (parse_dur(s + 1, &d))
-			return -1;
-		*out = end - d;
-		return 0;
-	}
-	if (*s == '+')
-		s++;
-	/* a bare integer of unix-epoch size is absolute ns */
-	if (strspn(s, "0123456789") == strlen(s) && strlen(s) >= 16) {
-		errno = 0;
-		long long v = strtoll(s, NULL, 10);
-		if (errno)
-			return -1;
-		*out = v;
-		return 0;
-	}
-	if (parse_dur(s, &d))
-		return -1;
-	*out = start + d;
-	return 0;
-}
-
-/* the temporary database is removed on SIGINT/SIGTERM/SIGHUP too */
-static char tmp_path[PATH_MAX];
-static void on_signal(int sig)
-{
-	if (*tmp_path)
-		unlink(tmp_path);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-enum { O_JSON = 256, O_PERPROC, O_SUMMARY, O_SINCE, O_UNTIL, O_PID, O_NODE, O_OP, O_NOREPORT };
-
-int main(int argc, char **argv)
+/* 0 to go on, else the exit status + 1 (help, version, usage errors) */
+static int parse_args(int argc, char **argv, struct cli *c)
 {
 	static const struct option lo[] = {
 		{"output", required_argument, 0, 'o'}, {"json", no_argument, 0, O_JSON},
@@ -155,107 +95,94 @@ int main(int argc, char **argv)
 		{"since", required_argument, 0, O_SINCE}, {"until", required_argument, 0, O_UNTIL},
 		{"pid", required_argument, 0, O_PID}, {"node", required_argument, 0, O_NODE},
 		{"op", required_argument, 0, O_OP}, {"no-report", no_argument, 0, O_NOREPORT},
-		{"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+		{"force", no_argument, 0, O_FORCE}, {"no-merge-check", no_argument, 0, O_NOMERGE},
+		{"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
+		{"version", no_argument, 0, O_VERSION}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
-	const char *out_path = NULL, *since_s = NULL, *until_s = NULL;
-	int json = 0, perproc = 0, summary = 0, noreport = 0, quiet = 0, c, rc = 1;
-	struct afilter flt = { .pid = -1 };
-	char *created_from = NULL;
-	sqlite3 *db = NULL;
-	struct importer *im = NULL;
-
-	while ((c = getopt_long(argc, argv, "o:qh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'o': out_path = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		case O_JSON: json = 1; break;
-		case O_PERPROC: perproc = 1; break;
-		case O_SUMMARY: summary = 1; break;
-		case O_SINCE: since_s = optarg; break;
-		case O_UNTIL: until_s = optarg; break;
-		case O_NODE: flt.node = optarg; break;
-		case O_NOREPORT: noreport = 1; break;
-		case O_PID: {
-			char *e;
-			errno = 0;
-			long long v = strtoll(optarg, &e, 10);
-			if (errno || *e || v < 0 || e == optarg) {
-				fprintf(stderr, PROG ": --pid: not a process id: '%s'\n", optarg);
-				return 2;
-			}
-			flt.pid = v;
+	int o;
+	uint64_t pid;
+	int64_t dummy;
+	c->flt.pid = -1;
+	while ((o = ig_getopt(argc, argv, "o:qvh", lo, NULL)) != -1) {
+		switch (o) {
+		case 'o': c->out_path = optarg; break;
+		case 'q': ig_quiet++; break;
+		case 'v': ig_verbose++; timing = 1; break;
+		case 'h': usage(stdout); return 1;
+		case O_VERSION: ig_print_version(); return 1;
+		case O_JSON: c->json = 1; break;
+		case O_PERPROC: c->perproc = 1; break;
+		case O_SUMMARY: c->summary = 1; break;
+		case O_SINCE: c->since_s = optarg; break;
+		case O_UNTIL: c->until_s = optarg; break;
+		case O_NODE: c->flt.node = optarg; break;
+		case O_NOREPORT: c->noreport = 1; break;
+		case O_FORCE: c->force = 1; break;
+		case O_NOMERGE: c->in.no_merge_check = 1; break;
+		case O_PID:
+			if (ig_parse_u64(optarg, 0, INT64_MAX, &pid))
+				return 1 + ig_usage_error("--pid: not a process id: '%s'", optarg);
+			c->flt.pid = (int64_t)pid;
 			break;
-		}
 		case O_OP:
-			if (ingero_op_lookup(optarg, &flt.source, &flt.op) != 0) {
-				fprintf(stderr, PROG ": --op: unknown op '%s'\n", optarg);
-				return 2;
-			}
-			flt.op_name = ingero_op_name(flt.source, flt.op);
+			c->op_s = optarg;
+			if (ingero_op_lookup(optarg, &c->flt.source, &c->flt.op) != 0)
+				return 1 + ig_usage_error("--op: unknown op '%s'", optarg);
+			c->flt.op_name = ingero_op_name(c->flt.source, c->flt.op);
 			break;
 		default:
-			usage(stderr);
-			return 2;
+			return 1 + IG_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, PROG ": no input given\n");
-		usage(stderr);
-		return 2;
-	}
-	if (noreport && !out_path) {
-		fprintf(stderr, PROG ": --no-report needs -o FILE\n");
-		return 2;
-	}
-	int64_t dummy;
-	if ((since_s && parse_time(since_s, 0, 0, &dummy)) || (until_s && parse_time(until_s, 0, 0, &dummy))) {
-		fprintf(stderr, PROG ": bad time '%s' (use 30s, +2m, -10s, unix ns or "
-			"'YYYY-MM-DD HH:MM:SS')\n", since_s && parse_time(since_s, 0, 0, &dummy) ? since_s : until_s);
-		return 2;
-	}
-	if (out_path) {
-		char ro[PATH_MAX], ri[PATH_MAX];
-		if (realpath(out_path, ro))
-			for (int i = optind; i < argc; i++)
-				if (realpath(argv[i], ri) && !strcmp(ro, ri)) {
-					fprintf(stderr, PROG ": %s: output is also an input\n", out_path);
-					return 2;
-				}
-	} else {
-		const char *td = getenv("TMPDIR");
-		snprintf(tmp_path, sizeof tmp_path, "%s/ingero-analyze-XXXXXX.db", td && *td ? td : "/tmp");
-		int fd = mkstemps(tmp_path, 3);
-		if (fd < 0) {
-			fprintf(stderr, PROG ": %s: cannot create temporary file: %s\n", tmp_path, strerror(errno));
-			return 1;
-		}
-		close(fd);
-		out_path = tmp_path;
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		signal(SIGHUP, on_signal);
-	}
+	if (optind >= argc)
+		return 1 + ig_usage_error("no input given");
+	if (c->noreport && !c->out_path)
+		return 1 + ig_usage_error("--no-report needs -o FILE");
+	if ((c->since_s && ig_parse_time(c->since_s, 0, 0, &dummy)) ||
+	    (c->until_s && ig_parse_time(c->until_s, 0, 0, &dummy)))
+		return 1 + ig_usage_error("bad time '%s' (use 30s, +2m, -10s, unix ns or 'YYYY-MM-DD HH:MM:SS')",
+					  c->since_s && ig_parse_time(c->since_s, 0, 0, &dummy) ? c->since_s : c->until_s);
+	c->inputs = argv + optind;
+	c->ninputs = argc - optind;
+	return 0;
+}
 
-	timing = getenv("INGERO_ANALYZE_TIMING") != NULL;
-	stage(NULL);
-	if (!(db = adb_create(out_path)))
-		goto out;
-	struct import_opts io = { .quiet = quiet, .progress = !quiet && isatty(2) };
-	if (!(im = imp_new(db, &io)))
-		goto out;
+/* -o FILE is also an input?  (the analysis would replace what it reads) */
+static int output_is_input(const struct cli *c)
+{
+	char ro[PATH_MAX], ri[PATH_MAX];
+	if (!c->out_path || strcmp(c->out_path, "-") == 0 || !realpath(c->out_path, ro))
+		return 0;
+	for (int i = 0; i < c->ninputs; i++)
+		if (realpath(c->inputs[i], ri) && !strcmp(ro, ri))
+			return 1;
+	return 0;
+}
+
+/* every input into db, then the late fixups and the indexes */
+static int import_all(const struct cli *c, sqlite3 *db)
+{
+	struct import_opts io = { .quiet = ig_quiet > 0 };
+	struct importer *im = imp_new(db, &io);
+	uint64_t total = 0;
+	int rc = -1;
+	if (!im)
+		return -1;
+	for (int i = 0; i < c->ninputs; i++)
+		total += input_bytes(c->inputs[i]);
+	imp_progress_start(im, total);
 	size_t cflen = 1;
-	for (int i = optind; i < argc; i++)
-		cflen += strlen(argv[i]) + 1;
-	if (!(created_from = calloc(1, cflen)))
-		goto out;
-	for (int i = optind; i < argc; i++) {
-		if (imp_input(im, argv[i]))
+	for (int i = 0; i < c->ninputs; i++)
+		cflen += strlen(c->inputs[i]) + 1;
+	char *created_from = xcalloc(1, cflen);
+	for (int i = 0; i < c->ninputs; i++) {
+		if (input_import(im, c->inputs[i], &c->in))
 			goto out;
-		if (i > optind)
+		if (i)
 			strcat(created_from, " ");
-		strcat(created_from, argv[i]);
+		strcat(created_from, c->inputs[i]);
 	}
+	imp_progress_end(im);
 	stage("import");
 	if (imp_finish(im))
 		goto out;
@@ -263,84 +190,158 @@ int main(int argc, char **argv)
 	if (adb_finish(db, created_from))
 		goto out;
 	stage("indexes");
-	if (noreport) {
-		rc = 0;
-		goto out;
+	rc = 0;
+out:
+	imp_free(im);
+	free(created_from);
+	return rc;
+}
+
+static void print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* the engine's progress line: rows scanned of the events table */
+struct eprog { struct ig_progress p; uint64_t rows, bytes; };
+static void engine_progress(void *ctx, uint64_t rows)
+{
+	struct eprog *ep = ctx;
+	uint64_t done = ep->rows ? (uint64_t)((double)rows / (double)ep->rows * (double)ep->bytes) : 0;
+	ig_progress_update(&ep->p, done > ep->bytes ? ep->bytes : done, rows);
+}
+
+/* the engine, then the report (text or JSON) */
+static int analyze(const struct cli *c, sqlite3 *db)
+{
+	const struct afilter *flt = &c->flt;
+	if (c->summary) {
+		if (c->json)
+			print_json(stats_json_summary(db, flt));
+		else if (stats_print_summary(db, flt, stdout))
+			return -1;
+		return 0;
 	}
-
-	struct span sp;
-	stats_span(db, &sp);
-	if (since_s)
-		parse_time(since_s, sp.start, sp.end, &flt.since);
-	if (until_s)
-		parse_time(until_s, sp.start, sp.end, &flt.until);
-	if (flt.since < 0)
-		flt.since = 0;
-	if (flt.until < 0)
-		flt.until = 0;
-	if (until_s && !flt.until)
-		flt.until = 1;   /* an until before the epoch: an empty window */
-
-	if (summary) {
-		if (json) {
-			json_object *o = stats_json_summary(db, &flt);
-			puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
-		} else if (stats_print_summary(db, &flt, stdout)) {
-			goto out;
-		}
-		rc = 0;
-		goto out;
-	}
-
-	struct ingero_engine_opts eo = { .node = flt.node, .pid = flt.pid, .op = flt.op_name,
-					 .since_ns = flt.since, .until_ns = flt.until };
+	struct eprog ep = { .rows = (uint64_t)ig_db_int(db, "SELECT sum(events) FROM nodes", 0),
+			    .bytes = (uint64_t)ig_db_int(db, "SELECT page_count * page_size FROM pragma_page_count, "
+							 "pragma_page_size", 0) };
+	struct ingero_engine_opts eo = { .node = flt->node, .pid = flt->pid, .op = flt->op_name,
+					 .since_ns = flt->since, .until_ns = flt->until,
+					 .progress = engine_progress, .progress_ctx = &ep };
 	char eerr[512] = "";
-	int engine_failed = 0;
-	if (ingero_engine_run(db, &eo, eerr, sizeof eerr) < 0) {
-		fprintf(stderr, PROG ": engine: %s\n", *eerr ? eerr : "failed");
-		engine_failed = 1;
-	}
+	ig_progress_start(&ep.p, "engine", ep.bytes);
+	int n = ingero_engine_run(db, &eo, eerr, sizeof eerr);
+	ig_progress_end(&ep.p);
 	stage("engine");
-	if (json) {
+	if (n < 0)
+		return ig_error("engine: %s", *eerr ? eerr : "failed");
+	if (c->json) {
 		json_object *root = json_object_new_object();
-		json_object_object_add(root, "recording", stats_json_recording(db, &flt));
-		json_object *ch = engine_failed ? NULL : ingero_engine_report_json(db);
+		json_object_object_add(root, "recording", stats_json_recording(db, flt));
+		json_object *ch = ingero_engine_report_json(db);
 		json_object_object_add(root, "chains", ch ? ch : json_object_new_array());
-		json_object *st = stats_json_ops(db, &flt);
+		json_object *st = stats_json_ops(db, flt);
 		json_object_object_add(root, "stats", st ? st : json_object_new_array());
-		if (perproc) {
-			json_object *pp = stats_json_per_process(db, &flt);
+		if (c->perproc) {
+			json_object *pp = stats_json_per_process(db, flt);
 			json_object_object_add(root, "per_process", pp ? pp : json_object_new_object());
 		}
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
+		print_json(root);
 	} else {
-		if (!engine_failed)
-			ingero_engine_report_text(db, stdout);
+		if (ingero_engine_report_text(db, stdout))
+			return ig_error("report: %s", sqlite3_errmsg(db));
 		fputc('\n', stdout);
-		if (stats_print_ops(db, &flt, stdout))
-			goto out;
-		if (perproc) {
+		if (stats_print_ops(db, flt, stdout))
+			return -1;
+		if (c->perproc) {
 			fputc('\n', stdout);
-			if (stats_print_per_process(db, &flt, stdout))
-				goto out;
+			if (stats_print_per_process(db, flt, stdout))
+				return -1;
 		}
 	}
 	stage("report");
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, PROG ": stdout: %s\n", strerror(errno));
-		goto out;
+	return 0;
+}
+
+/* --since/--until against the recording's span */
+static void resolve_window(const struct cli *c, sqlite3 *db, struct afilter *flt)
+{
+	struct span sp;
+	stats_span(db, &sp);
+	if (c->since_s)
+		ig_parse_time(c->since_s, sp.start, sp.end, &flt->since);
+	if (c->until_s)
+		ig_parse_time(c->until_s, sp.start, sp.end, &flt->until);
+	if (flt->since < 0)
+		flt->since = 0;
+	if (flt->until < 0)
+		flt->until = 0;
+	if (c->until_s && !flt->until)
+		flt->until = 1;   /* an until before the epoch: an empty window */
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	struct ig_out out = { 0 };
+	char *scratch = NULL;
+	const char *dbpath;
+	sqlite3 *db = NULL;
+	int rc = IG_EXIT_FAIL;
+
+	ig_set_prog(PROG);
+	timing = getenv("INGERO_ANALYZE_TIMING") != NULL;
+	int pr = parse_args(argc, argv, &c);
+	if (pr)
+		return ig_exit(pr - 1);
+	if (output_is_input(&c))
+		return ig_usage_error("%s: output is also an input", c.out_path);
+	/* -o: a temporary beside FILE, renamed over it at the end; else a
+	 * scratch database in $TMPDIR.  Both are removed on errors and signals. */
+	if (c.out_path) {
+		/* even with --force, only a database (or an empty file) is ours to
+		 * replace: not a recording segment or a text given by mistake */
+		struct stat sb;
+		if (strcmp(c.out_path, "-") && lstat(c.out_path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_size > 0 && !ig_is_sqlite(c.out_path)) {
+			ig_error("%s: exists and is not an SQLite database, refusing to replace it", c.out_path);
+			return IG_EXIT_FAIL;
+		}
+		if (ig_out_open(&out, c.out_path, IG_OUT_NOFILE | IG_OUT_NOSTDOUT | (c.force ? IG_OUT_FORCE : 0)))
+			return IG_EXIT_FAIL;
+		dbpath = out.tmp;
+	} else {
+		if (!(scratch = ig_tmp_create(NULL, ".db")))
+			return IG_EXIT_FAIL;
+		dbpath = scratch;
 	}
-	rc = engine_failed ? 1 : 0;
+	stage(NULL);
+	if (!(db = adb_create(dbpath)) || import_all(&c, db))
+		goto out;
+	if (!c.noreport) {
+		resolve_window(&c, db, &c.flt);
+		if (analyze(&c, db))
+			goto out;
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			ig_error("stdout: %s", strerror(errno ? errno : EIO));
+			goto out;
+		}
+	}
+	rc = IG_EXIT_OK;
 out:
-	imp_free(im);
-	if (db && sqlite3_close(db) != SQLITE_OK)
-		fprintf(stderr, PROG ": %s: %s\n", out_path, sqlite3_errmsg(db));
-	if (*tmp_path)
-		unlink(tmp_path);
-	free(created_from);
-	return rc;
+	if (db && sqlite3_close(db) != SQLITE_OK) {
+		ig_error("%s: %s", c.out_path ? c.out_path : dbpath, sqlite3_errmsg(db));
+		rc = IG_EXIT_FAIL;
+	}
+	if (c.out_path) {
+		if (rc == IG_EXIT_OK && ig_out_commit(&out))
+			rc = IG_EXIT_FAIL;
+		ig_out_abort(&out);
+	} else {
+		unlink(scratch);
+		ig_tmp_unregister(scratch);
+		free(scratch);
+	}
+	return ig_exit(rc);
 }

@@ -9,24 +9,10 @@
 #include <time.h>
 #include <json-c/json.h>
 
+#include "common.h"
 #include "ingero.h"
 #include "analyze.h"
 #include "engine.h"
-
-const char *stats_fmt_dur(int64_t ns, char *buf, size_t len)
-{
-	if (ns < 0)
-		snprintf(buf, len, "-");
-	else if (ns < 1000)
-		snprintf(buf, len, "%lldns", (long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.2fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.3fs", ns / 1e9);
-	return buf;
-}
 
 static const char *fmt_time(int64_t ns, char *buf, size_t len)
 {
@@ -119,12 +105,87 @@ static int grp_cmp_key(const struct grp *g, const char *node, int64_t pid, int s
 	return g->op < op ? -1 : g->op > op;
 }
 
-struct gacc { struct grp g; int64_t *d; uint64_t cap; };
+struct gacc { struct grp g; int64_t *d; size_t cap; size_t next; };
 
 static int cmp_gacc(const void *a, const void *b)
 {
 	const struct grp *x = &((const struct gacc *)a)->g, *y = &((const struct gacc *)b)->g;
 	return grp_cmp_key(x, y->node, y->pid, y->source, y->op);
+}
+
+/* groups while scanning: a hash of the key -> first group index+1, chained
+ * through gacc.next */
+struct gload {
+	struct gacc *A;
+	size_t na, ca;
+	struct ig_map idx;
+	struct ig_strtab nodes;
+	int last_node;
+	size_t lastg;            /* index+1 of the last group hit */
+};
+
+static size_t gload_find(struct gload *L, int node, int64_t pid, int src, int op)
+{
+	if (L->lastg) {
+		struct grp *g = &L->A[L->lastg - 1].g;
+		if (g->pid == pid && g->source == src && g->op == op && (int)g->n_node == node)
+			return L->lastg - 1;
+	}
+	uint64_t key = ig_hash64(((uint64_t)(uint32_t)node << 40) ^ ((uint64_t)(uint32_t)src << 32) ^
+				 ((uint64_t)(uint32_t)op << 48)) ^ ig_hash64((uint64_t)pid);
+	if (key == IG_MAP_EMPTY)
+		key = 0;
+	uint64_t *head = ig_map_get(&L->idx, key);
+	for (size_t i = head ? (size_t)*head : 0; i; i = L->A[i - 1].next) {
+		struct grp *g = &L->A[i - 1].g;
+		if (g->pid == pid && g->source == src && g->op == op && (int)g->n_node == node)
+			return (L->lastg = i) - 1;
+	}
+	ig_grow(&L->A, &L->ca, L->na + 1, sizeof *L->A);
+	struct gacc *a = &L->A[L->na];
+	memset(a, 0, sizeof *a);
+	a->g.pid = pid;
+	a->g.source = src;
+	a->g.op = op;
+	a->g.n_node = node;
+	a->g.max = INT64_MIN;
+	a->next = head ? (size_t)*head : 0;
+	ig_map_xput(&L->idx, key, ++L->na);
+	return (L->lastg = L->na) - 1;
+}
+
+/* node id of the row's node (per process grouping) */
+static int gload_node(struct gload *L, const char *nd)
+{
+	if (!nd)
+		nd = "";
+	if (L->last_node < 0 || strcmp(L->nodes.s[L->last_node], nd))
+		L->last_node = (int)ig_strtab_id(&L->nodes, nd) - 1;
+	return L->last_node;
+}
+
+/* the groups in key order, with exact percentiles when pct */
+static void gload_out(struct gload *L, int per_proc, int pct, struct grps *out)
+{
+	for (size_t i = 0; i < L->na; i++)
+		snprintf(L->A[i].g.node, sizeof L->A[i].g.node, "%s",
+			 per_proc ? L->nodes.s[L->A[i].g.n_node] : "");
+	if (L->na > 1)
+		qsort(L->A, L->na, sizeof *L->A, cmp_gacc);
+	out->g = L->na ? xmalloc(L->na * sizeof *out->g) : NULL;
+	for (size_t i = 0; i < L->na; i++) {
+		struct gacc *a = &L->A[i];
+		if (pct && a->g.n) {
+			uint64_t n = a->g.n, r99 = stats_rank(n, 990), r95 = stats_rank(n, 950), r50 = stats_rank(n, 500);
+			a->g.p99 = ingero_engine_kth(a->d, n, r99);       /* now d[0..r99] <= p99 */
+			a->g.p95 = ingero_engine_kth(a->d, r99 + 1, r95);
+			a->g.p50 = ingero_engine_kth(a->d, r95 + 1, r50);
+		}
+		free(a->d);
+		a->d = NULL;
+		out->g[i] = a->g;
+	}
+	out->n = out->cap = L->na;
 }
 
 /* per_proc: group by (node, pid, source, op), else by (source, op); groups
@@ -138,120 +199,20 @@ static int load_groups2(sqlite3 *db, const struct afilter *f, int per_proc, int 
 	const char *keys = per_proc ? "node, pid, source, op" : "'', -1, source, op";
 	char *q = sqlite3_mprintf("SELECT %s, duration FROM events WHERE %s", keys, w);
 	sqlite3_stmt *st = NULL;
-	struct gacc *A = NULL;
-	size_t na = 0, ca = 0, hcap = 0;
-	int *h = NULL;          /* open addressing, index + 1 */
-	char **nodes = NULL;    /* interned node names (per_proc) */
-	size_t nn = 0, cn = 0;
-	int last_node = -1, rc = -1;
-	int lastg = -1;
+	struct gload L = { .last_node = -1 };
+	int rc = -1, src;
 
 	memset(out, 0, sizeof *out);
 	if (!w || !q || !(st = adb_prepare(db, q)))
 		goto done;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int node = 0;
-		if (per_proc) {
-			const char *nd = (const char *)sqlite3_column_text(st, 0);
-			if (!nd)
-				nd = "";
-			if (last_node >= 0 && !strcmp(nodes[last_node], nd)) {
-				node = last_node;
-			} else {
-				size_t k;
-				for (k = 0; k < nn && strcmp(nodes[k], nd); k++)
-					;
-				if (k == nn) {
-					if (nn == cn) {
-						size_t c = cn ? cn * 2 : 16;
-						char **p = realloc(nodes, c * sizeof *p);
-						if (!p)
-							goto done;
-						nodes = p;
-						cn = c;
-					}
-					if (!(nodes[nn] = strdup(nd)))
-						goto done;
-					nn++;
-				}
-				node = last_node = (int)k;
-			}
-		}
-		int64_t pid = sqlite3_column_int64(st, 1);
-		int src = sqlite3_column_int(st, 2), op = sqlite3_column_int(st, 3);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		int node = per_proc ? gload_node(&L, (const char *)sqlite3_column_text(st, 0)) : 0;
+		size_t gi = gload_find(&L, node, sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2),
+				       sqlite3_column_int(st, 3));
 		int64_t d = sqlite3_column_int64(st, 4);
-		int gi = -1;
-		if (lastg >= 0) {
-			struct grp *g = &A[lastg].g;
-			if (g->pid == pid && g->source == src && g->op == op && (int)g->n_node == node)
-				gi = lastg;
-		}
-		if (gi < 0) {
-			uint64_t hv = ((uint64_t)node * 1000003u) ^ ((uint64_t)pid * 2654435761u) ^
-				      ((uint64_t)(uint32_t)src << 40) ^ ((uint64_t)(uint32_t)op << 48);
-			hv ^= hv >> 29;
-			if (na * 2 >= hcap) {
-				size_t nc = hcap ? hcap * 2 : 256;
-				int *nh = calloc(nc, sizeof *nh);
-				if (!nh)
-					goto done;
-				for (size_t k = 0; k < hcap; k++)
-					if (h[k]) {
-						struct grp *g = &A[h[k] - 1].g;
-						uint64_t v = ((uint64_t)g->n_node * 1000003u) ^ ((uint64_t)g->pid * 2654435761u) ^
-							     ((uint64_t)(uint32_t)g->source << 40) ^ ((uint64_t)(uint32_t)g->op << 48);
-						v ^= v >> 29;
-						size_t j = v & (nc - 1);
-						while (nh[j])
-							j = (j + 1) & (nc - 1);
-						nh[j] = h[k];
-					}
-				free(h);
-				h = nh;
-				hcap = nc;
-			}
-			size_t j = hv & (hcap - 1);
-			for (;;) {
-				int k = h[j];
-				if (!k)
-					break;
-				struct grp *g = &A[k - 1].g;
-				if (g->pid == pid && g->source == src && g->op == op && (int)g->n_node == node) {
-					gi = k - 1;
-					break;
-				}
-				j = (j + 1) & (hcap - 1);
-			}
-			if (gi < 0) {
-				if (na == ca) {
-					size_t c = ca ? ca * 2 : 64;
-					struct gacc *p = realloc(A, c * sizeof *p);
-					if (!p)
-						goto done;
-					A = p;
-					ca = c;
-				}
-				memset(&A[na], 0, sizeof A[na]);
-				A[na].g.pid = pid;
-				A[na].g.source = src;
-				A[na].g.op = op;
-				A[na].g.n_node = node;
-				A[na].g.max = INT64_MIN;
-				h[j] = (int)na + 1;
-				gi = (int)na++;
-			}
-		}
-		lastg = gi;
-		struct gacc *a = &A[gi];
+		struct gacc *a = &L.A[gi];
 		if (pct) {
-			if (a->g.n == a->cap) {
-				uint64_t c = a->cap ? a->cap * 2 : 16;
-				int64_t *p = realloc(a->d, c * sizeof *p);
-				if (!p)
-					goto done;
-				a->d = p;
-				a->cap = c;
-			}
+			ig_grow(&a->d, &a->cap, a->g.n + 1, sizeof *a->d);
 			a->d[a->g.n] = d;
 		}
 		a->g.n++;
@@ -259,38 +220,21 @@ static int load_groups2(sqlite3 *db, const struct afilter *f, int per_proc, int 
 		if (d > a->g.max)
 			a->g.max = d;
 	}
-	for (size_t i = 0; i < na; i++)
-		snprintf(A[i].g.node, sizeof A[i].g.node, "%s", per_proc ? nodes[A[i].g.n_node] : "");
-	if (na > 1)
-		qsort(A, na, sizeof *A, cmp_gacc);
-	if (na && !(out->g = malloc(na * sizeof *out->g)))
+	if (src != SQLITE_DONE) {
+		ig_error("database: %s", sqlite3_errmsg(db));
 		goto done;
-	for (size_t i = 0; i < na; i++) {
-		struct gacc *a = &A[i];
-		if (pct && a->g.n) {
-			uint64_t n = a->g.n, r99 = stats_rank(n, 990), r95 = stats_rank(n, 950), r50 = stats_rank(n, 500);
-			a->g.p99 = ingero_engine_kth(a->d, n, r99);       /* now d[0..r99] <= p99 */
-			a->g.p95 = ingero_engine_kth(a->d, r99 + 1, r95);
-			a->g.p50 = ingero_engine_kth(a->d, r95 + 1, r50);
-		}
-		free(a->d);
-		a->d = NULL;
-		out->g[i] = a->g;
 	}
-	out->n = out->cap = na;
+	gload_out(&L, per_proc, pct, out);
 	rc = 0;
 done:
 	sqlite3_finalize(st);
 	sqlite3_free(w);
 	sqlite3_free(q);
-	if (rc)
-		for (size_t i = 0; i < na; i++)
-			free(A[i].d);
-	free(A);
-	free(h);
-	for (size_t i = 0; i < nn; i++)
-		free(nodes[i]);
-	free(nodes);
+	for (size_t i = 0; i < L.na; i++)
+		free(L.A[i].d);
+	free(L.A);
+	ig_map_release(&L.idx);
+	ig_strtab_release(&L.nodes);
 	return rc;
 }
 
@@ -341,7 +285,7 @@ int stats_print_ops(sqlite3 *db, const struct afilter *f, FILE *out)
 		qsort(G.g, G.n, sizeof *G.g, cmp_total);
 	fprintf(out, "OP STATISTICS: %llu calls over %s; exact percentiles over every call "
 		"(nearest rank, index ceil(p*n)-1); share = summed duration / span\n",
-		(unsigned long long)total, stats_fmt_dur(b - a, s1, sizeof s1));
+		(unsigned long long)total, ig_fmt_duration(b - a, s1, sizeof s1));
 	fprintf(out, "  %-22s %-10s %10s %10s %10s %10s %10s %7s\n", "op", "source", "count", "p50",
 		"p95", "p99", "max", "share");
 	for (size_t i = 0; i < G.n; i++) {
@@ -349,9 +293,9 @@ int stats_print_ops(sqlite3 *db, const struct afilter *f, FILE *out)
 		double share = b > a ? 100.0 * (double)g->sum / (double)(b - a) : 0;
 		fprintf(out, "  %-22s %-10s %10llu %10s %10s %10s %10s %6.1f%%\n",
 			opname(g->source, g->op, on, sizeof on), srcname(g->source),
-			(unsigned long long)g->n, stats_fmt_dur(g->p50, s1, sizeof s1),
-			stats_fmt_dur(g->p95, s2, sizeof s2), stats_fmt_dur(g->p99, s3, sizeof s3),
-			stats_fmt_dur(g->max, s4, sizeof s4), share);
+			(unsigned long long)g->n, ig_fmt_duration(g->p50, s1, sizeof s1),
+			ig_fmt_duration(g->p95, s2, sizeof s2), ig_fmt_duration(g->p99, s3, sizeof s3),
+			ig_fmt_duration(g->max, s4, sizeof s4), share);
 	}
 	if (!G.n)
 		fprintf(out, "  (no events%s)\n", f && (f->node || f->pid >= 0 || f->source ||
@@ -506,8 +450,8 @@ int stats_print_per_process(sqlite3 *db, const struct afilter *f, FILE *out)
 			const struct grp *g = &G.g[i];
 			fprintf(out, "    %-22s %10llu calls  p50=%-10s p95=%-10s p99=%-10s max=%s\n",
 				opname(g->source, g->op, on, sizeof on), (unsigned long long)g->n,
-				stats_fmt_dur(g->p50, s1, sizeof s1), stats_fmt_dur(g->p95, s2, sizeof s2),
-				stats_fmt_dur(g->p99, s3, sizeof s3), stats_fmt_dur(g->max, s4, sizeof s4));
+				ig_fmt_duration(g->p50, s1, sizeof s1), ig_fmt_duration(g->p95, s2, sizeof s2),
+				ig_fmt_duration(g->p99, s3, sizeof s3), ig_fmt_duration(g->max, s4, sizeof s4));
 		}
 	}
 	if (!G.n)
@@ -615,7 +559,7 @@ json_object *stats_json_recording(sqlite3 *db, const struct afilter *f)
 	json_object_object_add(o, "window_start_ns", json_object_new_int64(a));
 	json_object_object_add(o, "window_end_ns", json_object_new_int64(b));
 	json_object_object_add(o, "lost_events", json_object_new_int64(
-		adb_int(db, "SELECT coalesce(sum(count), 0) FROM lost_events", 0)));
+		ig_db_int(db, "SELECT coalesce(sum(count), 0) FROM lost_events", 0)));
 	st = adb_prepare(db, "SELECT name, events, first_ts, last_ts, rank FROM nodes ORDER BY name");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		json_object *n = json_object_new_object();
@@ -668,7 +612,7 @@ int stats_print_summary(sqlite3 *db, const struct afilter *f, FILE *out)
 	stats_span(db, &s);
 	fprintf(out, "RECORDING: %llu events, %s .. %s (span %s)\n", (unsigned long long)s.events,
 		fmt_time(s.start, b1, sizeof b1), fmt_time(s.end, b2, sizeof b2),
-		stats_fmt_dur(s.end - s.start, b3, sizeof b3));
+		ig_fmt_duration(s.end - s.start, b3, sizeof b3));
 	st = adb_prepare(db, "SELECT name, events, rank, first_ts, last_ts FROM nodes ORDER BY name");
 	fprintf(out, "NODES:\n");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -676,11 +620,11 @@ int stats_print_summary(sqlite3 *db, const struct afilter *f, FILE *out)
 			(long long)sqlite3_column_int64(st, 1));
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 			fprintf(out, "  rank %lld", (long long)sqlite3_column_int64(st, 2));
-		fprintf(out, "  span %s\n", stats_fmt_dur(sqlite3_column_int64(st, 4) -
+		fprintf(out, "  span %s\n", ig_fmt_duration(sqlite3_column_int64(st, 4) -
 							 sqlite3_column_int64(st, 3), b3, sizeof b3));
 	}
 	sqlite3_finalize(st);
-	int64_t lost = adb_int(db, "SELECT coalesce(sum(count), 0) FROM lost_events", 0);
+	int64_t lost = ig_db_int(db, "SELECT coalesce(sum(count), 0) FROM lost_events", 0);
 	if (lost)
 		fprintf(out, "LOST: %lld events dropped by the recorder\n", (long long)lost);
 	if (load_counts(db, f, &G))
@@ -696,7 +640,7 @@ int stats_print_summary(sqlite3 *db, const struct afilter *f, FILE *out)
 			last = G.g[i].source;
 		}
 		fprintf(out, "    %-22s %12llu  total %s\n", opname(G.g[i].source, G.g[i].op, on, sizeof on),
-			(unsigned long long)G.g[i].n, stats_fmt_dur(G.g[i].sum, b3, sizeof b3));
+			(unsigned long long)G.g[i].n, ig_fmt_duration(G.g[i].sum, b3, sizeof b3));
 	}
 	free(G.g);
 	return 0;

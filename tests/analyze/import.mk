@@ -1,5 +1,5 @@
 # tests/analyze/import.mk: unit test of the ingero-analyze import (imp).
-IMPORT_TEST_OBJS := $(call obj,analyze/db.c analyze/import.c analyze/legacy.c analyze/stats.c $(wildcard analyze/engine*.c))
+IMPORT_TEST_OBJS := $(call obj,$(filter-out analyze/main.c,$(wildcard analyze/*.c)))
 TEST_BINS += $(B)/tests/unit-import
 $(B)/tests/unit-import: $(B)/tests/analyze/unit-import.o $(IMPORT_TEST_OBJS) $(COMMON_DB_LIB) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)

@@ -530,7 +530,7 @@ static void t_recurring(void)
 	}
 	run(db, NULL);
 	char *k = qstr(db, "SELECT kind || '|' || root_cause FROM causal_chains WHERE cuda_op = 'cudaStreamSync'");
-	T_CHECK(strncmp(k, "preemption|", 11) == 0 && strstr(k, "recurs every ~10s (6 incidents)"),
+	T_CHECK(strncmp(k, "preemption|", 11) == 0 && strstr(k, "recurs every ~10.0s (6 incidents)"),
 		"recurring preemption: period of the incidents (%s)", k);
 	free(k);
 	sqlite3_close(db);
@@ -670,7 +670,7 @@ static void t_filters(void)
 	loop(db, 100, 200, 100, 120, 5);
 	for (int i = 100; i < 120; i++)
 		off(db, "n1", 100, 101, T0 + (int64_t)i * 15 * MS + MS, 8 * MS, 1, 31337, "logrotate");
-	struct ingero_engine_opts o = { NULL, 555, NULL, 0, 0 };
+	struct ingero_engine_opts o = { .pid = 555 };
 	T_CHECK(run(db, &o) == 0, "pid filter: other pid gives no chain");
 	o.pid = -1;
 	o.op = "cudaLaunchKernel";

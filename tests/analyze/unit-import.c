@@ -13,7 +13,7 @@ static char dir[512];
 
 static int64_t q1(sqlite3 *db, const char *sql)
 {
-	return adb_int(db, sql, -999);
+	return ig_db_int(db, sql, -999);
 }
 
 static char *qs(sqlite3 *db, const char *sql)
@@ -154,7 +154,7 @@ static sqlite3 *import(const char *in, const char *dbname, unsigned *warn, int *
 	*rc = -1;
 	if (!im)
 		return db;
-	*rc = imp_input(im, in);
+	*rc = input_import(im, in, NULL);
 	if (!*rc)
 		*rc = imp_finish(im) || adb_finish(db, in);
 	*warn = imp_warnings(im);
@@ -178,15 +178,15 @@ int main(void)
 		stats_rank(1000, 500) == 499, "nearest rank 1, 100, 1000");
 
 	/* FNV-64a vectors and the two stack-hash variants */
-	T_CHECK(fnv64a(FNV64_OFFSET, "", 0) == 0xcbf29ce484222325ULL &&
-		fnv64a(FNV64_OFFSET, "a", 1) == 0xaf63dc4c8601ec8cULL, "fnv64a test vectors");
+	T_CHECK(ig_fnv64a(IG_FNV64_OFFSET, "", 0) == 0xcbf29ce484222325ULL &&
+		ig_fnv64a(IG_FNV64_OFFSET, "a", 1) == 0xaf63dc4c8601ec8cULL, "fnv64a test vectors");
 	uint64_t ip = 0x1122334455667788ULL;
 	unsigned char le[8] = { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
-	T_CHECK(imp_stack_hash(1, &ip, NULL, NULL) == fnv64a(FNV64_OFFSET, le, 8),
+	T_CHECK(imp_stack_hash(1, &ip, NULL, NULL) == ig_fnv64a(IG_FNV64_OFFSET, le, 8),
 		"raw stack hash = FNV-64a over u64 LE ips");
 	const char *sy[1] = { "f+0x1" }, *fi[1] = { "/lib/x.so" };
-	uint64_t h = FNV64_OFFSET;
-	h = fnv64a(h, "f+0x1", 6); h = fnv64a(h, "/lib/x.so", 10); h = fnv64a(h, "\0\0\0\0\0\0", 6);
+	uint64_t h = IG_FNV64_OFFSET;
+	h = ig_fnv64a(h, "f+0x1", 6); h = ig_fnv64a(h, "/lib/x.so", 10); h = ig_fnv64a(h, "\0\0\0\0\0\0", 6);
 	T_CHECK(imp_stack_hash(1, &ip, sy, fi) == h, "symbolic stack hash (sym NUL file NUL NUL NUL u32 0)");
 
 	char rec[600];

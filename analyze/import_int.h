@@ -1,0 +1,122 @@
+/*
+ * import_int.h - internals of the import of Ingero-C recordings, shared by
+ *
+ *   import.c        the importer: statements, transactions, one recording
+ *                   read through the formats/ reader, sessions and inputs rows
+ *   import_rec.c    record -> row translation: per-node state (clock,
+ *                   processes, modules, symbols, stacks), events in
+ *                   multi-row batches, off-CPU / NCCL / graph rows
+ *   import_fixup.c  after every input: late process names, culprit names,
+ *                   the nodes table
+ *
+ * Which inputs exist and which importer reads each is decided in inputs.c;
+ * legacy.c (the original tool's .db) and ours.c (our own analysis DB) use
+ * the importer's public API in analyze.h only.
+ */
+#ifndef INGERO_IMPORT_INT_H
+#define INGERO_IMPORT_INT_H
+
+#include "common.h"
+#include "ingero.h"
+#include "analyze.h"
+
+struct proc {
+	char *comm;              /* NULL until a PROCESS record was seen */
+	int32_t rank, local_rank, world_size;
+	uint64_t cgroup;
+	int had_events;          /* events inserted before the PROCESS record */
+};
+
+struct sym { uint64_t module_id, offset; char *name; };
+struct mod { uint64_t id; uint32_t pid; uint64_t start, end; char *path; };
+
+/* A node of the analysis (by name, across all inputs). */
+struct gnode {
+	char *name;
+	int64_t seq;             /* last events.seq used */
+	uint64_t events;
+	int64_t first_ts, last_ts;
+	int have_ts;
+	char *host, *boot_id, *kernel, *recorder;
+	int32_t rank;
+	struct gnode *next;
+};
+
+/* A node index of the input being read.  Maps hold pointers (proc, sym,
+ * mod) or stack hashes; ids equal to IG_MAP_EMPTY are never stored. */
+struct lnode {
+	struct gnode *g;
+	char *name;              /* from a NODE record (merged recordings) */
+	struct ingero_clock clock;
+	int have_anchor, warned_clock;
+	struct ig_map procs, syms, mods, stacks;
+	/* session bookkeeping for this input */
+	uint64_t events;
+	int64_t first_ts, last_ts;
+	char *cmdline;
+	uint64_t start_ts;
+	int have_header;
+};
+
+enum { ST_EVENT, ST_OFFCPU, ST_NCCL, ST_GRAPH, ST_STACK, ST_PROC, ST_PNAME, ST_THREAD,
+       ST_SYS, ST_GPU, ST_LOST, ST_CORR, ST_NOTE, ST_SAMPLING, ST_MAX };
+
+/* Events are inserted EV_BATCH rows per statement (multi-row VALUES): far
+ * fewer sqlite3_step calls.  Pending rows hold pointers to node and process
+ * names, so they are flushed before any other record is handled. */
+#define EV_BATCH 16
+#define EV_COLS 21
+struct prow {
+	int64_t v[EV_COLS];      /* bound values by column (1-based minus 1) */
+	const char *node, *comm;
+	unsigned nulls;          /* bit i: column i+1 is NULL */
+};
+
+struct importer {
+	sqlite3 *db;
+	struct import_opts o;
+	sqlite3_stmt *st[ST_MAX];
+	sqlite3_stmt *batch;
+	struct prow pend[EV_BATCH];
+	int npend;
+	struct gnode *nodes;
+	uint64_t events;
+	unsigned warnings;
+	int in_txn;
+	int late_comm;           /* some events got their comm before the PROCESS record */
+	struct ig_progress prog;
+	uint64_t rchar0;         /* /proc/self/io rchar when the input started */
+	/* current input */
+	const char *path;
+	struct lnode *ln;
+	size_t nln;
+	int identity;            /* header clock "unix" */
+	char *hdr_node;
+	int32_t hdr_rank;
+	unsigned in_warnings;
+	char last_warning[600];
+};
+
+/* ------------------------------------------------------------ import.c */
+
+/* step (and reset) a statement; -1 after printing the SQLite error */
+int imp_step(struct importer *im, sqlite3_stmt *s);
+int imp_begin(struct importer *im);
+void imp_bind_rank(sqlite3_stmt *s, int i, int32_t v);
+/* the importer's progress line, every 64 Ki events */
+void imp_progress(struct importer *im);
+
+/* -------------------------------------------------------- import_rec.c */
+
+/* translate one record of the current input into rows */
+int imp_record(struct importer *im, const struct ingero_record *r);
+/* insert the pending events */
+int imp_flush_events(struct importer *im);
+/* the node slot idx of the current input (created on first use) */
+struct lnode *imp_lnode(struct importer *im, uint32_t idx);
+/* recording clock -> unix ns for node slot l */
+int64_t imp_to_wall(struct importer *im, struct lnode *l, uint64_t ts);
+/* forget the current input's node slots (per-input state) */
+void imp_lnodes_free(struct importer *im);
+
+#endif
