@@ -12,7 +12,18 @@ zstd sqlite3 protobuf-compiler python3"
 TEST_PKGS="prometheus python3-protobuf chromium nodejs npm groff-base bpftrace"
 [ "${1:-}" = test ] && PKGS="$PKGS $TEST_PKGS"
 missing=""
+# A command already on the PATH stands for its package: a machine may carry
+# Node.js and npm from elsewhere (NodeSource's nodejs bundles npm, and
+# Debian's npm package then conflicts with it).
+provided() {
+	case "$1" in
+	nodejs) command -v node >/dev/null 2>&1 ;;
+	npm) command -v npm >/dev/null 2>&1 ;;
+	*) return 1 ;;
+	esac
+}
 for p in $PKGS; do
+	provided "$p" && continue
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
