@@ -101,6 +101,7 @@ static struct {
 	size_t len, cap;
 	int eof;
 	int discarding;          /* inside a line longer than max_message */
+	size_t scanned;          /* bytes of buf already searched for cancellations */
 } in;
 
 /* ids of requests cancelled before we served them (JSON text of the id) */
@@ -134,13 +135,14 @@ static int next_line(char **line, size_t *n, int block)
 		char *nl = in.len ? memchr(in.buf, '\n', in.len) : NULL;
 		if (nl) {
 			size_t k = (size_t)(nl - in.buf);
-			int was = in.discarding;
+			int was = in.discarding || k > max_message;
 			if (!was) {
 				*line = xstrndup(in.buf, k);
 				*n = k;
 			}
 			memmove(in.buf, nl + 1, in.len - k - 1);
 			in.len -= k + 1;
+			in.scanned = in.scanned > k + 1 ? in.scanned - (k + 1) : 0;
 			in.discarding = 0;
 			if (was) return 2;
 			return 1;
@@ -148,6 +150,7 @@ static int next_line(char **line, size_t *n, int block)
 		if (in.len > max_message) {
 			in.discarding = 1;
 			in.len = 0;
+			in.scanned = 0;
 		}
 		if (!fill(block)) {
 			if (!in.eof) return 0;
@@ -167,11 +170,13 @@ static json_object *parse(const char *s, size_t n, int *bad)
 {
 	json_tokener *tok = json_tokener_new_ex(64);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	json_object *o = json_tokener_parse_ex(tok, s, (int)(n > INT32_MAX ? INT32_MAX : n));
+	/* s[n] is the NUL or the newline after the message: passing it ends
+	 * a bare top-level number ("42") */
+	json_object *o = json_tokener_parse_ex(tok, s, (int)(n >= INT32_MAX ? INT32_MAX : n + 1));
 	size_t used = tok->char_offset;
 	int err = json_tokener_get_error(tok) != json_tokener_success;
 	json_tokener_free(tok);
-	while (!err && used < n && (s[used] == ' ' || s[used] == '\t' || s[used] == '\r')) used++;
+	while (!err && used < n && (s[used] == ' ' || s[used] == '\n' || s[used] == '\t' || s[used] == '\r')) used++;
 	if (err || !o || used < n || memchr(s, 0, n)) {
 		json_object_put(o);
 		*bad = 1;
@@ -222,11 +227,10 @@ static int was_cancelled(json_object *id)
  * cancellations among the complete lines (they stay queued). */
 void mcp_poll_input(void)
 {
-	size_t before = in.len;
 	while (in.len < max_message && fill(0)) {}
-	if (in.len == before || in.discarding) return;
+	if (in.discarding) return;
 	/* scan the complete lines that arrived for cancellations */
-	size_t off = 0;
+	size_t off = in.scanned;
 	while (off < in.len) {
 		char *nl = memchr(in.buf + off, '\n', in.len - off);
 		if (!nl) break;
@@ -239,6 +243,7 @@ void mcp_poll_input(void)
 		}
 		off += k + 1;
 	}
+	in.scanned = off;
 }
 
 /* ----------------------------------------------------------- protocol */
@@ -373,6 +378,7 @@ static void serve(void)
 		int bad;
 		json_object *msg = parse(line, n, &bad), *out = NULL;
 		free(line);
+		mcp_poll_input();     /* cancellations queued behind this message */
 		if (bad) {
 			out = error_resp(NULL, -32700, "Parse error: not valid JSON (one message per line, UTF-8)");
 		} else if (json_object_is_type(msg, json_type_array)) {
