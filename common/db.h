@@ -44,7 +44,7 @@ char *ig_db_info(sqlite3 *db, const char *key);
  * An analysis database for INPUT, for tools that read analysis results
  * (ingero-perfetto, -metrics, -report, -mcp): INPUT itself when it is an
  * SQLite database (ours or the original tool's); otherwise (a recording,
- * merged recording, bundle or "-") `ingero-analyze -q --no-report` imports
+ * merged recording, bundle or "-") `ingero-analyze -q` imports
  * and analyzes it into a private scratch database, removed on signals and
  * by ig_analysis_release.  ingero-analyze is looked up beside the running
  * executable, then on PATH.  extra: more ingero-analyze options
@@ -55,11 +55,10 @@ struct ig_analysis {
 	char *dir;         /* scratch directory, NULL when INPUT was a database */
 };
 int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const *extra);
-/* The same, with flags: IG_ANALYSIS_ENGINE runs the causal engine too (a
- * recording's DB then has causal_chains and the engine's tables; the report
- * is discarded); IG_ANALYSIS_IMPORT_ORIGINAL imports an original Ingero .db
- * into our schema instead of returning it as is. */
-enum { IG_ANALYSIS_ENGINE = 0x1, IG_ANALYSIS_IMPORT_ORIGINAL = 0x2 };
+/* The same, with flags: IG_ANALYSIS_IMPORT_ORIGINAL imports an original
+ * Ingero .db into our schema (and runs the engine on it) instead of
+ * returning it as is. */
+enum { IG_ANALYSIS_IMPORT_ORIGINAL = 0x2 };
 int ig_analysis_open_flags(struct ig_analysis *a, const char *input, const char *const *extra, unsigned flags);
 void ig_analysis_release(struct ig_analysis *a);
 

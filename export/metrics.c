@@ -483,7 +483,7 @@ int main(int argc, char **argv)
 	const char *in = argv[optind];
 	double t_start = ig_now();
 	struct ig_analysis an;
-	if (ig_analysis_open_flags(&an, in, NULL, IG_ANALYSIS_ENGINE | IG_ANALYSIS_IMPORT_ORIGINAL))
+	if (ig_analysis_open_flags(&an, in, NULL, IG_ANALYSIS_IMPORT_ORIGINAL))
 		return IG_EXIT_FAIL;
 	struct ctx c = { 0 };
 	c.dbpath = an.path;
