@@ -30,10 +30,29 @@ static char *analyze_path(void)
 	return xstrdup("ingero-analyze");
 }
 
+/* 1 when path is the original Go Ingero's database */
+static int is_original_db(const char *path)
+{
+	sqlite3 *db = NULL;
+	char *uri = ig_db_uri(path, "mode=ro&immutable=1");
+	int kind = IG_DB_OTHER;
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK)
+		kind = ig_db_kind(db, "main");
+	sqlite3_close(db);
+	free(uri);
+	return kind == IG_DB_ORIGINAL;
+}
+
 int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const *extra)
 {
+	return ig_analysis_open_flags(a, input, extra, 0);
+}
+
+int ig_analysis_open_flags(struct ig_analysis *a, const char *input, const char *const *extra, unsigned flags)
+{
 	memset(a, 0, sizeof *a);
-	if (strcmp(input, "-") && ig_is_sqlite(input)) {
+	if (strcmp(input, "-") && ig_is_sqlite(input) &&
+	    !((flags & IG_ANALYSIS_IMPORT_ORIGINAL) && is_original_db(input))) {
 		a->path = xstrdup(input);
 		return 0;
 	}

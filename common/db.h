@@ -55,6 +55,11 @@ struct ig_analysis {
 	char *dir;         /* scratch directory, NULL when INPUT was a database */
 };
 int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const *extra);
+/* The same, with flags: IG_ANALYSIS_IMPORT_ORIGINAL imports an original
+ * Ingero .db into our schema (and runs the engine on it) instead of
+ * returning it as is. */
+enum { IG_ANALYSIS_IMPORT_ORIGINAL = 0x2 };
+int ig_analysis_open_flags(struct ig_analysis *a, const char *input, const char *const *extra, unsigned flags);
 void ig_analysis_release(struct ig_analysis *a);
 
 #endif
