@@ -30,10 +30,29 @@ static char *analyze_path(void)
 	return xstrdup("ingero-analyze");
 }
 
+/* 1 when path is our analysis DB and the engine ran on it (schema_info has
+ * the engine's keys): an import-only DB (--no-report) or the original tool's
+ * .db is analyzed again, so readers always find causal chains */
+static int analyzed_db(const char *path)
+{
+	sqlite3 *db = NULL;
+	char *uri = ig_db_uri(path, "mode=ro&immutable=1");
+	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK || sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return 1;   /* damaged: the caller's ig_db_open_ro says why, once */
+	}
+	int ok = ig_db_kind(db, "main") == IG_DB_OURS &&
+		 ig_db_int(db, "SELECT count(*) FROM schema_info WHERE key = 'engine.events'", 0) > 0;
+	sqlite3_close(db);
+	return ok;
+}
+
 int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const *extra)
 {
 	memset(a, 0, sizeof *a);
-	if (strcmp(input, "-") && ig_is_sqlite(input)) {
+	if (strcmp(input, "-") && ig_is_sqlite(input) && analyzed_db(input)) {
 		a->path = xstrdup(input);
 		return 0;
 	}
@@ -45,8 +64,7 @@ int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const
 	const char *argv[64];
 	int n = 0;
 	argv[n++] = prog;
-	argv[n++] = "-q";
-	argv[n++] = "--no-report";
+	argv[n++] = "-q";   /* the engine runs (causal_chains); its text report goes to /dev/null */
 	argv[n++] = "-o";
 	argv[n++] = a->path;
 	for (int i = 0; extra && extra[i] && n < 60; i++)

@@ -43,9 +43,10 @@ char *ig_db_info(sqlite3 *db, const char *key);
 /*
  * An analysis database for INPUT, for tools that read analysis results
  * (ingero-perfetto, -metrics, -report, -mcp): INPUT itself when it is an
- * SQLite database (ours or the original tool's); otherwise (a recording,
- * merged recording, bundle or "-") `ingero-analyze -q --no-report` imports
- * and analyzes it into a private scratch database, removed on signals and
+ * analysis database written by ingero-analyze with the engine run (causal
+ * chains present); otherwise (a recording, merged recording, bundle, "-",
+ * an import-only database or the original tool's .db) `ingero-analyze -q`
+ * imports it and runs the full engine into a private scratch database, removed on signals and
  * by ig_analysis_release.  ingero-analyze is looked up beside the running
  * executable, then on PATH.  extra: more ingero-analyze options
  * (NULL-terminated, may be NULL).  Returns 0, or -1 after printing why.
