@@ -9,7 +9,8 @@
 #   make bench      run the benchmarks (by hand, numbers on stdout)
 #   make fuzz       build and run the libFuzzer targets for a while
 #   make static     statically linked ingero-record
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (tools, man pages, bash completions)
+#   make man        man pages and bash completions into build/man, build/completions
 #   V=1 shows commands.
 
 .DELETE_ON_ERROR:
@@ -89,9 +90,12 @@ check-asan:
 bench: all $(BENCH_BINS)
 	$(Q)bench/run.sh $(B)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(COMPLETIONS) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 
 clean:
 	rm -rf build build-asan build-fuzz build-static

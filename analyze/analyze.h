@@ -55,6 +55,11 @@ void imp_free(struct importer *im);
 uint64_t imp_events(const struct importer *im);
 unsigned imp_warnings(const struct importer *im);
 void imp_count(struct importer *im, uint64_t n);  /* events imported by legacy.c, ours.c */
+/* Nodes read from recordings whose clocks were not corrected (not merged):
+ * when there are 2 or more, their count, *names "a, b, c" and *paths the
+ * inputs that held them (NULL-terminated array of strings owned by im);
+ * else 0.  Free *names and *paths. */
+size_t imp_unmerged(const struct importer *im, char **names, char ***paths);
 /* The input being read (names the node of a file without one, the inputs row). */
 void imp_set_input(struct importer *im, const char *path);
 /* Print a warning (unless quiet), count it for the inputs row. */
@@ -83,10 +88,16 @@ uint64_t imp_stack_hash(unsigned depth, const uint64_t *ips, const char *const *
 
 struct input_opts {
 	int no_merge_check;  /* read a directory of unmerged node recordings as is */
+	char *const *opts;   /* the user's options (not the inputs), for the merge hint */
+	int nopts;
 };
 /* Import one input of any kind (see inputs.c).  Returns 0, or -1 after
  * printing why. */
 int input_import(struct importer *im, const char *path, const struct input_opts *o);
+/* After every input: several nodes from recordings whose clocks were not
+ * corrected are refused (cross-node findings would be wrong) with the
+ * ingero-merge command to run, unless no_merge_check.  0 or -1. */
+int input_check_merged(struct importer *im, const struct input_opts *o);
 /* Bytes of input under path (for the progress line); 0 for stdin. */
 uint64_t input_bytes(const char *path);
 
@@ -94,6 +105,12 @@ uint64_t input_bytes(const char *path);
 
 /* Import an original Ingero database (opened immutable, read-only). */
 int legacy_import(struct importer *im, const char *path);
+
+/* ---------------------------------------------------------------- ours.c */
+
+/* Import an analysis database written by ingero-analyze: its tables as
+ * they are (the engine then recomputes causal_chains). */
+int ours_import(struct importer *im, const char *path);
 
 /* --------------------------------------------------------------- stats.c */
 
@@ -121,6 +138,15 @@ struct json_object *stats_json_ops(sqlite3 *db, const struct afilter *f);
 struct json_object *stats_json_per_process(sqlite3 *db, const struct afilter *f);
 struct json_object *stats_json_recording(sqlite3 *db, const struct afilter *f);
 struct json_object *stats_json_summary(sqlite3 *db, const struct afilter *f);
+
+/* ------------------------------------------------------------- filters.c */
+
+/* Check the report's filters against the database and resolve them: --op
+ * by name (op_s) into f->source/op, --since/--until into f->since/until.
+ * Nothing to report (no events; a filter, window or combination that
+ * matches no event) is an error naming what exists.  0 or -1. */
+int filter_resolve(sqlite3 *db, struct afilter *f, const char *op_s, const char *since_s,
+		   const char *until_s, const char *inputs);
 
 /* Nearest-rank index ceil(p*n)-1 clamped to [0, n-1] (n > 0), p in permille. */
 static inline uint64_t stats_rank(uint64_t n, unsigned permille)

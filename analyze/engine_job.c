@@ -235,7 +235,9 @@ static int strag_chain(struct eng *e, struct strag *s, int64_t med)
 		tl_add(c->timeline, "GPU", "throttle", why, 0);
 		rec_add(c->recs, "fix the straggler's cooling / power (nvidia-smi -q -d PERFORMANCE,TEMPERATURE) or replace its GPU");
 	}
-	rec_add(c->recs, "investigate the straggler node (ingero-analyze --node <it>): CPU contention, I/O, thermal throttling, slower GPU");
+	snprintf(tmp, sizeof(tmp), "investigate the straggler node (ingero-analyze --node %s --per-process on the same input): "
+		 "CPU contention, I/O, thermal throttling, slower GPU", nn);
+	rec_add(c->recs, tmp);
 	rec_add(c->recs, "balance the per-rank work (uneven batches / data loading on that rank)");
 	json_object_object_add(c->evidence, "symptoms", json_object_new_array());
 	snprintf(tmp, sizeof(tmp), "0x%" PRIx64, (uint64_t)s->comm);

@@ -179,6 +179,7 @@ void imp_free(struct importer *im)
 	for (struct gnode *g = im->nodes, *n; g; g = n) {
 		n = g->next;
 		free(g->name); free(g->host); free(g->boot_id); free(g->kernel); free(g->recorder);
+		free(g->raw_input);
 		free(g);
 	}
 	free(im);
@@ -211,6 +212,39 @@ void imp_set_input(struct importer *im, const char *path)
 }
 
 /* ------------------------------------------------------ inputs, sessions */
+
+size_t imp_unmerged(const struct importer *im, char **names, char ***paths)
+{
+	size_t n = 0, np = 0, cap = 0, len = 1;
+	const struct gnode *g;
+	*paths = NULL;
+	for (g = im->nodes; g; g = g->next)
+		if (g->raw_input)
+			len += strlen(g->name) + 2;
+	*names = xcalloc(1, len);
+	for (g = im->nodes; g; g = g->next) {
+		if (!g->raw_input)
+			continue;
+		if (n++)
+			strcat(*names, ", ");
+		strcat(*names, g->name);
+		size_t i;
+		for (i = 0; i < np && strcmp((*paths)[i], g->raw_input); i++)
+			;
+		if (i == np) {
+			ig_grow(paths, &cap, np + 1, sizeof **paths);
+			(*paths)[np++] = g->raw_input;
+		}
+	}
+	if (n < 2) {
+		free(*paths);
+		*paths = NULL;
+		return 0;
+	}
+	ig_grow(paths, &cap, np + 1, sizeof **paths);
+	(*paths)[np] = NULL;
+	return n;
+}
 
 int imp_input_row(struct importer *im, const char *kind, const char *schema, uint64_t events)
 {
@@ -324,8 +358,12 @@ int imp_recording(struct importer *im, const char *path)
 		ig_error("%s: empty recording", path);
 		return -1;
 	}
-	for (size_t i = 0; i < im->nln; i++)
-		ev += im->ln[i].events;
+	for (size_t i = 0; i < im->nln; i++) {
+		struct lnode *l = &im->ln[i];
+		ev += l->events;
+		if (!im->identity && l->g && l->events && !l->g->raw_input)
+			l->g->raw_input = xstrdup(path);
+	}
 	if (write_sessions(im) || imp_input_row(im, "recording", NULL, ev))
 		return -1;
 	imp_progress(im);

@@ -39,6 +39,7 @@ struct gnode {
 	int have_ts;
 	char *host, *boot_id, *kernel, *recorder;
 	int32_t rank;
+	char *raw_input;         /* an input that held this node unmerged (clock not corrected) */
 	struct gnode *next;
 };
 

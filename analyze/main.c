@@ -124,11 +124,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 				return 1 + ig_usage_error("--pid: not a process id: '%s'", optarg);
 			c->flt.pid = (int64_t)pid;
 			break;
-		case O_OP:
+		case O_OP:   /* checked against the recording (filters.c) */
 			c->op_s = optarg;
-			if (ingero_op_lookup(optarg, &c->flt.source, &c->flt.op) != 0)
-				return 1 + ig_usage_error("--op: unknown op '%s'", optarg);
-			c->flt.op_name = ingero_op_name(c->flt.source, c->flt.op);
 			break;
 		default:
 			return 1 + IG_EXIT_USAGE;
@@ -144,6 +141,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 					  c->since_s && ig_parse_time(c->since_s, 0, 0, &dummy) ? c->since_s : c->until_s);
 	c->inputs = argv + optind;
 	c->ninputs = argc - optind;
+	c->in.opts = argv + 1;   /* getopt moved the options before the inputs */
+	c->in.nopts = optind - 1;
 	return 0;
 }
 
@@ -184,6 +183,8 @@ static int import_all(const struct cli *c, sqlite3 *db)
 	}
 	imp_progress_end(im);
 	stage("import");
+	if (input_check_merged(im, &c->in))
+		goto out;
 	if (imp_finish(im))
 		goto out;
 	stage("finish");
@@ -264,23 +265,6 @@ static int analyze(const struct cli *c, sqlite3 *db)
 	return 0;
 }
 
-/* --since/--until against the recording's span */
-static void resolve_window(const struct cli *c, sqlite3 *db, struct afilter *flt)
-{
-	struct span sp;
-	stats_span(db, &sp);
-	if (c->since_s)
-		ig_parse_time(c->since_s, sp.start, sp.end, &flt->since);
-	if (c->until_s)
-		ig_parse_time(c->until_s, sp.start, sp.end, &flt->until);
-	if (flt->since < 0)
-		flt->since = 0;
-	if (flt->until < 0)
-		flt->until = 0;
-	if (c->until_s && !flt->until)
-		flt->until = 1;   /* an until before the epoch: an empty window */
-}
-
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -320,7 +304,9 @@ int main(int argc, char **argv)
 	if (!(db = adb_create(dbpath)) || import_all(&c, db))
 		goto out;
 	if (!c.noreport) {
-		resolve_window(&c, db, &c.flt);
+		if (filter_resolve(db, &c.flt, c.op_s, c.since_s, c.until_s,
+				  c.ninputs == 1 ? c.inputs[0] : "the inputs"))
+			goto out;
 		if (analyze(&c, db))
 			goto out;
 		if (fflush(stdout) != 0 || ferror(stdout)) {

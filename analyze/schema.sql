@@ -199,6 +199,47 @@ CREATE TABLE inputs (
 	last_warning TEXT NOT NULL DEFAULT '', schema_version TEXT NOT NULL DEFAULT ''
 );
 
+-- engine v2 (docs/engine.md "Steps"): one row per step of a (node, pid, stream),
+-- the breakdown sums to duration; written by the engine, replaced on each run
+CREATE TABLE steps (
+	id           INTEGER PRIMARY KEY,   -- 1.. in (node, pid, stream, start) order
+	node TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL, tid INTEGER NOT NULL,
+	stream       INTEGER NOT NULL,      -- CUDA stream handle (0 = default / unknown)
+	step         INTEGER NOT NULL,      -- index within (node, pid, stream), from 0
+	start        INTEGER NOT NULL, duration INTEGER NOT NULL,
+	boundary_op  TEXT NOT NULL,         -- op name that ends a step, e.g. cudaStreamSynchronize
+	phase        TEXT NOT NULL,         -- 'step' (training/unclassified), 'prefill', 'decode', 'mixed', 'unknown'
+	launches     INTEGER NOT NULL DEFAULT 0, memcpy_bytes INTEGER NOT NULL DEFAULT 0,
+	-- breakdown, sums to duration (ns):
+	launch_ns INTEGER NOT NULL DEFAULT 0, memcpy_ns INTEGER NOT NULL DEFAULT 0, sync_ns INTEGER NOT NULL DEFAULT 0,
+	alloc_ns INTEGER NOT NULL DEFAULT 0, other_cuda_ns INTEGER NOT NULL DEFAULT 0, nccl_ns INTEGER NOT NULL DEFAULT 0,
+	host_ns INTEGER NOT NULL DEFAULT 0,        -- on-CPU between calls
+	preempted_ns INTEGER NOT NULL DEFAULT 0, blocked_ns INTEGER NOT NULL DEFAULT 0,
+	io_ns INTEGER NOT NULL DEFAULT 0, mem_ns INTEGER NOT NULL DEFAULT 0,
+	gpu_idle_ns  INTEGER NOT NULL DEFAULT 0,   -- no CUDA work in flight (overlaps the above)
+	warmup       INTEGER NOT NULL DEFAULT 0,   -- 1 = excluded from baselines
+	slow         INTEGER NOT NULL DEFAULT 0,   -- 1 = slow vs the stream's baseline
+	outlier      TEXT NOT NULL DEFAULT '',     -- '', '1.5x', '2x', '3x' (inference buckets vs phase p95)
+	preempt_pid INTEGER, preempt_comm TEXT,    -- top preemptor in the step
+	waker_pid INTEGER, waker_comm TEXT         -- top waker of the blocked time
+);
+CREATE TABLE step_baselines (
+	node TEXT NOT NULL DEFAULT '', pid INTEGER NOT NULL, stream INTEGER NOT NULL, phase TEXT NOT NULL,
+	steps INTEGER NOT NULL, warmup INTEGER NOT NULL, p50 INTEGER NOT NULL, p95 INTEGER NOT NULL, mean INTEGER NOT NULL,
+	PRIMARY KEY (node, pid, stream, phase)
+);
+CREATE TABLE step_findings (
+	id TEXT PRIMARY KEY,                 -- "<node>:<kind>-<n>"
+	kind TEXT NOT NULL,                  -- 'slow_step', 'gpu_idle', 'stall', 'throughput_drop', 'outlier'
+	severity TEXT NOT NULL,              -- HIGH, MEDIUM, LOW (same scale as causal_chains: share of wall time lost)
+	node TEXT NOT NULL DEFAULT '', pid INTEGER, stream INTEGER, step_id INTEGER, -- steps.id when about one step
+	start INTEGER NOT NULL, duration INTEGER NOT NULL,
+	lost_ns INTEGER NOT NULL DEFAULT 0, impact_share REAL NOT NULL DEFAULT 0,
+	summary TEXT NOT NULL, root_cause TEXT NOT NULL DEFAULT '',
+	culprit_pid INTEGER, culprit_comm TEXT,
+	recommendations TEXT NOT NULL DEFAULT ''   -- JSON array of strings
+);
+
 -- @indexes: everything below runs after the bulk load --------------------
 CREATE INDEX idx_offcpu_tid ON offcpu(node, tid, start);
 CREATE INDEX idx_offcpu_pid ON offcpu(node, pid, start);

@@ -203,6 +203,10 @@ void ig_out_abort(struct ig_out *o);
  * by ig_out_abort.  For other temporaries of a tool (e.g. a scratch DB). */
 void ig_tmp_register(const char *path);
 void ig_tmp_unregister(const char *path);
+/* Remove every registered temporary now and forget it: for an atexit
+ * handler, so that an exit from anywhere (ig_die, out of memory in a
+ * thread) leaves no temporary behind. */
+void ig_tmp_remove_all(void);
 /* A scratch file beside `near` (or in $TMPDIR when near is NULL), removed on
  * signals; the caller unlinks it and calls ig_tmp_unregister.  Returns a
  * malloc'ed path or NULL after printing an error. */

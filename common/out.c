@@ -80,6 +80,20 @@ char *ig_tmpdir_create(void)
 	return d;
 }
 
+void ig_tmp_remove_all(void)
+{
+	for (int i = 0; i < TMP_SLOTS; i++)
+		if (tmp_used[i] == 1) {
+			unlink(tmp_paths[i]);
+			tmp_used[i] = 0;
+		}
+	for (int i = 0; i < TMP_SLOTS; i++)
+		if (tmp_used[i] == 2) {
+			rmdir(tmp_paths[i]);
+			tmp_used[i] = 0;
+		}
+}
+
 void ig_tmp_unregister(const char *path)
 {
 	if (!path)

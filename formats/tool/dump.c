@@ -13,27 +13,37 @@
 #include <time.h>
 #include <zstd.h>
 
+#include "common.h"
 #include "ingero.h"
 
 static const char *prog = "ingero-dump";
-static int json;
+static int json;      /* --json or --ndjson: JSON objects */
+static int json_doc;  /* --json: one document (an array), lossless integers */
+static long n_out;    /* records written (for the array's commas) */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ingero-dump [--no-offsets] [--summary | --json | --raw] INPUT\n"
+		"usage: ingero-dump [--no-offsets] [--summary | --json | --ndjson | --raw] INPUT\n"
 		"  INPUT: a segment file (seg-NNNNNN.igz), a recording directory, a\n"
 		"         tar/tar.zst/tar.gz bundle, or - for stdin\n"
 		"  (default)     one line per record: kind and fields, prefixed with the\n"
 		"                compressed offset of its frame and '# file' lines\n"
 		"  --no-offsets  drop offsets and file lines (stable, for golden tests)\n"
 		"  --summary     nodes, time span, counts by op, processes, lost, warnings\n"
-		"  --json        NDJSON, one object per record\n"
+		"  --json        one JSON document: an array of one object per record;\n"
+		"                integers above 2^53 (timestamps, hashes) are strings of\n"
+		"                decimal digits, so jq 1.6 and JavaScript keep every digit\n"
+		"  --ndjson      one JSON object per line, every integer a JSON number\n"
+		"                (until 0.1 this was --json)\n"
 		"  --raw         every msgpack value of the decompressed stream, as\n"
 		"                msgpack-c prints it (segment files only)\n"
-		"  --help        this text\n"
+		"  --help        this text;  --version  the version\n"
 		"Warnings about damaged frames go to stderr; they do not change the exit\n"
-		"status (0), a fatal error gives 1, a usage error 2.\n");
+		"status (0), a fatal error gives 1, a usage error 2.\n"
+		"examples:\n"
+		"  ingero-dump --summary rec/\n"
+		"  ingero-dump --ndjson rec/ | jq -c 'select(.kind == \"event\")' | head\n");
 }
 
 static void on_warn(void *ctx, const struct ingero_error *e)
@@ -45,6 +55,10 @@ static void on_warn(void *ctx, const struct ingero_error *e)
 
 static void pstr(const char *s)
 {
+	if (json) {
+		ig_json_str(stdout, s);
+		return;
+	}
 	putchar('"');
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\') { putchar('\\'); putchar(*p); }
@@ -59,8 +73,22 @@ static void pstr(const char *s)
 /* text: key=value; json: "key":value */
 static int nf;
 static void k_(const char *k) { if (json) printf("%s\"%s\":", nf++ ? "," : "", k); else printf(" %s=", k); }
-static void fu(const char *k, uint64_t v) { k_(k); printf("%" PRIu64, v); }
-static void fi(const char *k, int64_t v) { k_(k); printf("%" PRId64, v); }
+static void fu(const char *k, uint64_t v)
+{
+	k_(k);
+	if (json_doc && v > (1ull << 53))
+		ig_json_u64str(stdout, v);
+	else
+		printf("%" PRIu64, v);
+}
+static void fi(const char *k, int64_t v)
+{
+	k_(k);
+	if (json_doc && (v > (1ll << 53) || v < -(1ll << 53)))
+		ig_json_i64str(stdout, v);
+	else
+		printf("%" PRId64, v);
+}
 static void fd(const char *k, double v) { k_(k); printf("%.6f", v); }
 static void fs(const char *k, const char *v) { k_(k); pstr(v ? v : ""); }
 
@@ -79,6 +107,8 @@ static void print_record(const struct ingero_record *r)
 		char lk[32];
 		snprintf(lk, sizeof(lk), "%s", kind_name(r->kind));
 		for (char *p = lk; *p; p++) *p = (char)(*p | 0x20);
+		if (json_doc)
+			fputs(n_out ? ",\n" : "[\n", stdout);
 		printf("{\"kind\":\"%s\"", lk);
 		nf = 1;
 	} else {
@@ -194,7 +224,8 @@ static void print_record(const struct ingero_record *r)
 		fu("op", r->u.sampling.op); fu("rate", r->u.sampling.rate);
 		break;
 	}
-	puts(json ? "}" : "");
+	fputs(json_doc ? "}" : json ? "}\n" : "\n", stdout);
+	n_out++;
 }
 
 /* ---------------------------------------------------------- summary */
@@ -416,29 +447,39 @@ out:
 
 int main(int argc, char **argv)
 {
-	int no_off = 0, do_summary = 0, do_raw = 0;
+	int no_off = 0, do_summary = 0, do_raw = 0, do_json = 0;
 	static const struct option lo[] = {
 		{ "no-offsets", no_argument, 0, 'n' }, { "summary", no_argument, 0, 's' },
-		{ "json", no_argument, 0, 'j' }, { "raw", no_argument, 0, 'r' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "json", no_argument, 0, 'j' }, { "ndjson", no_argument, 0, 'J' },
+		{ "raw", no_argument, 0, 'r' }, { "help", no_argument, 0, 'h' },
+		{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 } };
 	int c;
-	while ((c = getopt_long(argc, argv, "nsjrh", lo, NULL)) != -1) {
+	ig_set_prog(prog);
+	while ((c = ig_getopt(argc, argv, "nsjrh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': no_off = 1; break;
 		case 's': do_summary = 1; break;
-		case 'j': json = 1; break;
+		case 'j': json = json_doc = 1; do_json++; break;
+		case 'J': json = 1; do_json++; break;
+		case 'V': ig_print_version(); return ig_exit(0);
 		case 'r': do_raw = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); return ig_exit(0);
+		default: return 2;
 		}
 	}
-	if (optind != argc - 1 || do_summary + json + do_raw > 1) {
-		usage(stderr);
+	if (optind != argc - 1 || do_summary + do_json + do_raw > 1) {
+		if (optind == argc)
+			fprintf(stderr, "%s: no INPUT given\n", prog);
+		else if (optind < argc - 1)
+			fprintf(stderr, "%s: one INPUT only ('%s' is extra)\n", prog, argv[optind + 1]);
+		else
+			fprintf(stderr, "%s: --summary, --json, --ndjson and --raw exclude each other\n", prog);
+		fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 		return 2;
 	}
 	const char *input = argv[optind];
 	if (do_raw)
-		return raw(input);
+		return ig_exit(raw(input));
 	struct ingero_error err;
 	struct ingero_reader *rd;
 	char buf[1200];
@@ -468,9 +509,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog, e ? ingero_strerror(e, buf, sizeof(buf)) : "read error");
 	}
 	ingero_reader_close(rd);
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "%s: write error on stdout\n", prog);
-		return 1;
-	}
-	return rc < 0 ? 1 : 0;
+	if (json_doc)
+		fputs(n_out ? "\n]\n" : "[]\n", stdout);
+	return ig_exit(rc < 0 ? 1 : 0);
 }

@@ -16,7 +16,12 @@ for seed in 1 2; do
 		if ! timeout 120 "$R" demo "$s" -o "$d" --seed "$seed" -q >/dev/null 2>"$d.err"; then
 			fail "$s seed $seed: generator failed: $(tail -1 "$d.err")"; continue
 		fi
-		timeout 120 "$A" "$d" -o "$d.db" >"$d.txt" 2>"$d.err"
+		in=$d
+		if [ "$s" = multi-node ]; then   # node recordings: merged first (clock correction)
+			in=$d.igz
+			timeout 120 "$BIN/ingero-merge" -q -q "$d"/node-* -o "$in" 2>"$d.err" || { fail "$s seed $seed: ingero-merge failed: $(tail -1 "$d.err")"; continue; }
+		fi
+		timeout 120 "$A" "$in" -o "$d.db" >"$d.txt" 2>"$d.err"
 		rc=$?
 		if [ $rc -ne 0 ]; then fail "$s seed $seed: ingero-analyze exited $rc: $(tail -1 "$d.err")"; continue; fi
 	done

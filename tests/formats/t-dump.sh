@@ -37,9 +37,26 @@ contains "dump: default mode has frame offsets" "$out" "@0 HEADER"
 # json: one valid object per record
 n_text=$("$D" --no-offsets "$C/good-all-kinds.igz" | wc -l)
 if command -v python3 >/dev/null; then
-	n_json=$("$D" --json "$C/good-all-kinds.igz" | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)["kind"]))' 2>&1)
-	eq "dump: --json is NDJSON, one object per record" "$n_json" "$n_text"
+	n_json=$("$D" --ndjson "$C/good-all-kinds.igz" | python3 -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)["kind"]))' 2>&1)
+	eq "dump: --ndjson is NDJSON, one object per record" "$n_json" "$n_text"
+	# --json: one document, same records, integers above 2^53 as digit strings
+	got=$("$D" --json "$C/good-all-kinds.igz" | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+nd = [json.loads(l) for l in open(sys.argv[1])]
+bad = [(k, a[k], b[k]) for a, b in zip(doc, nd) for k in a
+       if (str(a[k]) if isinstance(a[k], str) and isinstance(b[k], int) else a[k]) != (str(b[k]) if isinstance(a[k], str) and isinstance(b[k], int) else b[k])]
+big = [v for r in doc for v in r.values() if isinstance(v, int) and abs(v) > 2**53]
+strs = sum(1 for a, b in zip(doc, nd) for k in a if isinstance(a[k], str) and isinstance(b[k], int))
+print(len(doc), len(bad), len(big), "strings" if strs else "none")' <("$D" --ndjson "$C/good-all-kinds.igz") 2>&1)
+	eq "dump: --json is one array of the same records, big integers as strings" "$got" "$n_text 0 0 strings"
 else skip "dump: --json check: no python3"; fi
+"$D" --version >"$T_OUT/v" 2>&1; eq "dump: --version exits 0" "$?" 0
+contains "dump: --version names the tool" "$(cat "$T_OUT/v")" "ingero-dump "
+err=$("$D" --jsno x 2>&1 >/dev/null); contains "dump: unknown option suggests" "$err" "did you mean '--json'"
+"$D" --json "$C/good-all-kinds.igz" >/dev/full 2>"$T_OUT/e"; rc=$?
+eq "dump: > /dev/full exits 1" "$rc" 1
+contains "dump: > /dev/full says so" "$(cat "$T_OUT/e")" "ingero-dump: stdout:"
 # raw: msgpack-c view of every value (unknown kinds included)
 n_raw=$("$D" --raw "$C/compat-unknown-kinds.igz" | wc -l)
 eq "dump: --raw prints every msgpack value (incl. unknown kinds)" "$n_raw" 7

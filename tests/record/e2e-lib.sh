@@ -1,7 +1,7 @@
 # e2e-lib.sh - helpers for the end-to-end recorder tests (t-e2e-*.sh).
 # Source after $TESTS/lib.sh.  Each test records a fake-CUDA workload from
 # $BIN/testdata with the REAL recorder and inspects the recording through
-# `ingero-dump --json` with e2e_lib.py.
+# `ingero-dump --ndjson` with e2e_lib.py.
 REC=$BIN/ingero-record
 DUMP=$BIN/ingero-dump
 TD=$BIN/testdata
@@ -69,7 +69,7 @@ trap e2e_cleanup EXIT
 
 # dump_json INPUT OUT: NDJSON of the recording
 dump_json() {
-	"$DUMP" --json "$1" >"$2" 2>"$2.err"
+	"$DUMP" --ndjson "$1" >"$2" 2>"$2.err"
 }
 
 E2E_PY="$TESTS/record/e2e_lib.py"

@@ -1,4 +1,4 @@
-"""e2e_lib.py - read `ingero-dump --json` output and workload output for the
+"""e2e_lib.py - read `ingero-dump --ndjson` output and workload output for the
 end-to-end recorder tests.  Tests print PASS/FAIL lines through T."""
 import json
 import os
@@ -46,7 +46,7 @@ class T:
 
 
 class Rec:
-    """A recording, from `ingero-dump --json`."""
+    """A recording, from `ingero-dump --ndjson`."""
 
     def __init__(self, path):
         self.events, self.procs, self.symbols, self.stacks = [], {}, {}, {}

@@ -24,7 +24,7 @@ abs_before=0; [ -e /abs.igz ] && abs_before=1
 tool_run() {
 	case $1 in
 	dump) run_tool "$3" "$BIN/ingero-dump" --summary "$2" ;;
-	dumpjson) run_tool "$3" "$BIN/ingero-dump" --json "$2" ;;
+	dumpjson) run_tool "$3" "$BIN/ingero-dump" --ndjson "$2" ;;
 	merge) rm -rf "$3.igz"; run_tool "$3" "$BIN/ingero-merge" -q "$2" -o "$3.igz" ;;
 	analyze) rm -f "$3.db"; run_tool "$3" "$BIN/ingero-analyze" "$2" -o "$3.db" ;;
 	perfetto) rm -f "$3.pftrace"; run_tool "$3" "$BIN/ingero-perfetto" "$2" -o "$3.pftrace" ;;

@@ -1,0 +1,480 @@
+/*
+ * kway.c - ingero-merge pass 2: a streaming k-way merge.  One decoding
+ * thread per input (decompression, decoding, clock conversion) feeds batches
+ * of items to the merging thread; each input has a small reorder heap
+ * bounded by its window, and a heap over the inputs emits records in the
+ * total order (time, node index, input index, input sequence).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "merge_int.h"
+
+/* ------------------------------------------------------ reorder heap */
+
+/* The reorder heap orders small entries; the items live in a slot pool. */
+static inline int hent_lt(const struct hent *a, const struct hent *b)
+{
+	if (a->key != b->key)
+		return a->key < b->key;
+	if (a->node != b->node)
+		return a->node < b->node;
+	return a->seq < b->seq;
+}
+
+static void hpush(struct input *in, const struct item *it)
+{
+	if (!in->nfree) {
+		size_t cap = in->pcap ? in->pcap * 2 : 64;
+		in->pool = xrealloc(in->pool, cap * sizeof(*in->pool));
+		in->freel = xrealloc(in->freel, cap * sizeof(*in->freel));
+		in->h = xrealloc(in->h, cap * sizeof(*in->h));
+		for (size_t k = cap; k-- > in->pcap;)
+			in->freel[in->nfree++] = (uint32_t)k;
+		in->pcap = cap;
+	}
+	uint32_t slot = in->freel[--in->nfree];
+	in->pool[slot] = *it;
+	struct hent e = { it->key, it->seq, it->node, slot };
+	size_t i = in->hn++;
+	while (i) {
+		size_t p = (i - 1) / 2;
+		if (!hent_lt(&e, &in->h[p]))
+			break;
+		in->h[i] = in->h[p];
+		i = p;
+	}
+	in->h[i] = e;
+}
+
+static inline struct item *htop(struct input *in)
+{
+	return &in->pool[in->h[0].slot];
+}
+
+static void hpop(struct input *in)
+{
+	in->freel[in->nfree++] = in->h[0].slot;
+	struct hent last = in->h[--in->hn];
+	size_t i = 0, n = in->hn;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && hent_lt(&in->h[c + 1], &in->h[c]))
+			c++;
+		if (!hent_lt(&in->h[c], &last))
+			break;
+		in->h[i] = in->h[c];
+		i = c;
+	}
+	if (n)
+		in->h[i] = last;
+}
+
+/* ------------------------------------------------------ decoding side */
+
+/* Metadata has no time of its own: it sorts at the earliest time any later
+ * record of its input can have, so it precedes the events that use it.  It
+ * is copied because the reader reuses its buffers. */
+static struct ingero_record *meta_copy(const struct ingero_record *r)
+{
+	struct ingero_record *c = ingero_record_dup(r);
+	if (!c)
+		ig_die("out of memory");
+	return c;
+}
+
+/* A corrected time as an output field (uint64 unix ns): below 0 it cannot
+ * be represented and is clamped to 0 (counted for a warning). */
+static uint64_t out_ts(struct input *in, int64_t t)
+{
+	if (t < 0) {
+		in->out_clamped++;
+		return 0;
+	}
+	return (uint64_t)t;
+}
+
+/* the payload of a timed record into *it */
+static void take_timed(struct input *in, const struct ingero_record *rec, struct item *it)
+{
+	int over;
+	it->nat = mrg_rec_ts(rec, &over);   /* counted in pass 1 */
+	if (it->nat > in->prunmax)
+		in->prunmax = it->nat;
+	switch (rec->kind) {
+	case INGERO_REC_EVENT: it->u.ev = rec->u.ev; break;
+	case INGERO_REC_SYS: it->u.sys = rec->u.sys; break;
+	case INGERO_REC_GPU: it->u.gpu = rec->u.gpu; break;
+	case INGERO_REC_LOST: it->u.lost = rec->u.lost; break;
+	case INGERO_REC_SAMPLING: it->u.sampling = rec->u.sampling; break;
+	case INGERO_REC_NOTE:
+		it->u.note = rec->u.note;
+		it->u.note.text = xstrdup(rec->u.note.text);
+		break;
+	}
+}
+
+/* Decode one record into *it (producer side); returns 0 at the end. */
+static int produce(struct input *in, struct item *it)
+{
+	struct ingero_record rec;
+	for (;;) {
+		if (in->nread >= in->nrec)
+			return 0;
+		int rc = ingero_reader_next(in->r, &rec);
+		if (rc <= 0)
+			return 0;
+		uint64_t seq = in->nread;
+		__atomic_store_n(&in->nread, seq + 1, __ATOMIC_RELAXED);   /* progress reads it */
+		if (!mrg_is_timed(rec.kind) && !mrg_is_meta(rec.kind))
+			continue;
+		uint32_t inner = in->unix_clock ? rec.node : 0;
+		if (inner >= (in->unix_clock ? in->nin : 1))
+			continue;   /* CTX to a node the table lacks: counted as a warning in pass 1 */
+		const struct dom *d = &in->m->dom[in->dom];
+		it->seq = seq;
+		it->node = in->omap[inner];
+		it->kind = (uint8_t)rec.kind;
+		it->meta = 0;
+		if (mrg_is_meta(rec.kind)) {
+			it->meta = 1;
+			it->nat = mrg_ssub(in->prunmax, in->late);
+			it->u.own = meta_copy(&rec);
+			if (rec.kind == INGERO_REC_PROCESS && rec.u.proc.start_ts)
+				it->u.own->u.proc.start_ts = out_ts(in, dom_conv_c(d,
+					mrg_u2i(rec.u.proc.start_ts), &in->pseg));
+		} else {
+			take_timed(in, &rec, it);
+		}
+		it->key = dom_conv_c(d, it->nat, &in->pseg);
+		if (it->key < 0 || (it->key == INT64_MAX && it->nat != INT64_MAX)) {
+			/* the output holds uint64 unix ns; keep the key in range
+			 * (a monotone clamp: the order is unchanged) */
+			it->key = it->key < 0 ? 0 : INT64_MAX;
+			in->out_clamped += !it->meta;   /* metadata writes no time */
+		}
+		return 1;
+	}
+}
+
+static void *producer(void *arg)
+{
+	struct input *in = arg;
+	struct chan *c = in->ch;
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->nempty && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop) {
+			pthread_mutex_unlock(&c->mu);
+			return NULL;
+		}
+		struct batch *b = c->empty[--c->nempty];
+		pthread_mutex_unlock(&c->mu);
+		b->n = 0;
+		b->eof = 0;
+		while (b->n < BATCH) {
+			if (!produce(in, &b->it[b->n])) {
+				b->eof = 1;
+				break;
+			}
+			b->n++;
+		}
+		pthread_mutex_lock(&c->mu);
+		c->full[(c->fhead + c->nfull) % NBATCH] = b;
+		c->nfull++;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		if (b->eof)
+			return NULL;
+	}
+}
+
+static int chan_start(struct input *in)
+{
+	struct chan *c = xcalloc(1, sizeof(*c));
+	in->ch = c;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	for (int i = 0; i < NBATCH; i++)
+		c->empty[c->nempty++] = xcalloc(1, sizeof(struct batch));
+	if (pthread_create(&c->th, NULL, producer, in) != 0)
+		return mrg_fail(in->m, NULL, "cannot start a thread");
+	c->started = 1;
+	return 0;
+}
+
+static void batch_free(struct batch *b, int from)
+{
+	if (!b)
+		return;
+	for (int k = from; k < b->n; k++)
+		mrg_item_release(&b->it[k]);
+	free(b);
+}
+
+/* Stop the decoding thread (at its end, or early after a failure) and free
+ * the channel with the items never consumed. */
+static void chan_stop(struct input *in)
+{
+	struct chan *c = in->ch;
+	if (!c)
+		return;
+	if (c->started) {
+		pthread_mutex_lock(&c->mu);
+		c->stop = 1;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->th, NULL);
+	}
+	for (int i = 0; i < c->nempty; i++)
+		free(c->empty[i]);
+	for (int i = 0; i < c->nfull; i++)
+		batch_free(c->full[(c->fhead + i) % NBATCH], 0);
+	batch_free(c->cur, c->pos);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c);
+	in->ch = NULL;
+}
+
+/* ------------------------------------------------------ merging side */
+
+/* take the next item from the decoding thread into the reorder heap;
+ * returns 0 at the end */
+static int read_one(struct input *in)
+{
+	struct chan *c = in->ch;
+	if (!c->cur || c->pos >= c->cur->n) {
+		if (c->cur && c->cur->eof)
+			return 0;
+		pthread_mutex_lock(&c->mu);
+		if (c->cur) {
+			c->empty[c->nempty++] = c->cur;
+			pthread_cond_broadcast(&c->cv);
+		}
+		while (!c->nfull)
+			pthread_cond_wait(&c->cv, &c->mu);
+		c->cur = c->full[c->fhead];
+		c->fhead = (c->fhead + 1) % NBATCH;
+		c->nfull--;
+		pthread_mutex_unlock(&c->mu);
+		c->pos = 0;
+		if (!c->cur->n)
+			return 0;
+	}
+	const struct item *it = &c->cur->it[c->pos++];
+	if (!it->meta && it->nat > in->runmax)
+		in->runmax = it->nat;
+	hpush(in, it);
+	return 1;
+}
+
+/* make in->h[0] final (or the input empty) */
+static void refill(struct input *in)
+{
+	while (!in->eof) {
+		if (in->hn) {
+			const struct item *t = htop(in);
+			/* strictly earlier than any later record can be: ties are
+			 * ordered by node first, so an equal time is not final */
+			if (t->meta || t->nat < mrg_ssub(in->runmax, in->late))
+				return;
+			if (in->hn >= in->hmax) {
+				in->forced++;
+				return;
+			}
+		}
+		if (!read_one(in))
+			in->eof = 1;
+	}
+}
+
+/* heap over the inputs, keyed by a copy of each input's top: (time, node,
+ * input); equal inputs never meet, so the sequence is not needed here */
+struct top {
+	int64_t key;
+	uint32_t node;
+	int input;
+};
+
+static inline int top_lt(const struct top *x, const struct top *y)
+{
+	if (x->key != y->key)
+		return x->key < y->key;
+	if (x->node != y->node)
+		return x->node < y->node;
+	return x->input < y->input;
+}
+
+static void sift_down(struct top *hp, int n, int i)
+{
+	struct top v = hp[i];
+	for (;;) {
+		int c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && top_lt(&hp[c + 1], &hp[c]))
+			c++;
+		if (!top_lt(&hp[c], &v))
+			break;
+		hp[i] = hp[c];
+		i = c;
+	}
+	hp[i] = v;
+}
+
+static inline struct top top_of(const struct mrg *m, int i)
+{
+	const struct hent *t = &m->in[i].h[0];
+	return (struct top){ t->key, t->node, i };
+}
+
+/* the earliest corrected time of any input (the header's start_ts) */
+static int64_t first_time(const struct mrg *m, uint64_t *total)
+{
+	int64_t start = INT64_MAX;
+	*total = 0;
+	for (int i = 0; i < m->nin; i++) {
+		const struct input *in = &m->in[i];
+		*total += in->nrec;
+		if (in->have_t) {
+			int64_t s = dom_conv(&m->dom[in->dom], in->tmin);
+			if (s < start)
+				start = s;
+		}
+	}
+	return start == INT64_MAX ? 0 : start;
+}
+
+static void progress(struct mrg *m, uint64_t total, double *last)
+{
+	double t = ig_now();
+	if (t - *last <= 0.5)
+		return;
+	uint64_t pos = 0;
+	for (int i = 0; i < m->nin; i++)
+		pos += __atomic_load_n(&m->in[i].nread, __ATOMIC_RELAXED);
+	fprintf(stderr, "\r" PROG ": merging %llu / %llu records (%.0f%%) ",
+		(unsigned long long)pos, (unsigned long long)total,
+		total ? 100.0 * (double)pos / (double)total : 100.0);
+	*last = t;
+}
+
+/* The merge loop: the smallest top of all inputs goes out, until all are
+ * empty or the writer failed. */
+static void merge_loop(struct mrg *m, uint64_t total)
+{
+	struct top *hp = xcalloc(m->nin, sizeof(*hp));
+	int hn = 0;
+	for (int i = 0; i < m->nin; i++) {
+		struct input *in = &m->in[i];
+		refill(in);
+		if (in->hn)
+			hp[hn++] = top_of(m, i);
+	}
+	for (int i = hn / 2 - 1; i >= 0; i--)
+		sift_down(hp, hn, i);
+	uint64_t done = 0;
+	double last = ig_now();
+	while (hn) {
+		struct input *in = &m->in[hp[0].input];
+		mrg_out_put(m, htop(in));
+		hpop(in);
+		refill(in);
+		if (in->hn)
+			hp[0] = top_of(m, hp[0].input);
+		else
+			hp[0] = hp[--hn];
+		sift_down(hp, hn, 0);
+		if (!(++done & 0xfffff)) {
+			if (__atomic_load_n(&m->wfailed, __ATOMIC_ACQUIRE))
+				break;
+			if (m->progress)
+				progress(m, total, &last);
+		}
+	}
+	if (m->progress && done > 0xfffff)
+		fprintf(stderr, "\r%60s\r", "");
+	free(hp);
+}
+
+/* free an input's pass-2 state (items still held own memory) */
+static void input_end(struct input *in)
+{
+	chan_stop(in);
+	ingero_reader_close(in->r);
+	in->r = NULL;
+	for (size_t k = 0; k < in->hn; k++)
+		mrg_item_release(&in->pool[in->h[k].slot]);
+	in->hn = 0;
+	free(in->h);
+	free(in->pool);
+	free(in->freel);
+	in->h = NULL;
+	in->pool = NULL;
+	in->freel = NULL;
+}
+
+static void final_warnings(struct mrg *m)
+{
+	for (int i = 0; i < m->nin; i++) {
+		struct input *in = &m->in[i];
+		if (in->forced)
+			mrg_warn(m, NULL, "%s: %llu records arrived later than the reorder window "
+				 "allows; output order may be approximate there", in->arg,
+				 (unsigned long long)in->forced);
+		if (in->out_clamped)
+			mrg_warn(m, NULL, "%s: %llu corrected timestamp(s) fall outside 0..%lld ns "
+				 "and cannot be represented; clamped to the nearest limit", in->arg,
+				 (unsigned long long)in->out_clamped, (long long)INT64_MAX);
+	}
+	for (int i = 0; i < m->nnode; i++)
+		if (m->node[i].ev_in != m->node[i].ev_out)
+			mrg_warn(m, NULL, "node '%s': %llu events read, %llu written", m->node[i].name,
+				 (unsigned long long)m->node[i].ev_in,
+				 (unsigned long long)m->node[i].ev_out);
+}
+
+static int start_inputs(struct mrg *m)
+{
+	size_t per = REORDER_CAP_TOTAL / (size_t)m->nin;
+	if (per < 4096)
+		per = 4096;
+	for (int i = 0; i < m->nin; i++) {
+		struct input *in = &m->in[i];
+		if (mrg_open_reader(in, &in->r) < 0)
+			return -1;
+		in->hmax = per;
+		in->runmax = in->have_t ? in->tmin : 0;
+		in->prunmax = in->runmax;
+	}
+	for (int i = 0; i < m->nin; i++)
+		if (chan_start(&m->in[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int mrg_pass2(struct mrg *m)
+{
+	m->pass = 2;
+	uint64_t total;
+	int64_t start = first_time(m, &total);
+	int rc = mrg_out_open(m, start);
+	if (!rc)
+		rc = start_inputs(m);
+	if (!rc)
+		rc = mrg_out_start(m);
+	if (!rc)
+		merge_loop(m, total);
+	mrg_out_finish(m);
+	for (int i = 0; i < m->nin; i++)
+		input_end(&m->in[i]);   /* joins the decoding thread: out_clamped is final */
+	if (mrg_out_close(m) < 0 || rc < 0)
+		return -1;
+	final_warnings(m);
+	return 0;
+}

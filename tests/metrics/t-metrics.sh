@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# ingero-metrics: OpenMetrics through the real consumers (promtool backfill
+# into a TSDB, a Prometheus server on it queried over its HTTP API, values
+# equal to ingero-sql's over the same DB), the Prometheus text format
+# through `promtool check metrics`, and the CLI contract.
+. "$TESTS/lib.sh"
+M=$BIN/ingero-metrics
+cd "$T_OUT" || exit 1
+[ -x "$M" ] || { fail "metrics: ingero-metrics not built"; exit 0; }
+
+# inputs: one node with preemption (off-CPU, snapshots), and a merged 2-node job (NCCL)
+"$BIN/ingero-record" demo incident -o inc -q --duration 12 || { fail "metrics: demo recording"; exit 0; }
+"$BIN/ingero-analyze" -q --no-report inc -o inc.db || { fail "metrics: analyze"; exit 0; }
+"$BIN/ingero-record" demo multi-node --nodes 2 --events 20000 -o multi -q &&
+	"$BIN/ingero-merge" -q multi/node-* -o merged &&
+	"$BIN/ingero-analyze" -q --no-report merged -o multi.db || { fail "metrics: multi-node demo"; exit 0; }
+
+# --- CLI
+ok "metrics: recording input (analyzed on the fly)" "$M" inc -o rec.om
+"$M" inc.db -o db.om
+ok "metrics: same series from the recording and from its DB" cmp rec.om db.om
+eq "metrics: OpenMetrics ends with # EOF" "$(tail -1 db.om)" "# EOF"
+fails "metrics: refuses to replace without --force" "$M" inc.db -o db.om
+ok "metrics: --force replaces" "$M" inc.db -o db.om --force
+out=$("$M" inc.db --format opnemetrics 2>&1); rc=$?
+eq "metrics: unknown format is a usage error" "$rc" 2
+contains "metrics: unknown format suggests" "$out" "did you mean 'openmetrics'"
+fails "metrics: bad --step" "$M" inc.db --step 1.5ms
+fails "metrics: missing input" "$M" nonexistent.db
+printf 'not a recording' >junk
+fails "metrics: junk input" "$M" junk
+"$M" inc.db --step 2s -o s2.om
+n1=$(grep -c '^gpu_cuda_operation_count{' db.om); n2=$(grep -c '^gpu_cuda_operation_count{' s2.om)
+[ "$n2" -lt "$n1" ] && [ "$n2" -gt 0 ] && pass "metrics: --step 2s halves the points ($n1 -> $n2)" ||
+	fail "metrics: --step 2s: $n1 -> $n2 points"
+
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+	skip "metrics: promtool/prometheus not installed (scripts/deps.sh test)"; exit 0
+fi
+
+# --- promtool check metrics on the text format: only the original's pinned names may draw lint remarks
+for db in inc multi; do
+	"$M" $db.db --format prometheus -o $db.prom
+	lint=$(promtool check metrics <$db.prom 2>&1); rc=$?
+	bad=$(printf '%s\n' "$lint" | grep -v '^$' | grep -Ev '^(gpu_cuda_operation_count|ingero_anomaly_count|gpu_nccl_collective_count) (counter metrics should have "_total" suffix|non-histogram and non-summary metrics should not have "_count" suffix)$')
+	if { [ $rc -eq 0 ] || [ $rc -eq 3 ]; } && [ -z "$bad" ]; then pass "metrics: promtool check metrics ($db)"; else
+		fail "metrics: promtool check metrics ($db) rc=$rc"; printf '%s\n' "$bad" | head -5 | sed 's/^/  | /'; fi
+done
+
+# --- backfill both into one TSDB, serve it, query it
+"$M" multi.db -o multi.om
+mkdir tsdb
+for f in db.om multi.om; do
+	ok "metrics: promtool tsdb create-blocks-from openmetrics $f" promtool tsdb create-blocks-from openmetrics $f tsdb
+done
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'global:\n  scrape_interval: 1h\n' >prom.yml
+prometheus --config.file=prom.yml --storage.tsdb.path=tsdb --storage.tsdb.retention.time=100y \
+	--web.listen-address=127.0.0.1:$port --log.level=error >prom.log 2>&1 &
+ppid=$!
+trap 'kill $ppid 2>/dev/null; wait $ppid 2>/dev/null' EXIT
+for _ in $(seq 100); do
+	curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && break
+	sleep 0.2
+done
+if ! curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; then
+	fail "metrics: prometheus did not start"; tail -5 prom.log | sed 's/^/  | /'; exit 0
+fi
+pass "metrics: prometheus serves the backfilled TSDB"
+for db in inc multi; do
+	python3 "$TESTS/metrics/promq.py" "$BIN/ingero-sql" $db.db "http://127.0.0.1:$port" 1 >q-$db.out 2>&1
+	rc=$?
+	sed "s/^\(PASS\|FAIL\): /\1: metrics: $db: /" q-$db.out
+	[ $rc -eq 0 ] || grep -q '^FAIL' q-$db.out || { fail "metrics: $db: promq.py crashed"; tail -5 q-$db.out | sed 's/^/  | /'; }
+done
