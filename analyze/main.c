@@ -279,8 +279,10 @@ int main(int argc, char **argv)
 	int pr = parse_args(argc, argv, &c);
 	if (pr)
 		return ig_exit(pr - 1);
-	if (output_is_input(&c))
-		return ig_usage_error("%s: output is also an input", c.out_path);
+	if (output_is_input(&c)) {
+		ig_error("%s: output is also an input", c.out_path);
+		return ig_exit(IG_EXIT_FAIL);
+	}
 	/* -o: a temporary beside FILE, renamed over it at the end; else a
 	 * scratch database in $TMPDIR.  Both are removed on errors and signals. */
 	if (c.out_path) {
@@ -309,10 +311,8 @@ int main(int argc, char **argv)
 			goto out;
 		if (analyze(&c, db))
 			goto out;
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			ig_error("stdout: %s", strerror(errno ? errno : EIO));
-			goto out;
-		}
+		if (fflush(stdout) != 0 || ferror(stdout))
+			goto out;   /* ig_exit says why; an -o database is not committed */
 	}
 	rc = IG_EXIT_OK;
 out:

@@ -19,13 +19,8 @@
 #include <bpf/bpf_core_read.h>
 #include "ingero_bpf.h"
 
-/* formats/ingero.h codes, repeated here because BPF code cannot include it */
-#define S_CUDA 1
-#define S_HOST 3
-#define S_DRV 4
-#define S_IO 5
-#define S_GRAPH 8
-#define S_NCCL 9
+/* source and op codes: the INGERO_SRC_* and INGERO_<op> enums that
+ * formats/ingero_ops.h generates from formats/ops.def (via ingero_bpf.h) */
 
 const volatile bool capture_stack = true;
 const volatile bool filter_uprobes = false;  /* only tgids in `traced` */
@@ -164,7 +159,23 @@ static __always_inline struct ibpf_event *reserve(__u8 src)
 	return e;
 }
 
-static __always_inline void submit(struct ibpf_event *e)
+/* an event that names other tasks: 32 more bytes for two comms */
+static __always_inline struct ibpf_event_comm *reserve_comm(__u8 src)
+{
+	struct ibpf_event_comm *c = bpf_ringbuf_reserve(&rb, sizeof(*c), 0);
+
+	if (!c) {
+		count(&lost, src);
+		return NULL;
+	}
+	__builtin_memset(c, 0, sizeof(*c));
+	c->e.source = src;
+	c->e.stack_id = -1;
+	c->e.flags = IBPF_F_HAS_COMM;
+	return c;
+}
+
+static __always_inline void submit(void *e)
 {
 	__u64 avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
 
@@ -236,18 +247,18 @@ static __always_inline __u64 hash_unique_id(struct pt_regs *ctx)
 
 static __always_inline void read_args(struct pt_regs *ctx, __u8 src, __u8 op, struct entry *en)
 {
-	if (src == S_CUDA) {
+	if (src == INGERO_SRC_CUDA) {
 		switch (op) {
-		case 1: /* cudaMalloc(void **p, size_t) */
-		case 8: /* cudaMallocManaged(void **p, size_t, unsigned) */
+		case INGERO_CUDA_MALLOC: /* cudaMalloc(void **p, size_t) */
+		case INGERO_CUDA_MALLOC_MANAGED: /* cudaMallocManaged(void **p, size_t, unsigned) */
 			en->arg[0] = PT_REGS_PARM2(ctx);
 			en->outp = PT_REGS_PARM1(ctx);
 			break;
-		case 2: /* cudaFree(void *) */
-		case 5: /* cudaStreamSynchronize(stream) */
+		case INGERO_CUDA_FREE: /* cudaFree(void *) */
+		case INGERO_CUDA_STREAM_SYNC: /* cudaStreamSynchronize(stream) */
 			en->arg[0] = PT_REGS_PARM1(ctx);
 			break;
-		case 3: /* cudaLaunchKernel(func, dim3 grid, dim3 block, args, shmem, stream) */
+		case INGERO_CUDA_LAUNCH_KERNEL: /* cudaLaunchKernel(func, dim3 grid, dim3 block, args, shmem, stream) */
 			/* each dim3 takes two registers: grid = rsi,rdx; block = rcx,r8 */
 			en->arg[0] = PT_REGS_PARM1(ctx);
 			en->arg[1] = stack_arg(ctx, 8);
@@ -256,31 +267,31 @@ static __always_inline void read_args(struct pt_regs *ctx, __u8 src, __u8 op, st
 			en->arg[4] = PT_REGS_PARM4(ctx);        /* block.x | block.y << 32 */
 			en->arg[5] = PT_REGS_PARM5(ctx) & 0xffffffff; /* block.z */
 			break;
-		case 4: /* cudaMemcpy(dst, src, count, kind) */
-		case 7: /* cudaMemcpyAsync(dst, src, count, kind, stream) */
+		case INGERO_CUDA_MEMCPY: /* cudaMemcpy(dst, src, count, kind) */
+		case INGERO_CUDA_MEMCPY_ASYNC: /* cudaMemcpyAsync(dst, src, count, kind, stream) */
 			en->arg[0] = PT_REGS_PARM3(ctx);
 			en->arg[1] = PT_REGS_PARM4(ctx);
-			if (op == 7)
+			if (op == INGERO_CUDA_MEMCPY_ASYNC)
 				en->arg[2] = PT_REGS_PARM5(ctx);
 			break;
-		case 9:  /* cudaMemcpy2D(dst, dpitch, src, spitch, width, height, kind) */
-		case 10: /* cudaMemcpy2DAsync(..., kind, stream) */
+		case INGERO_CUDA_MEMCPY_2D:  /* cudaMemcpy2D(dst, dpitch, src, spitch, width, height, kind) */
+		case INGERO_CUDA_MEMCPY_2D_ASYNC: /* cudaMemcpy2DAsync(..., kind, stream) */
 			en->arg[0] = PT_REGS_PARM5(ctx) * ctx->r9;
 			en->arg[1] = stack_arg(ctx, 7);
-			if (op == 10)
+			if (op == INGERO_CUDA_MEMCPY_2D_ASYNC)
 				en->arg[2] = stack_arg(ctx, 8);
 			break;
-		case 11: /* cudaMemcpyPeer(dst, dstDev, src, srcDev, count) */
-		case 12: /* cudaMemcpyPeerAsync(..., count, stream) */
+		case INGERO_CUDA_MEMCPY_PEER: /* cudaMemcpyPeer(dst, dstDev, src, srcDev, count) */
+		case INGERO_CUDA_MEMCPY_PEER_ASYNC: /* cudaMemcpyPeerAsync(..., count, stream) */
 			en->arg[0] = PT_REGS_PARM5(ctx);
 			en->arg[1] = 3; /* D2D */
-			if (op == 12)
+			if (op == INGERO_CUDA_MEMCPY_PEER_ASYNC)
 				en->arg[2] = ctx->r9;
 			break;
 		}
-	} else if (src == S_DRV) {
+	} else if (src == INGERO_SRC_DRIVER) {
 		switch (op) {
-		case 1: /* cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, ...) */
+		case INGERO_DRV_LAUNCH_KERNEL: /* cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shmem, stream, ...) */
 			en->arg[0] = PT_REGS_PARM1(ctx);
 			en->arg[1] = stack_arg(ctx, 9);
 			en->arg[2] = (PT_REGS_PARM2(ctx) & 0xffffffff) | PT_REGS_PARM3(ctx) << 32;
@@ -288,49 +299,49 @@ static __always_inline void read_args(struct pt_regs *ctx, __u8 src, __u8 op, st
 			en->arg[4] = (PT_REGS_PARM5(ctx) & 0xffffffff) | ctx->r9 << 32;
 			en->arg[5] = stack_arg(ctx, 7) & 0xffffffff;
 			break;
-		case 2: /* cuMemcpy(dst, src, bytes) */
-		case 3: /* cuMemcpyAsync(dst, src, bytes, stream) */
+		case INGERO_DRV_MEMCPY: /* cuMemcpy(dst, src, bytes) */
+		case INGERO_DRV_MEMCPY_ASYNC: /* cuMemcpyAsync(dst, src, bytes, stream) */
 			en->arg[0] = PT_REGS_PARM3(ctx);
 			en->arg[1] = 4; /* unified addressing: direction inferred */
-			if (op == 3)
+			if (op == INGERO_DRV_MEMCPY_ASYNC)
 				en->arg[2] = PT_REGS_PARM4(ctx);
 			break;
-		case 5: /* cuMemAlloc_v2(CUdeviceptr *, size_t) */
-		case 6: /* cuMemAllocManaged(CUdeviceptr *, size_t, unsigned) */
+		case INGERO_DRV_MEM_ALLOC: /* cuMemAlloc_v2(CUdeviceptr *, size_t) */
+		case INGERO_DRV_MEM_ALLOC_MANAGED: /* cuMemAllocManaged(CUdeviceptr *, size_t, unsigned) */
 			en->arg[0] = PT_REGS_PARM2(ctx);
 			en->outp = PT_REGS_PARM1(ctx);
 			break;
 		}
-	} else if (src == S_GRAPH) {
+	} else if (src == INGERO_SRC_GRAPH) {
 		switch (op) {
-		case 1: /* cudaStreamBeginCapture(stream, mode) */
+		case INGERO_GRAPH_BEGIN_CAPTURE: /* cudaStreamBeginCapture(stream, mode) */
 			en->arg[0] = PT_REGS_PARM1(ctx);
 			en->arg[3] = PT_REGS_PARM2(ctx) & 0xffffffff;
 			break;
-		case 2: /* cudaStreamEndCapture(stream, cudaGraph_t *) */
+		case INGERO_GRAPH_END_CAPTURE: /* cudaStreamEndCapture(stream, cudaGraph_t *) */
 			en->arg[0] = PT_REGS_PARM1(ctx);
 			en->outp = PT_REGS_PARM2(ctx);
 			break;
-		case 3: /* cudaGraphInstantiate(cudaGraphExec_t *, graph, ...) */
+		case INGERO_GRAPH_INSTANTIATE: /* cudaGraphInstantiate(cudaGraphExec_t *, graph, ...) */
 			en->arg[1] = PT_REGS_PARM2(ctx);
 			en->outp = PT_REGS_PARM1(ctx);
 			break;
-		case 4: /* cudaGraphLaunch(exec, stream) */
+		case INGERO_GRAPH_LAUNCH: /* cudaGraphLaunch(exec, stream) */
 			en->arg[2] = PT_REGS_PARM1(ctx);
 			en->arg[0] = PT_REGS_PARM2(ctx);
 			break;
 		}
-	} else if (src == S_NCCL) {
+	} else if (src == INGERO_SRC_NCCL) {
 		__u64 comm = 0;
 
 		switch (op) {
-		case 1: /* ncclCommInitRank(ncclComm_t *, nranks, ncclUniqueId, rank) */
+		case INGERO_NCCL_COMM_INIT_RANK: /* ncclCommInitRank(ncclComm_t *, nranks, ncclUniqueId, rank) */
 			en->arg[0] = hash_unique_id(ctx);
 			/* the 128-byte id goes on the stack, so rank is the 3rd register */
 			en->arg[3] = (PT_REGS_PARM3(ctx) & 0xffffffff) | PT_REGS_PARM2(ctx) << 32;
 			en->outp = PT_REGS_PARM1(ctx);
 			return;
-		case 2: { /* ncclCommDestroy(comm) */
+		case INGERO_NCCL_COMM_DESTROY: { /* ncclCommDestroy(comm) */
 			struct ibpf_nccl_comm *c;
 
 			comm = PT_REGS_PARM1(ctx);
@@ -345,28 +356,28 @@ static __always_inline void read_args(struct pt_regs *ctx, __u8 src, __u8 op, st
 			}
 			return;
 		}
-		case 3: /* ncclAllReduce(sb, rb, count, dtype, op, comm, stream) */
-		case 5: /* ncclReduceScatter(sb, rb, recvcount, dtype, op, comm, stream) */
+		case INGERO_NCCL_ALL_REDUCE: /* ncclAllReduce(sb, rb, count, dtype, op, comm, stream) */
+		case INGERO_NCCL_REDUCE_SCATTER: /* ncclReduceScatter(sb, rb, recvcount, dtype, op, comm, stream) */
 			en->arg[1] = PT_REGS_PARM3(ctx);
 			en->arg[4] = (PT_REGS_PARM4(ctx) & 0xff) | (PT_REGS_PARM5(ctx) & 0xff) << 8;
 			comm = ctx->r9;
 			en->arg[5] = stack_arg(ctx, 7);
 			break;
-		case 4: /* ncclAllGather(sb, rb, sendcount, dtype, comm, stream) */
+		case INGERO_NCCL_ALL_GATHER: /* ncclAllGather(sb, rb, sendcount, dtype, comm, stream) */
 			en->arg[1] = PT_REGS_PARM3(ctx);
 			en->arg[4] = PT_REGS_PARM4(ctx) & 0xff;
 			comm = PT_REGS_PARM5(ctx);
 			en->arg[5] = ctx->r9;
 			break;
-		case 6: /* ncclBroadcast(sb, rb, count, dtype, root, comm, stream) */
+		case INGERO_NCCL_BCAST: /* ncclBroadcast(sb, rb, count, dtype, root, comm, stream) */
 			en->arg[1] = PT_REGS_PARM3(ctx);
 			en->arg[4] = (PT_REGS_PARM4(ctx) & 0xff) | ((PT_REGS_PARM5(ctx) + 1) & 0xffff) << 16;
 			comm = ctx->r9;
 			en->arg[5] = stack_arg(ctx, 7);
 			break;
-		case 6 | IBPF_NCCL_BCAST_LEGACY: /* ncclBcast(buff, count, dtype, root, comm, stream) */
-		case 7: /* ncclSend(buf, count, dtype, peer, comm, stream) */
-		case 8: /* ncclRecv(buf, count, dtype, peer, comm, stream) */
+		case INGERO_NCCL_BCAST | IBPF_NCCL_BCAST_LEGACY: /* ncclBcast(buff, count, dtype, root, comm, stream) */
+		case INGERO_NCCL_SEND: /* ncclSend(buf, count, dtype, peer, comm, stream) */
+		case INGERO_NCCL_RECV: /* ncclRecv(buf, count, dtype, peer, comm, stream) */
 			en->arg[1] = PT_REGS_PARM2(ctx);
 			en->arg[4] = (PT_REGS_PARM3(ctx) & 0xff) | ((PT_REGS_PARM4(ctx) + 1) & 0xffff) << 16;
 			comm = PT_REGS_PARM5(ctx);
@@ -405,7 +416,7 @@ int BPF_KPROBE(uprobe_entry)
 	en.ts = bpf_ktime_get_boot_ns();
 	read_args(ctx, src, op, &en);
 	en.stack_id = -1;
-	if (capture_stack && src != S_NCCL)
+	if (capture_stack && src != INGERO_SRC_NCCL)
 		en.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 	key = (__u32)id | (__u64)src << 32;
 	bpf_map_update_elem(&inflight, &key, &en, BPF_ANY);
@@ -442,22 +453,23 @@ int BPF_KRETPROBE(uprobe_return)
 	e->stack_id = en->stack_id;
 	for (int i = 0; i < IBPF_NARGS; i++)
 		e->arg[i] = en->arg[i];
-	if (en->outp && ret == 0 && !(src == S_NCCL && op == 2))
+	if (en->outp && ret == 0 && !(src == INGERO_SRC_NCCL && op == INGERO_NCCL_COMM_DESTROY))
 		bpf_probe_read_user(&out, sizeof(out), (void *)en->outp);
-	if ((src == S_CUDA && (op == 1 || op == 8)) || (src == S_DRV && (op == 5 || op == 6)))
+	if ((src == INGERO_SRC_CUDA && (op == INGERO_CUDA_MALLOC || op == INGERO_CUDA_MALLOC_MANAGED)) ||
+	    (src == INGERO_SRC_DRIVER && (op == INGERO_DRV_MEM_ALLOC || op == INGERO_DRV_MEM_ALLOC_MANAGED)))
 		e->arg[1] = out;        /* returned device pointer */
-	else if (src == S_GRAPH && op == 2)
+	else if (src == INGERO_SRC_GRAPH && op == INGERO_GRAPH_END_CAPTURE)
 		e->arg[1] = out;        /* cudaGraph_t */
-	else if (src == S_GRAPH && op == 3)
+	else if (src == INGERO_SRC_GRAPH && op == INGERO_GRAPH_INSTANTIATE)
 		e->arg[2] = out;        /* cudaGraphExec_t */
-	else if (src == S_NCCL && op == 1 && out) {
+	else if (src == INGERO_SRC_NCCL && op == INGERO_NCCL_COMM_INIT_RANK && out) {
 		struct ibpf_nccl_comm c = {
 			.hash = en->arg[0],
 			.rank = (__u32)en->arg[3],
 			.nranks = en->arg[3] >> 32,
 		};
 		bpf_map_update_elem(&nccl_comms, &out, &c, BPF_ANY);
-	} else if (src == S_NCCL && op == 2) {
+	} else if (src == INGERO_SRC_NCCL && op == INGERO_NCCL_COMM_DESTROY) {
 		bpf_map_delete_elem(&nccl_comms, &en->outp);
 	}
 	submit(e);
@@ -491,15 +503,16 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	o = bpf_map_lookup_elem(&offcpu_start, &ntid);
 	if (!o)
 		return 0;
-	count(&hits, S_HOST);
-	struct ibpf_event *e = reserve(S_HOST);
-	if (e) {
+	count(&hits, INGERO_SRC_HOST);
+	struct ibpf_event_comm *c = reserve_comm(INGERO_SRC_HOST);
+	if (c) {
+		struct ibpf_event *e = &c->e;
+
 		e->ts = o->ts;
 		e->dur = now - o->ts;
 		e->pid = next->tgid;
 		e->tid = ntid;
-		e->op = 1;
-		e->flags = IBPF_F_HAS_COMM;
+		e->op = INGERO_HOST_SCHED_SWITCH;
 		e->cpu = o->cpu;
 		e->arg[5] = bpf_get_smp_processor_id();  /* cpu it resumed on */
 		e->arg[0] = o->state;
@@ -508,9 +521,9 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		/* and the task that ran last before this one got the CPU back */
 		e->arg[3] = prev->tgid;
 		e->arg[4] = ptid;
-		__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
-		__builtin_memcpy(e->comm2, prev->comm, sizeof(e->comm2));
-		submit(e);
+		__builtin_memcpy(c->comm, o->comm, sizeof(c->comm));
+		__builtin_memcpy(c->comm2, prev->comm, sizeof(c->comm2));
+		submit(c);
 	}
 	bpf_map_delete_elem(&offcpu_start, &ntid);
 	return 0;
@@ -521,15 +534,15 @@ int BPF_PROG(on_sched_wakeup, struct task_struct *p)
 {
 	if (!is_traced(p->tgid))
 		return 0;
-	count(&hits, S_HOST);
-	struct ibpf_event *e = reserve(S_HOST);
+	count(&hits, INGERO_SRC_HOST);
+	struct ibpf_event *e = reserve(INGERO_SRC_HOST);
 	if (!e)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	e->ts = bpf_ktime_get_boot_ns();
 	e->pid = p->tgid;
 	e->tid = p->pid;
-	e->op = 2;
+	e->op = INGERO_HOST_SCHED_WAKEUP;
 	e->cpu = p->wake_cpu;
 	e->arg[0] = id >> 32;
 	e->arg[1] = (__u32)id;
@@ -570,21 +583,21 @@ SEC("tp_btf/mark_victim")
 int BPF_PROG(on_mark_victim, struct task_struct *task)
 {
 	/* never filtered: an OOM kill anywhere on the node is evidence */
-	struct ibpf_event *e = reserve(S_HOST);
+	struct ibpf_event_comm *c = reserve_comm(INGERO_SRC_HOST);
+	struct ibpf_event *e;
 
-	if (!e)
+	if (!c)
 		return 0;
+	e = &c->e;
 	e->ts = bpf_ktime_get_boot_ns();
 	e->pid = task->tgid;
 	e->tid = task->pid;
-	e->op = 4;
-	e->flags = IBPF_F_HAS_COMM;
+	e->op = INGERO_HOST_OOM_KILL;
 	e->cpu = bpf_get_smp_processor_id();
 	e->arg[0] = task->tgid;
 	e->arg[1] = BPF_CORE_READ(task, mm, total_vm);
-	e->arg[2] = e->pid;
-	__builtin_memcpy(e->comm, task->comm, sizeof(e->comm));
-	submit(e);
+	__builtin_memcpy(c->comm, task->comm, sizeof(c->comm));
+	submit(c);
 	return 0;
 }
 
@@ -593,18 +606,17 @@ int BPF_PROG(on_exec, struct task_struct *p)
 {
 	if (!is_traced(p->tgid))
 		return 0;
-	struct ibpf_event *e = reserve(S_HOST);
-	if (!e)
+	struct ibpf_event_comm *c = reserve_comm(INGERO_SRC_HOST);
+	if (!c)
 		return 0;
+	struct ibpf_event *e = &c->e;
 	e->ts = bpf_ktime_get_boot_ns();
 	e->pid = p->tgid;
 	e->tid = p->pid;
-	e->op = 5;
-	e->flags = IBPF_F_HAS_COMM;
+	e->op = INGERO_HOST_EXEC;
 	e->cpu = bpf_get_smp_processor_id();
-	e->arg[2] = e->pid;
-	__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
-	submit(e);
+	__builtin_memcpy(c->comm, p->comm, sizeof(c->comm));
+	submit(c);
 	return 0;
 }
 
@@ -619,14 +631,14 @@ int BPF_PROG(on_exit, struct task_struct *p, bool group_dead)
 	if (!group_dead)
 		return 0;
 	bpf_map_delete_elem(&traced, &tgid);
-	struct ibpf_event *e = reserve(S_HOST);
+	struct ibpf_event *e = reserve(INGERO_SRC_HOST);
 	if (!e)
 		return 0;
 	int code = p->exit_code;
 	e->ts = bpf_ktime_get_boot_ns();
 	e->pid = tgid;
 	e->tid = tid;
-	e->op = 6;
+	e->op = INGERO_HOST_EXIT;
 	e->cpu = bpf_get_smp_processor_id();
 	/* exit status as a shell shows it: code, or -signal */
 	e->ret = (code & 0x7f) ? -(code & 0x7f) : (code >> 8) & 0xff;
@@ -644,19 +656,18 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (ctgid != child->pid || !is_traced(parent->tgid))
 		return 0;
 	bpf_map_update_elem(&traced, &ctgid, &v, BPF_NOEXIST);
-	struct ibpf_event *e = reserve(S_HOST);
-	if (!e)
+	struct ibpf_event_comm *c = reserve_comm(INGERO_SRC_HOST);
+	if (!c)
 		return 0;
+	struct ibpf_event *e = &c->e;
 	e->ts = bpf_ktime_get_boot_ns();
 	e->pid = parent->tgid;
 	e->tid = parent->pid;
-	e->op = 7;
-	e->flags = IBPF_F_HAS_COMM;
+	e->op = INGERO_HOST_FORK;
 	e->cpu = bpf_get_smp_processor_id();
 	e->arg[0] = ctgid;
-	e->arg[2] = ctgid;
-	__builtin_memcpy(e->comm, child->comm, sizeof(e->comm));
-	submit(e);
+	__builtin_memcpy(c->comm, child->comm, sizeof(c->comm));
+	submit(c);
 	return 0;
 }
 
@@ -692,14 +703,14 @@ int BPF_PROG(on_block_complete, struct request *rq, int error, unsigned int nr_b
 
 	if (!s)
 		return 0;
-	count(&hits, S_IO);
-	struct ibpf_event *e = reserve(S_IO);
+	count(&hits, INGERO_SRC_IO);
+	struct ibpf_event *e = reserve(INGERO_SRC_IO);
 	if (e) {
 		e->ts = s->ts;
 		e->dur = bpf_ktime_get_boot_ns() - s->ts;
 		e->pid = s->pid;
 		e->tid = s->tid;
-		e->op = s->op == 0 ? 1 : s->op == 1 ? 2 : 3;
+		e->op = s->op == 0 ? INGERO_IO_READ : s->op == 1 ? INGERO_IO_WRITE : INGERO_IO_DISCARD;
 		e->ret = error;
 		e->cpu = bpf_get_smp_processor_id();
 		e->arg[0] = s->bytes;

@@ -2,7 +2,7 @@
  * ingero_bpf.h - the kernel/user boundary of ingero-record.
  *
  * Fixed-width structs shared by bpf/ingero.bpf.c and the record/ sources.  These are
- * NOT the on-disk format: record/record.c translates every struct below into
+ * NOT the on-disk format: record/record_events.c translates every struct below into
  * formats/ingero.h records, so the two layouts change independently.
  *
  * Sizes are pinned with _Static_assert; append fields only at the end and
@@ -26,20 +26,25 @@ typedef __s32 __ibpf_s32;
 typedef __u64 __ibpf_u64;
 #endif
 
+/* source and op codes, op flags: the enums of formats/ops.def */
+#include "ingero_ops.h"
+
 #define IBPF_NARGS 6
 #define IBPF_COMM_LEN 16
-#define IBPF_SRC_MAX 10          /* = INGERO_SRC_MAX */
+#define IBPF_SRC_MAX INGERO_SRC_MAX
 #define IBPF_STACK_DEPTH 64      /* = INGERO_STACK_MAX */
 
 /* ibpf_event.flags */
 #define IBPF_F_SAMPLED 0x1       /* = INGERO_EVF_SAMPLED */
-#define IBPF_F_HAS_COMM 0x100    /* comm[] names the task in arg1 (sched_switch) or pid */
+#define IBPF_F_HAS_COMM 0x100    /* an ibpf_event_comm: comm[] and comm2[] follow */
 
 /*
  * One record in the ring buffer: a completed call (uretprobe) or a kernel
  * event.  ts = start, CLOCK_BOOTTIME ns (bpf_ktime_get_boot_ns); dur in ns.
- * source/op use the formats/ingero.h codes.  stack_id: id in the `stacks`
- * STACK_TRACE map, -1 = none.
+ * source/op use the formats/ops.def codes.  stack_id: id in the `stacks`
+ * STACK_TRACE map, -1 = none.  Events that name other tasks (sched_switch,
+ * fork, exec, OOM kill) are an ibpf_event_comm with IBPF_F_HAS_COMM set;
+ * every other event (all CUDA calls) is this struct alone.
  */
 struct ibpf_event {
 	__ibpf_u64 ts;
@@ -53,10 +58,15 @@ struct ibpf_event {
 	__ibpf_u32 cpu;
 	__ibpf_s32 stack_id;
 	__ibpf_u64 arg[IBPF_NARGS];
-	char comm[IBPF_COMM_LEN];   /* comm of arg1's task (sched_switch), or pid's */
+};
+_Static_assert(sizeof(struct ibpf_event) == 88, "ibpf_event layout");
+
+struct ibpf_event_comm {
+	struct ibpf_event e;
+	char comm[IBPF_COMM_LEN];   /* sched_switch: arg1's task; fork: the child; else pid's */
 	char comm2[IBPF_COMM_LEN];  /* sched_switch: comm of arg3's task */
 };
-_Static_assert(sizeof(struct ibpf_event) == 120, "ibpf_event layout");
+_Static_assert(sizeof(struct ibpf_event_comm) == 120, "ibpf_event_comm layout");
 
 /*
  * Uprobe attach cookie: which function a generic entry/return program is
@@ -65,7 +75,8 @@ _Static_assert(sizeof(struct ibpf_event) == 120, "ibpf_event layout");
 #define IBPF_COOKIE(src, op) (((__ibpf_u64)(src) << 8) | (op))
 #define IBPF_COOKIE_SRC(c) ((__ibpf_u8)((c) >> 8))
 #define IBPF_COOKIE_OP(c) ((__ibpf_u8)(c))
-/* NCCL: ncclBcast (buff, count, ...) differs from ncclBroadcast; both op 6 */
+/* NCCL: ncclBcast (buff, count, ...) differs from ncclBroadcast; both op 6.
+ * The PROBE value of ncclBcast's INGERO_OP_ALIAS row in ops.def. */
 #define IBPF_NCCL_BCAST_LEGACY 0x80  /* or-ed into the op of the cookie */
 
 /* Sampling key: 1-in-rate for (tgid, source, op); absent = every call. */

@@ -64,7 +64,7 @@ int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const
 	const char *argv[64];
 	int n = 0;
 	argv[n++] = prog;
-	argv[n++] = "-q";   /* the engine runs (causal_chains); its text report goes to /dev/null */
+	argv[n++] = "-q";   /* the engine runs (chains, steps); its report goes to /dev/null */
 	argv[n++] = "-o";
 	argv[n++] = a->path;
 	for (int i = 0; extra && extra[i] && n < 60; i++)

@@ -28,6 +28,10 @@ static int progress_cb(void *ctx)
 		g->timed_out = 1;
 		return 1;
 	}
+	if (g->check && g->check(g->check_ctx)) {
+		g->cancelled = 1;
+		return 1;
+	}
 	return 0;
 }
 
@@ -341,6 +345,8 @@ const char *ig_sqlguard_error(struct ig_sqlguard *g, int rc)
 	sqlite3 *db = g->db;
 	if (g->refusal[0]) {
 		setmsg(g, "refused: %s", g->refusal);
+	} else if (g->cancelled) {
+		setmsg(g, "cancelled");
 	} else if (g->timed_out || rc == SQLITE_INTERRUPT) {
 		setmsg(g, "refused: query ran longer than %g s (%s)", g->timeout_s, g->timeout_opt);
 	} else if (rc == SQLITE_TOOBIG) {
@@ -369,6 +375,7 @@ int ig_sqlguard_next(struct ig_sqlguard *g, const char **sql, sqlite3_stmt **out
 		g->refusal[0] = 0;
 		g->refusal_weak = 0;
 		g->timed_out = 0;
+		g->cancelled = 0;
 		clock_gettime(CLOCK_MONOTONIC, &g->t0);
 		if (refuse_by_keyword(g, p))
 			return -1;

@@ -39,6 +39,11 @@ struct ig_sqlguard {
 	long long mem_mb;        /* only for the message; see ig_sqlguard_heap */
 	const char *timeout_opt; /* named in messages: "--timeout" by default */
 	const char *memory_opt;  /* "--max-memory" by default */
+	/* optional: called from the progress handler; non-zero interrupts the
+	 * statement (reported as SQLITE_INTERRUPT, "cancelled") */
+	int (*check)(void *ctx);
+	void *check_ctx;
+	int cancelled;
 	/* internal */
 	char refusal[512];
 	int refusal_weak;

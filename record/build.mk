@@ -22,10 +22,11 @@ $(B)/bpf/vmlinux.h:
 	$(if $(Q),@echo "  BTF     $@")
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(BPF_TMPS): $(B)/bpf/%.tmp.o: bpf/%.bpf.c bpf/ingero_bpf.h $(B)/bpf/vmlinux.h
+$(BPF_TMPS): $(B)/bpf/%.tmp.o: bpf/%.bpf.c bpf/ingero_bpf.h formats/ingero_ops.h formats/ops.def \
+		$(B)/bpf/vmlinux.h
 	$(if $(Q),@echo "  BPF     $<")
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -Wno-unused-function -target bpf -D__TARGET_ARCH_x86 \
-		-I$(B)/bpf -Ibpf -c $< -o $@
+		-I$(B)/bpf -Ibpf -Iformats -c $< -o $@
 
 # bpftool gen object links and drops DWARF (BTF is kept): a smaller skeleton
 $(BPF_OBJS): $(B)/bpf/%.bpf.o: $(B)/bpf/%.tmp.o

@@ -1,6 +1,7 @@
 /*
  * rec_int.h - state shared by the recorder's source files (record.c: the
- * lifecycle and the event path; rec_sym.c: stacks, modules, symbols).
+ * lifecycle and the event path, see record_int.h; rec_sym.c: stacks,
+ * modules, symbols).
  * Single-threaded: everything runs on the consumer loop.
  */
 #ifndef INGERO_REC_INT_H
@@ -10,7 +11,7 @@
 #include <stdint.h>
 
 #include "ingero.h"
-#include "rec_util.h"
+#include "common.h"
 
 struct rec_elf;
 
@@ -38,14 +39,14 @@ struct rec_sym {
 	struct ingero_writer *w;
 	int stacks_fd;          /* BPF STACK_TRACE map */
 	uint32_t gen;           /* bumped on rotation: metadata is re-emitted */
-	struct rec_map stacks;  /* pid << 32 | bpf stack id -> id << 16 | gen */
-	struct rec_map pmaps;   /* pid -> index+1 in pm */
+	struct ig_map stacks;  /* pid << 32 | bpf stack id -> id << 16 | gen */
+	struct ig_map pmaps;   /* pid -> index+1 in pm */
 	struct rec_pmaps *pm;
 	size_t npm, cappm;
-	struct rec_map elfidx;  /* hash(dev, ino) -> index+1 in elfs */
+	struct ig_map elfidx;  /* hash(dev, ino) -> index+1 in elfs */
 	struct rec_elf_ent *elfs;
 	size_t nelfs, capelfs;
-	struct rec_map syms;    /* module id << 24 ^ symbol index -> id << 16 | gen */
+	struct ig_map syms;    /* module id << 24 ^ symbol index -> id << 16 | gen */
 	uint64_t next_stack, next_module, next_symbol;
 #define REC_SYM_CACHE 256
 	uint64_t cache_key[REC_SYM_CACHE], cache_val[REC_SYM_CACHE]; /* front of `stacks` */

@@ -44,10 +44,10 @@ void rec_sym_release(struct rec_sym *s)
 	for (size_t i = 0; i < s->nelfs; i++)
 		rec_elf_free(s->elfs[i].e);
 	free(s->elfs);
-	rec_map_release(&s->stacks);
-	rec_map_release(&s->pmaps);
-	rec_map_release(&s->elfidx);
-	rec_map_release(&s->syms);
+	ig_map_release(&s->stacks);
+	ig_map_release(&s->pmaps);
+	ig_map_release(&s->elfidx);
+	ig_map_release(&s->syms);
 }
 
 struct load_ctx {
@@ -78,7 +78,7 @@ static int add_map(void *ctx, const struct rec_mapping *m)
 
 static struct rec_pmaps *get_maps(struct rec_sym *s, uint32_t pid, bool reload)
 {
-	uint64_t *ix = rec_map_get(&s->pmaps, pid);
+	uint64_t *ix = ig_map_get(&s->pmaps, pid);
 	struct rec_pmaps *p;
 	struct load_ctx lc;
 
@@ -97,7 +97,7 @@ static struct rec_pmaps *get_maps(struct rec_sym *s, uint32_t pid, bool reload)
 		p = &s->pm[s->npm++];
 		memset(p, 0, sizeof(*p));
 		p->pid = pid;
-		rec_map_put(&s->pmaps, pid, s->npm);
+		ig_map_put(&s->pmaps, pid, s->npm);
 	} else {
 		p = &s->pm[*ix - 1];
 		free_pmaps(p);
@@ -120,7 +120,7 @@ void rec_sym_preload(struct rec_sym *s, uint32_t pid)
 
 void rec_sym_forget(struct rec_sym *s, uint32_t pid)
 {
-	uint64_t *ix = rec_map_get(&s->pmaps, pid);
+	uint64_t *ix = ig_map_get(&s->pmaps, pid);
 
 	/* the slot stays; a lookup miss re-reads the maps */
 	if (ix)
@@ -145,8 +145,8 @@ static struct rec_elf *get_elf(struct rec_sym *s, uint32_t pid, struct rec_pmap 
 		return s->elfs[m->elf].e;
 	if (m->elf == -1)
 		return NULL;
-	key = rec_hash64(m->dev) ^ m->ino;
-	ix = rec_map_get(&s->elfidx, key);
+	key = ig_hash64(m->dev) ^ m->ino;
+	ix = ig_map_get(&s->elfidx, key);
 	if (ix) {
 		m->elf = *ix - 1;
 		return s->elfs[m->elf].e;
@@ -171,7 +171,7 @@ static struct rec_elf *get_elf(struct rec_sym *s, uint32_t pid, struct rec_pmap 
 	}
 	s->elfs[s->nelfs] = (struct rec_elf_ent){ m->dev, m->ino, e };
 	m->elf = s->nelfs++;
-	rec_map_put(&s->elfidx, key, s->nelfs);
+	ig_map_put(&s->elfidx, key, s->nelfs);
 	return e;
 }
 
@@ -198,13 +198,13 @@ static uint64_t emit_symbol(struct rec_sym *s, struct rec_pmap *m, struct rec_el
 			    const struct rec_elf_sym *sym)
 {
 	uint64_t key = m->module_id << 24 ^ (uint64_t)(sym - e->syms);
-	uint64_t *v = rec_map_get(&s->syms, key), id;
+	uint64_t *v = ig_map_get(&s->syms, key), id;
 	struct ingero_record r = { .kind = INGERO_REC_SYMBOL };
 
 	if (v && (*v & GEN_MASK) == (s->gen & GEN_MASK))
 		return *v >> 16;
 	id = v ? *v >> 16 : ++s->next_symbol;
-	rec_map_put(&s->syms, key, id << 16 | (s->gen & GEN_MASK));
+	ig_map_put(&s->syms, key, id << 16 | (s->gen & GEN_MASK));
 	r.u.sym.id = id;
 	r.u.sym.module_id = m->module_id;
 	r.u.sym.offset = sym->addr;
@@ -228,7 +228,7 @@ uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id)
 	slot = (bpf_stack_id ^ pid * 31) & (REC_SYM_CACHE - 1);
 	if (s->cache_key[slot] == key && (s->cache_val[slot] & GEN_MASK) == (s->gen & GEN_MASK))
 		return s->cache_val[slot] >> 16;
-	v = rec_map_get(&s->stacks, key);
+	v = ig_map_get(&s->stacks, key);
 	if (v && (*v & GEN_MASK) == (s->gen & GEN_MASK)) {
 		s->cache_key[slot] = key;
 		s->cache_val[slot] = *v;
@@ -270,7 +270,7 @@ uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id)
 		st.syms[i] = emit_symbol(s, m, e, sym);
 		st.offs[i] = (uint32_t)(vaddr - sym->addr);
 	}
-	rec_map_put(&s->stacks, key, id << 16 | (s->gen & GEN_MASK));
+	ig_map_put(&s->stacks, key, id << 16 | (s->gen & GEN_MASK));
 	r.u.stack = &st;
 	ingero_writer_append(s->w, &r);
 	s->stacks_emitted++;

@@ -10,14 +10,14 @@ TD_LIB_CFLAGS := $(TD_CFLAGS) -fPIC -shared -fvisibility=hidden
 TD_HDR := testdata/fakecuda/fakecuda.h testdata/workloads/wl.h
 TD_PROLOGUE := testdata/fakecuda/check-prologue.sh
 TD_VENV_DIR := $(TD)/venv/lib/python3.11/site-packages/nvidia/cuda_runtime/lib
-TD_CUDART_SYMS := cudaMalloc cudaFree cudaLaunchKernel cudaMemcpy cudaMemcpyAsync \
-	cudaStreamSynchronize cudaDeviceSynchronize cudaMallocManaged cudaMemcpy2D \
-	cudaMemcpy2DAsync cudaMemcpyPeer cudaMemcpyPeerAsync cudaStreamBeginCapture \
-	cudaStreamEndCapture cudaGraphInstantiate cudaGraphLaunch
-TD_CUDA_SYMS := cuInit cuLaunchKernel cuMemcpy cuMemcpyAsync cuCtxSynchronize \
-	cuMemAlloc_v2 cuMemAllocManaged
-TD_NCCL_SYMS := ncclCommInitRank ncclCommDestroy ncclAllReduce ncclAllGather \
-	ncclReduceScatter ncclBroadcast ncclSend ncclRecv ncclGetUniqueId
+# the probed symbols each library must export (and start with `push %rbp`):
+# formats/ops.def's LIB/SYM columns, plus the entry points the workloads
+# need that are not probed
+TD_OPS_SYMS = $(shell CC="$(CC)" testdata/fakecuda/ops-syms.sh $(1))
+TD_CUDART_SYMS := $(call TD_OPS_SYMS,CUDART)
+TD_CUDA_SYMS := cuInit $(call TD_OPS_SYMS,CUDA)
+TD_NCCL_SYMS := ncclGetUniqueId $(call TD_OPS_SYMS,NCCL)
+TD_OPS_DEPS := formats/ops.def testdata/fakecuda/ops-syms.sh
 
 TD_LIBS := $(TD)/libcudart.so.12 $(TD)/libcuda.so.1 $(TD)/libnccl.so.2
 TD_WLS := $(addprefix $(TD)/,wl-train wl-threads wl-fork wl-dlopen wl-graph wl-nccl \
@@ -32,11 +32,11 @@ define td_lib
 	$(Q)$(TD_PROLOGUE) $@ $(2) || { rm -f $@; exit 1; }
 endef
 
-$(TD)/libcudart.so.12: testdata/fakecuda/cudart.c testdata/fakecuda/common.c $(TD_HDR) $(TD_PROLOGUE)
+$(TD)/libcudart.so.12: testdata/fakecuda/cudart.c testdata/fakecuda/common.c $(TD_HDR) $(TD_PROLOGUE) $(TD_OPS_DEPS)
 	$(call td_lib,testdata/fakecuda/cudart.c,$(TD_CUDART_SYMS))
-$(TD)/libcuda.so.1: testdata/fakecuda/cuda.c testdata/fakecuda/common.c $(TD_HDR) $(TD_PROLOGUE)
+$(TD)/libcuda.so.1: testdata/fakecuda/cuda.c testdata/fakecuda/common.c $(TD_HDR) $(TD_PROLOGUE) $(TD_OPS_DEPS)
 	$(call td_lib,testdata/fakecuda/cuda.c,$(TD_CUDA_SYMS))
-$(TD)/libnccl.so.2: testdata/fakecuda/nccl.c testdata/fakecuda/common.c $(TD_HDR) $(TD_PROLOGUE)
+$(TD)/libnccl.so.2: testdata/fakecuda/nccl.c testdata/fakecuda/common.c $(TD_HDR) $(TD_PROLOGUE) $(TD_OPS_DEPS)
 	$(call td_lib,testdata/fakecuda/nccl.c,$(TD_NCCL_SYMS))
 
 # a stripped-down runtime: no cudaDeviceSynchronize, cudaMallocManaged, 2D, peer or graph entry points

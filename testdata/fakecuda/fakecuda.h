@@ -94,6 +94,8 @@
  *                       |   op r8d, comm r9, stream [rsp+8]
  * ncclBroadcast         | sendbuff rdi, recvbuff rsi, count rdx, datatype ecx,
  *                       |   root r8d, comm r9, stream [rsp+8]
+ * ncclBcast (legacy)    | buff rdi, count rsi, datatype edx, root ecx, comm r8,
+ *                       |   stream r9
  * ncclSend              | sendbuff rdi, count rsi, datatype edx, peer ecx, comm r8,
  *                       |   stream r9
  * ncclRecv              | recvbuff rdi, count rsi, datatype edx, peer ecx, comm r8,
@@ -230,6 +232,8 @@ FC_API ncclResult_t ncclReduceScatter(const void *sendbuff, void *recvbuff,
 FC_API ncclResult_t ncclBroadcast(const void *sendbuff, void *recvbuff, size_t count,
 				  ncclDataType_t datatype, int root, ncclComm_t comm,
 				  cudaStream_t stream);
+FC_API ncclResult_t ncclBcast(void *buff, size_t count, ncclDataType_t datatype, int root,
+			      ncclComm_t comm, cudaStream_t stream);
 FC_API ncclResult_t ncclSend(const void *sendbuff, size_t count, ncclDataType_t datatype,
 			     int peer, ncclComm_t comm, cudaStream_t stream);
 FC_API ncclResult_t ncclRecv(void *recvbuff, size_t count, ncclDataType_t datatype,

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 enum { F_UNIQUE_ID, F_INIT_RANK, F_DESTROY, F_ALL_REDUCE, F_ALL_GATHER,
-       F_REDUCE_SCATTER, F_BCAST, F_SEND, F_RECV, F_N };
+       F_REDUCE_SCATTER, F_BCAST, F_SEND, F_RECV, F_BCAST_LEGACY, F_N };
 
 static struct fc_fn tab[F_N + 1] = {
 	[F_UNIQUE_ID] = { "ncclGetUniqueId", FC_SPIN, 0, 0, 0, 0 },
@@ -20,6 +20,7 @@ static struct fc_fn tab[F_N + 1] = {
 	[F_BCAST] = { "ncclBroadcast", FC_SLEEP, 50, 0, 0, 0 },
 	[F_SEND] = { "ncclSend", FC_SLEEP, 20, 0, 0, 0 },
 	[F_RECV] = { "ncclRecv", FC_SLEEP, 20, 0, 0, 0 },
+	[F_BCAST_LEGACY] = { "ncclBcast", FC_SLEEP, 50, 0, 0, 0 },
 	[F_N] = { 0 },
 };
 
@@ -125,6 +126,18 @@ ncclResult_t ncclBroadcast(const void *sendbuff, void *recvbuff, size_t count,
 {
 	(void)sendbuff; (void)recvbuff; (void)count; (void)datatype; (void)root; (void)stream;
 	fc_call(&tab[F_BCAST]);
+	if (bad(comm))
+		return ncclInvalidArgument;
+	bump(comm);
+	return ncclSuccess;
+}
+
+/* the in-place broadcast of NCCL < 2.2, still exported by every NCCL */
+ncclResult_t ncclBcast(void *buff, size_t count, ncclDataType_t datatype, int root,
+		       ncclComm_t comm, cudaStream_t stream)
+{
+	(void)buff; (void)count; (void)datatype; (void)root; (void)stream;
+	fc_call(&tab[F_BCAST_LEGACY]);
 	if (bad(comm))
 		return ncclInvalidArgument;
 	bump(comm);

@@ -2,24 +2,26 @@
 end-to-end recorder tests.  Tests print PASS/FAIL lines through T."""
 import json
 import os
+import re
 import sys
 
-# (source, op) of every op, DESIGN.md section 3
-OPS = {
-    "cudaMalloc": (1, 1), "cudaFree": (1, 2), "cudaLaunchKernel": (1, 3),
-    "cudaMemcpy": (1, 4), "cudaStreamSynchronize": (1, 5), "cudaDeviceSynchronize": (1, 6),
-    "cudaMemcpyAsync": (1, 7), "cudaMallocManaged": (1, 8), "cudaMemcpy2D": (1, 9),
-    "cudaMemcpy2DAsync": (1, 10), "cudaMemcpyPeer": (1, 11), "cudaMemcpyPeerAsync": (1, 12),
-    "sched_switch": (3, 1), "sched_wakeup": (3, 2), "mm_page_alloc": (3, 3),
-    "process_exec": (3, 5), "process_exit": (3, 6), "process_fork": (3, 7),
-    "cuLaunchKernel": (4, 1), "cuMemcpy": (4, 2), "cuMemcpyAsync": (4, 3),
-    "cuCtxSynchronize": (4, 4), "cuMemAlloc_v2": (4, 5), "cuMemAllocManaged": (4, 6),
-    "cudaStreamBeginCapture": (8, 1), "cudaStreamEndCapture": (8, 2),
-    "cudaGraphInstantiate": (8, 3), "cudaGraphLaunch": (8, 4),
-    "ncclCommInitRank": (9, 1), "ncclCommDestroy": (9, 2), "ncclAllReduce": (9, 3),
-    "ncclAllGather": (9, 4), "ncclReduceScatter": (9, 5), "ncclBroadcast": (9, 6),
-    "ncclSend": (9, 7), "ncclRecv": (9, 8),
-}
+def _ops_table():
+    """(source, op) of every op by name and by probed symbol, read from
+    formats/ops.def (the one table; DESIGN.md section 3)."""
+    root = os.environ.get("ROOT") or os.path.join(os.path.dirname(__file__), "..", "..")
+    text = open(os.path.join(root, "formats", "ops.def")).read()
+    srcs = {m.group(1): int(m.group(2))
+            for m in re.finditer(r'^INGERO_SOURCE\((\w+), (\d+),', text, re.M)}
+    ops = {}
+    for m in re.finditer(r'^INGERO_OP\((\w+), (\d+), \w+, "(\w+)", \w+, ("(\w+)"|0),', text, re.M):
+        code = (srcs[m.group(1)], int(m.group(2)))
+        ops.setdefault(m.group(3), code)
+        if m.group(5):
+            ops[m.group(5)] = code
+    return ops
+
+
+OPS = _ops_table()
 
 
 class T:

@@ -1,4 +1,4 @@
-/* unit-rec-util.c - the recorder's user-space helpers: the u64 hash map,
+/* unit-rec-util.c - the recorder's user-space helpers: the u64 hash map (ig_map),
  * /proc/PID/maps parsing, RANK env parsing, ELF symbols and the uprobe
  * instruction classes.  No BPF or root needed. */
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "unit.h"
 #include "rec_elf.h"
 #include "rec_proc.h"
-#include "rec_util.h"
+#include "common.h"
 
 int unit_marker_function(int x);
 __attribute__((noinline)) int unit_marker_function(int x)
@@ -18,33 +18,33 @@ __attribute__((noinline)) int unit_marker_function(int x)
 
 static void test_map(void)
 {
-	struct rec_map m = { 0 };
+	struct ig_map m = { 0 };
 	int ok = 1;
 
 	for (uint64_t i = 0; i < 10000; i++)
-		if (!rec_map_put(&m, i * 7919, i))
+		if (!ig_map_put(&m, i * 7919, i))
 			ok = 0;
 	T_CHECK(ok && m.n == 10000, "map: 10000 inserts");
 	for (uint64_t i = 0; i < 10000; i++) {
-		uint64_t *v = rec_map_get(&m, i * 7919);
+		uint64_t *v = ig_map_get(&m, i * 7919);
 
 		if (!v || *v != i)
 			ok = 0;
 	}
 	T_CHECK(ok, "map: every key found with its value");
 	for (uint64_t i = 0; i < 10000; i += 2)
-		rec_map_del(&m, i * 7919);
+		ig_map_del(&m, i * 7919);
 	for (uint64_t i = 0; i < 10000; i++) {
-		uint64_t *v = rec_map_get(&m, i * 7919);
+		uint64_t *v = ig_map_get(&m, i * 7919);
 
 		if ((i % 2 == 0) != (v == NULL) || (v && *v != i))
 			ok = 0;
 	}
 	T_CHECK(ok && m.n == 5000, "map: deletes keep the other keys reachable");
-	T_CHECK(rec_map_get(&m, 123456789) == NULL, "map: absent key");
-	rec_map_clear(&m);
-	T_CHECK(m.n == 0 && rec_map_get(&m, 7919) == NULL, "map: clear");
-	rec_map_release(&m);
+	T_CHECK(ig_map_get(&m, 123456789) == NULL, "map: absent key");
+	ig_map_clear(&m);
+	T_CHECK(m.n == 0 && ig_map_get(&m, 7919) == NULL, "map: clear");
+	ig_map_release(&m);
 }
 
 static void test_maps_line(void)
