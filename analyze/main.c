@@ -241,13 +241,21 @@ static int analyze(const struct cli *c, sqlite3 *db)
 		json_object *root = json_object_new_object();
 		json_object_object_add(root, "recording", stats_json_recording(db, flt));
 		json_object *ch = ingero_engine_report_json(db);
-		json_object_object_add(root, "chains", ch ? ch : json_object_new_array());
-		json_object *st = stats_json_ops(db, flt);
-		json_object_object_add(root, "stats", st ? st : json_object_new_array());
-		if (c->perproc) {
-			json_object *pp = stats_json_per_process(db, flt);
-			json_object_object_add(root, "per_process", pp ? pp : json_object_new_object());
+		if (!ch) {
+			json_object_put(root);
+			return ig_error("report: %s", sqlite3_errmsg(db));
 		}
+		json_object_object_add(root, "chains", ch);
+		json_object *st = stats_json_ops(db, flt);   /* NULL after printing why */
+		json_object *pp = st && c->perproc ? stats_json_per_process(db, flt) : NULL;
+		if (!st || (c->perproc && !pp)) {
+			json_object_put(st);
+			json_object_put(root);
+			return -1;
+		}
+		json_object_object_add(root, "stats", st);
+		if (pp)
+			json_object_object_add(root, "per_process", pp);
 		print_json(root);
 	} else {
 		if (ingero_engine_report_text(db, stdout))
@@ -304,6 +312,10 @@ int main(int argc, char **argv)
 	}
 	stage(NULL);
 	if (!(db = adb_create(dbpath)) || import_all(&c, db))
+		goto out;
+	/* test hook (tests/analyze/t-analyze-errors.sh): SQL run after the
+	 * import, to inject the failures the engine and report must report */
+	if (getenv("INGERO_ANALYZE_TEST_SQL") && adb_exec(db, getenv("INGERO_ANALYZE_TEST_SQL"), "test hook"))
 		goto out;
 	if (!c.noreport) {
 		if (filter_resolve(db, &c.flt, c.op_s, c.since_s, c.until_s,

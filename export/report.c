@@ -794,7 +794,7 @@ int main(int argc, char **argv)
 	}
 	struct ig_out out = { 0 };
 	struct ig_analysis an = { 0 };
-	if (ig_out_open(&out, out_path, force ? IG_OUT_FORCE : 0) || ig_analysis_open(&an, input, NULL)) {
+	if (ig_out_open(&out, out_path, force ? IG_OUT_FORCE : 0) || ig_analysis_open_flags(&an, input, NULL, IG_ANALYSIS_IMPORT_ORIGINAL | IG_ANALYSIS_ENGINE)) {
 		ig_out_abort(&out);
 		free(title_own);
 		return IG_EXIT_FAIL;

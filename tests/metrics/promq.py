@@ -98,8 +98,8 @@ for k in sorted({0, last // 2, last}):
                     "FROM w GROUP BY 1, 2, 3, 4" % (A, T, pm), 4)
         check("%s per op = SQL nearest rank over the window, %s" % (p, tag),
               at_exactly('gpu_cuda_operation_duration_microseconds{percentile="%s"}' % p, T, K), want)
-    want = rows("SELECT e.node, e.pid, CASE e.arg1 WHEN 0 THEN 'H2H' WHEN 1 THEN 'H2D' WHEN 2 THEN 'D2H' "
-                "WHEN 3 THEN 'D2D' ELSE 'default' END, sum(e.arg0) FROM events e JOIN ops o "
+    want = rows("SELECT e.node, e.pid, CASE e.arg1 WHEN 0 THEN 'h2h' WHEN 1 THEN 'h2d' WHEN 2 THEN 'd2h' "
+                "WHEN 3 THEN 'd2d' ELSE 'unknown' END, sum(e.arg0) FROM events e JOIN ops o "
                 "ON o.source_id = e.source AND o.op_id = e.op WHERE o.name LIKE '%%memcpy%%' AND e.timestamp < %d "
                 "GROUP BY 1, 2, 3" % T, 3)
     if want:

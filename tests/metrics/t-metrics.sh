@@ -10,10 +10,10 @@ cd "$T_OUT" || exit 1
 
 # inputs: one node with preemption (off-CPU, snapshots), and a merged 2-node job (NCCL)
 "$BIN/ingero-record" demo incident -o inc -q --duration 12 || { fail "metrics: demo recording"; exit 0; }
-"$BIN/ingero-analyze" -q --no-report inc -o inc.db || { fail "metrics: analyze"; exit 0; }
+"$BIN/ingero-analyze" -q inc -o inc.db >/dev/null || { fail "metrics: analyze"; exit 0; }
 "$BIN/ingero-record" demo multi-node --nodes 2 --events 20000 -o multi -q &&
 	"$BIN/ingero-merge" -q multi/node-* -o merged &&
-	"$BIN/ingero-analyze" -q --no-report merged -o multi.db || { fail "metrics: multi-node demo"; exit 0; }
+	"$BIN/ingero-analyze" -q merged -o multi.db >/dev/null || { fail "metrics: multi-node demo"; exit 0; }
 
 # --- CLI
 ok "metrics: recording input (analyzed on the fly)" "$M" inc -o rec.om
@@ -33,6 +33,38 @@ fails "metrics: junk input" "$M" junk
 n1=$(grep -c '^gpu_cuda_operation_count{' db.om); n2=$(grep -c '^gpu_cuda_operation_count{' s2.om)
 [ "$n2" -lt "$n1" ] && [ "$n2" -gt 0 ] && pass "metrics: --step 2s halves the points ($n1 -> $n2)" ||
 	fail "metrics: --step 2s: $n1 -> $n2 points"
+
+# the original Go Ingero's database: imported, then exported; every event counted once
+ODB=$SHARED/testdata/ingero-dbs/sample-cluster.db
+if [ -f "$ODB" ]; then
+	"$M" "$ODB" --format prometheus -o orig.prom
+	got=$(awk '/^gpu_cuda_operation_count[{ ]/ { s += $NF } END { print s + 0 }' orig.prom)
+	want=$("$BIN/ingero-sql" --csv "$ODB" "SELECT count(*) FROM events" | tail -1 | tr -d '\r')
+	eq "metrics: original .db: gpu_cuda_operation_count sums to its events" "$got" "$want"
+else
+	skip "metrics: $ODB missing"
+fi
+
+# --- OTLP through Google's protobuf runtime (protos compiled from the reference)
+R=$SHARED/reference/otlp-proto
+if ! command -v protoc >/dev/null || ! /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null; then
+	skip "metrics: OTLP checks need protoc and python3-protobuf (scripts/deps.sh test)"
+elif [ ! -d "$R/opentelemetry" ]; then
+	skip "metrics: OTLP checks: $R missing"
+else
+	mkdir -p py otlp
+	if protoc -I "$R" --python_out=py $(cd "$R" && find opentelemetry -name '*.proto' | sort); then
+		for db in inc multi; do
+			(cd otlp && /usr/bin/python3 "$TESTS/metrics/otlpcheck.py" ../py "$M" "$BIN/ingero-sql" ../$db.db >../o-$db.out 2>&1)
+			rc=$?
+			sed "s/^\(PASS\|FAIL\): /\1: metrics: $db: /" o-$db.out
+			[ $rc -eq 0 ] || grep -q '^FAIL' o-$db.out || { fail "metrics: $db: otlpcheck.py crashed"; tail -5 o-$db.out | sed 's/^/  | /'; }
+			rm -f otlp/*
+		done
+	else
+		fail "metrics: protoc could not compile $R"
+	fi
+fi
 
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
 	skip "metrics: promtool/prometheus not installed (scripts/deps.sh test)"; exit 0
