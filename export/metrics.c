@@ -421,6 +421,49 @@ static void pass_chains(struct ctx *c)
 	mt_pass_end(e);
 }
 
+/* engine v2 steps (/work/notes/steps-contract.md): per workload (node, pid,
+ * stream, phase) the step-duration histogram, outliers per bucket, and the
+ * baselines (constant: computed over the whole recording), from the
+ * workload's first step on */
+static void pass_steps(struct ctx *c)
+{
+	struct mt_engine *e = &c->e;
+	static const char *const need[] = { "node", "pid", "stream", "start", "duration", "phase", "outlier", NULL };
+	if (!ig_db_has_table(c->db, "main", "steps"))
+		return;
+	for (int i = 0; need[i]; i++)
+		if (!ig_db_has_col(c->db, "main", "steps", need[i]))
+			return;
+	int bl = ig_db_has_table(c->db, "main", "step_baselines");
+	char *q = xasprintf("SELECT s.start, s.node, s.pid, s.stream, s.phase, s.duration, s.outlier, %s FROM steps s %s "
+			    "ORDER BY s.start, s.id",
+			    bl ? "b.mean, b.p95" : "NULL, NULL",
+			    bl ? "LEFT JOIN step_baselines b ON b.node = s.node AND b.pid = s.pid AND "
+				 "b.stream = s.stream AND b.phase = s.phase" : "");
+	mt_pass_begin(e);
+	sqlite3_stmt *st = prep(c, q);
+	free(q);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mt_at(e, sqlite3_column_int64(st, 0));
+		const char *node = col_text(st, 1);
+		char pid[24], stream[24];
+		snprintf(pid, sizeof pid, "%lld", (long long)sqlite3_column_int64(st, 2));
+		snprintf(stream, sizeof stream, "%llu", (unsigned long long)sqlite3_column_int64(st, 3));
+		const char *lk[] = { "pid", "stream_handle", "phase", "bucket" };
+		const char *lv[] = { pid, stream, col_text(st, 4), col_text(st, 6) };
+		mt_hist(e, mt_series(e, F_STEP_DUR, node, 3, lk, lv), sqlite3_column_int64(st, 5));
+		if (*lv[3])
+			mt_add(e, mt_series(e, F_STEP_OUTLIER, node, 4, lk, lv), 1);
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+			mt_set(e, mt_series(e, F_STEP_MEAN, node, 3, lk, lv), sqlite3_column_double(st, 7));
+			mt_set(e, mt_series(e, F_STEP_P95, node, 3, lk, lv), sqlite3_column_double(st, 8));
+		}
+	}
+	step_done(c, st, rc);
+	mt_pass_end(e);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -517,6 +560,7 @@ int main(int argc, char **argv)
 	pass_offcpu(&c);
 	pass_nccl(&c);
 	pass_chains(&c);
+	pass_steps(&c);
 	double t_series = ig_now();
 	if (mt_finish(&c.e))
 		goto fail;

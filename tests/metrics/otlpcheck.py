@@ -157,7 +157,22 @@ for s in spans_p:
         got[a["ingero.chain.id"].string_value] = (s.start_time_unix_nano, s.end_time_unix_nano,
                                                   a["ingero.severity"].string_value)
 want = {i: (r["s"], r["e"], r["severity"]) for i, r in chains.items()}
-result(got == want and want, "one span per causal chain, span window = the chain's window (%d)" % len(want))
+result(got == want, "one span per causal chain, span window = the chain's window (%d)" % len(want))
+nsteps = sql("SELECT (SELECT count(*) FROM step_findings) + (SELECT count(*) FROM steps WHERE slow != 0 OR "
+             "outlier != '') AS n")[0]["n"]
+result(len(spans_p) == len(want) + nsteps, "spans: chains + step findings + slow/outlier steps (%d)" % len(spans_p))
+if nsteps:
+    steps = {(r["pid"], str(r["stream"]), r["start"]): r for r in sql(
+        "SELECT pid, stream, start, duration, outlier FROM steps WHERE slow != 0 OR outlier != ''")}
+    got = {}
+    for s in spans_p:
+        a = {kv.key: kv.value for kv in s.attributes}
+        if "ingero.infer.step_duration_ns" in a:
+            got[(a["pid"].int_value, a["ingero.infer.stream_handle"].string_value, s.start_time_unix_nano)] = (
+                s.end_time_unix_nano - s.start_time_unix_nano, a["ingero.infer.step_duration_ns"].int_value,
+                a["ingero.infer.outlier_bucket"].string_value if "ingero.infer.outlier_bucket" in a else "")
+    result(got == {k: (r["duration"], r["duration"], r["outlier"]) for k, r in steps.items()},
+           "outlier/slow step spans: window = the step, ingero.infer.* attributes = steps")
 result(all(len(s.trace_id) == 16 and len(s.span_id) == 8 and any(s.trace_id) for s in spans_p), "span ids: 16 + 8 bytes, non-zero")
 
 
