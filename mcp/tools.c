@@ -890,7 +890,7 @@ static int t_get_timeline(struct args *a, struct res *r)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	qsort(ev, nev, sizeof *ev, cmp_tev);
+	if (nev) qsort(ev, nev, sizeof *ev, cmp_tev);
 	/* keep the events nearest to the center when there are too many */
 	size_t first = 0, count = nev;
 	if ((int64_t)nev > limit) {
