@@ -155,8 +155,11 @@ struct json_object *ingero_engine_report_json(sqlite3 *db)
 			case SQLITE_NULL:
 				v = NULL;
 				break;
-			case SQLITE_INTEGER:
-				v = json_object_new_int64(sqlite3_column_int64(st, i));
+			case SQLITE_INTEGER:   /* absolute timestamps: strings (docs/cli.md "JSON") */
+				if (!strcmp(name, "detected_at") || !strcmp(name, "window_start") || !strcmp(name, "window_end"))
+					v = json_object_new_string(col(st, i));
+				else
+					v = json_object_new_int64(sqlite3_column_int64(st, i));
 				break;
 			case SQLITE_FLOAT:
 				v = json_object_new_double(sqlite3_column_double(st, i));

@@ -241,13 +241,21 @@ static int analyze(const struct cli *c, sqlite3 *db)
 		json_object *root = json_object_new_object();
 		json_object_object_add(root, "recording", stats_json_recording(db, flt));
 		json_object *ch = ingero_engine_report_json(db);
-		json_object_object_add(root, "chains", ch ? ch : json_object_new_array());
-		json_object *st = stats_json_ops(db, flt);
-		json_object_object_add(root, "stats", st ? st : json_object_new_array());
-		if (c->perproc) {
-			json_object *pp = stats_json_per_process(db, flt);
-			json_object_object_add(root, "per_process", pp ? pp : json_object_new_object());
+		if (!ch) {
+			json_object_put(root);
+			return ig_error("report: %s", sqlite3_errmsg(db));
 		}
+		json_object_object_add(root, "chains", ch);
+		json_object *st = stats_json_ops(db, flt);   /* NULL after printing why */
+		json_object *pp = st && c->perproc ? stats_json_per_process(db, flt) : NULL;
+		if (!st || (c->perproc && !pp)) {
+			json_object_put(st);
+			json_object_put(root);
+			return -1;
+		}
+		json_object_object_add(root, "stats", st);
+		if (pp)
+			json_object_object_add(root, "per_process", pp);
 		print_json(root);
 	} else {
 		if (ingero_engine_report_text(db, stdout))
@@ -279,8 +287,10 @@ int main(int argc, char **argv)
 	int pr = parse_args(argc, argv, &c);
 	if (pr)
 		return ig_exit(pr - 1);
-	if (output_is_input(&c))
-		return ig_usage_error("%s: output is also an input", c.out_path);
+	if (output_is_input(&c)) {
+		ig_error("%s: output is also an input", c.out_path);
+		return ig_exit(IG_EXIT_FAIL);
+	}
 	/* -o: a temporary beside FILE, renamed over it at the end; else a
 	 * scratch database in $TMPDIR.  Both are removed on errors and signals. */
 	if (c.out_path) {
@@ -303,16 +313,18 @@ int main(int argc, char **argv)
 	stage(NULL);
 	if (!(db = adb_create(dbpath)) || import_all(&c, db))
 		goto out;
+	/* test hook (tests/analyze/t-analyze-errors.sh): SQL run after the
+	 * import, to inject the failures the engine and report must report */
+	if (getenv("INGERO_ANALYZE_TEST_SQL") && adb_exec(db, getenv("INGERO_ANALYZE_TEST_SQL"), "test hook"))
+		goto out;
 	if (!c.noreport) {
 		if (filter_resolve(db, &c.flt, c.op_s, c.since_s, c.until_s,
 				  c.ninputs == 1 ? c.inputs[0] : "the inputs"))
 			goto out;
 		if (analyze(&c, db))
 			goto out;
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			ig_error("stdout: %s", strerror(errno ? errno : EIO));
-			goto out;
-		}
+		if (fflush(stdout) != 0 || ferror(stdout))
+			goto out;   /* ig_exit says why; an -o database is not committed */
 	}
 	rc = IG_EXIT_OK;
 out:

@@ -14,6 +14,15 @@
 #include "analyze.h"
 #include "engine.h"
 
+/* absolute timestamps are JSON strings of digits (docs/cli.md "JSON":
+ * lossless for jq 1.6 and JavaScript) */
+static json_object *json_ts(int64_t ns)
+{
+	char b[24];
+	snprintf(b, sizeof b, "%lld", (long long)ns);
+	return json_object_new_string(b);
+}
+
 static const char *fmt_time(int64_t ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(ns / 1000000000);
@@ -551,13 +560,13 @@ json_object *stats_json_recording(sqlite3 *db, const struct afilter *f)
 
 	stats_span(db, &s);
 	window(db, f, &a, &b);
-	json_object_object_add(o, "start_ns", json_object_new_int64(s.start));
-	json_object_object_add(o, "end_ns", json_object_new_int64(s.end));
+	json_object_object_add(o, "start_ns", json_ts(s.start));
+	json_object_object_add(o, "end_ns", json_ts(s.end));
 	json_object_object_add(o, "span_ns", json_object_new_int64(s.end - s.start));
 	json_object_object_add(o, "start", json_object_new_string(fmt_time(s.start, buf, sizeof buf)));
 	json_object_object_add(o, "events", json_object_new_int64((int64_t)s.events));
-	json_object_object_add(o, "window_start_ns", json_object_new_int64(a));
-	json_object_object_add(o, "window_end_ns", json_object_new_int64(b));
+	json_object_object_add(o, "window_start_ns", json_ts(a));
+	json_object_object_add(o, "window_end_ns", json_ts(b));
 	json_object_object_add(o, "lost_events", json_object_new_int64(
 		ig_db_int(db, "SELECT coalesce(sum(count), 0) FROM lost_events", 0)));
 	st = adb_prepare(db, "SELECT name, events, first_ts, last_ts, rank FROM nodes ORDER BY name");
@@ -565,8 +574,8 @@ json_object *stats_json_recording(sqlite3 *db, const struct afilter *f)
 		json_object *n = json_object_new_object();
 		json_object_object_add(n, "name", json_object_new_string((const char *)sqlite3_column_text(st, 0)));
 		json_object_object_add(n, "events", json_object_new_int64(sqlite3_column_int64(st, 1)));
-		json_object_object_add(n, "first_ns", json_object_new_int64(sqlite3_column_int64(st, 2)));
-		json_object_object_add(n, "last_ns", json_object_new_int64(sqlite3_column_int64(st, 3)));
+		json_object_object_add(n, "first_ns", json_ts(sqlite3_column_int64(st, 2)));
+		json_object_object_add(n, "last_ns", json_ts(sqlite3_column_int64(st, 3)));
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
 			json_object_object_add(n, "rank", json_object_new_int64(sqlite3_column_int64(st, 4)));
 		json_object_array_add(nodes, n);

@@ -439,6 +439,10 @@ const struct ingero_header *ingero_reader_header(const struct ingero_reader *r);
 /* Number of warnings so far, and the last one (NULL if none). */
 unsigned ingero_reader_warnings(const struct ingero_reader *r);
 const struct ingero_error *ingero_reader_last_warning(const struct ingero_reader *r);
+/* Input bytes read so far (of the file, directory segments or bundle as
+ * stored, i.e. compressed), for progress.  May exceed the input's size when
+ * an unsorted bundle is read twice. */
+uint64_t ingero_reader_bytes(const struct ingero_reader *r);
 void ingero_reader_close(struct ingero_reader *r);
 
 /* ---------------------------------------------------------------- clock */

@@ -175,6 +175,11 @@ const struct ingero_error *ingero_reader_last_warning(const struct ingero_reader
 	return r && (r->nwarn || r->fatal) ? &r->last_warn : NULL;
 }
 
+uint64_t ingero_reader_bytes(const struct ingero_reader *r)
+{
+	return r ? __atomic_load_n(&r->nbytes, __ATOMIC_RELAXED) : 0;
+}
+
 void ingero_reader_close(struct ingero_reader *r)
 {
 	if (!r)

@@ -93,7 +93,14 @@ struct ingero_reader {
 	struct ingero_error supp_last;
 	int fatal;
 	char zerr[128];
+	uint64_t nbytes;         /* input bytes read (ingero_reader_bytes) */
 };
+
+/* count input bytes read; another thread may read the count */
+static inline void rd_count(struct ingero_reader *r, size_t k)
+{
+	__atomic_store_n(&r->nbytes, r->nbytes + k, __ATOMIC_RELAXED);
+}
 
 static inline int is_skippable(uint32_t m)
 {

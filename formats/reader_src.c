@@ -44,6 +44,7 @@ static la_ssize_t ar_read_cb(struct archive *a, void *ctx, const void **buf)
 		archive_set_error(a, errno, "read: %s", strerror(errno));
 		return -1;
 	}
+	rd_count(r, (size_t)k);
 	*buf = r->rdbuf;
 	return k;
 }
@@ -158,6 +159,8 @@ int rd_fill(struct ingero_reader *r)
 	}
 	if (k == 0)
 		r->ceof = 1;
+	if (r->mode != R_ARCHIVE)
+		rd_count(r, (size_t)k);
 	r->clen += (size_t)k;
 	return (int)(k > 0);
 }
@@ -545,6 +548,7 @@ static int peek_kind(struct ingero_reader *r, const char *path, struct ingero_er
 			break;
 		}
 		r->clen += (size_t)k;
+		rd_count(r, (size_t)k);
 	}
 	const uint8_t *p = r->cb;
 	size_t n = r->clen;

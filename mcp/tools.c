@@ -484,7 +484,7 @@ static int t_get_steps(struct args *a, struct res *r)
 	if (node && a_node(r, node, &ni)) return -1;
 	if (!has_rows("steps")) {
 		const char *why = ig_db_has_table(S.db, "main", "steps") ?
-			"no steps in this DB (the engine found no step boundaries: no repeated synchronizing CUDA call per stream)" :
+			"no steps in this DB (its steps table is empty: the engine that wrote it computes no steps, or found no repeated synchronizing CUDA call per stream)" :
 			"no steps in this DB (it predates step analysis, or comes from the original tool: re-run ingero-analyze on the recording)";
 		tp(r, "%s\n", why);
 		JADD(r->sc, "available", JB(0));
@@ -1069,7 +1069,8 @@ static struct tool tools[] = {
 	  "The host check (check.json: kernel, BPF, CUDA libraries, GPUs, permissions) stored in the bundle given as "
 	  "input (ingero-record bundle). Compact: check.txt; verbose: check.json.",
 	  "{\"type\":\"object\",\"properties\":{" VERBOSE_P "}}",
-	  "{\"type\":\"object\",\"required\":[\"check\"],\"properties\":{\"check\":{\"type\":\"object\"}," TRUNC_O "}}",
+	  "{\"type\":\"object\",\"required\":[\"check\"],\"properties\":{\"check\":{\"type\":[\"array\",\"object\"],"
+	  "\"description\":\"check.json as stored: one {name, pass, value, detail} per probe\"}," TRUNC_O "}}",
 	  t_get_check, 0, NULL, NULL },
 	{ "run_demo", "Generate a demo trace",
 	  "Generates a synthetic scenario with known ground truth (ingero-record demo) into the server's private "

@@ -434,9 +434,9 @@ int t_get_check(struct args *a, struct res *r)
 		return terr(r, "%s: no check.json in this bundle (or not a bundle: a single segment file?)", in);
 	json_object *o = json_tokener_parse(js);
 	free(js);
-	if (!o || !json_object_is_type(o, json_type_object)) {
+	if (!o || (!json_object_is_type(o, json_type_object) && !json_object_is_type(o, json_type_array))) {
 		json_object_put(o);
-		return terr(r, "%s: check.json is not a JSON object", in);
+		return terr(r, "%s: check.json is not valid JSON", in);
 	}
 	JADD(r->sc, "check", o);
 	JADD(r->sc, "truncated", JB(0));
@@ -495,7 +495,7 @@ static int run_prog(char *const argv[])
 	if (pid < 0) return -1;
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) { dup2(fd, 0); dup2(fd, 1); }
+		if (fd >= 0) { dup2(fd, 0); dup2(fd, 1); if (ig_quiet) dup2(fd, 2); }
 		execvp(argv[0], argv);
 		_exit(127);
 	}
@@ -537,15 +537,29 @@ int t_run_demo(struct args *a, struct res *r)
 	int rc = run_prog(argv);
 	const char *input = rec;
 	if (!rc && !strcmp(scen, "multi-node")) {
-		char *m[] = { mergep, "-q", rec, "-o", merged, NULL };
-		rc = run_prog(m);
+		/* ingero-merge rec/node-0 rec/node-1 ... -o merged (at most 16 nodes) */
+		char *m[24], *nodes[16];
+		int k = 0, nn = 0;
+		m[k++] = mergep;
+		m[k++] = "-q";
+		for (int i = 0; i < 16; i++) {
+			char *d = xasprintf("%s/node-%d", rec, i);
+			if (!ig_exists(d)) { free(d); break; }
+			m[k++] = nodes[nn++] = d;
+		}
+		m[k++] = "-o";
+		m[k++] = merged;
+		m[k] = NULL;
+		rc = nn ? run_prog(m) : 1;
+		for (int i = 0; i < nn; i++) free(nodes[i]);
 		input = merged;
 	}
 	int ret = 0;
 	struct ig_analysis an;
 	char msg[1200];
 	if (rc) {
-		ret = terr(r, "ingero-record demo %s failed (exit %d)", scen, rc);
+		ret = terr(r, "%s %s failed (exit %d)", strcmp(scen, "multi-node") || !ig_exists(rec) ? "ingero-record demo" :
+			   "ingero-merge of demo", scen, rc);
 	} else if (ig_analysis_open(&an, input, NULL)) {
 		ret = terr(r, "the demo recording could not be analyzed (see the server's stderr)");
 	} else if (mcp_open_db(an.path, msg, sizeof msg)) {

@@ -247,13 +247,13 @@ static int resolve_user(struct mrg *m)
 	if (m->reference) {
 		int found = find_node(m, m->reference);
 		if (found < 0)
-			return mrg_usage("--reference %s: no such node", m->reference);
+			return ig_usage_error("--reference %s: no such node", m->reference);
 		m->ref = m->node[found].dom;
 	}
 	for (int u = 0; u < m->nuoff; u++) {
 		int found = find_node(m, m->uoff[u].node);
 		if (found < 0)
-			return mrg_usage("--offset %s: no such node", m->uoff[u].node);
+			return ig_usage_error("--offset %s: no such node", m->uoff[u].node);
 		struct dom *d = &m->dom[m->node[found].dom];
 		if (d->merged && m->in[d->first_input].nin > 1)
 			mrg_warn(m, NULL, "--offset %s applies to every node of merged input '%s'",
@@ -325,16 +325,19 @@ static void finish_domain(struct mrg *m, int di)
 			mrg_warn(m, NULL, "node '%s' has no time overlap with reference '%s': "
 				 "anchor-only alignment", mrg_dom_name(m, di), ref);
 	}
+	/* after the correction: a node matched to the reference overlaps it */
 	if (!strcmp(d->method, "collectives") && d->have_w && r->have_w &&
-	    !ranges_overlap(d->wmin, d->wmax, r->wmin, r->wmax))
+	    !ranges_overlap(dom_fix(d, d->est_a, d->est_b, d->wmin),
+			    dom_fix(d, d->est_a, d->est_b, d->wmax),
+			    dom_fix(r, r->est_a, r->est_b, r->wmin),
+			    dom_fix(r, r->est_a, r->est_b, r->wmax)))
 		mrg_warn(m, NULL, "node '%s' has no time overlap with reference '%s': aligned "
 			 "through '%s' by collectives", mrg_dom_name(m, di), ref,
 			 mrg_dom_name(m, d->via));
-	if (!strcmp(d->method, "collectives") && d->anchor_err && r->anchor_err &&
-	    fabs(d->est_a) > ((double)d->anchor_err + (double)r->anchor_err) * 4)
-		mrg_warn(m, NULL, "node '%s': collectives say %+.3f ms, beyond the anchors' error "
-			 "bounds (%.3f ms)", mrg_dom_name(m, di), d->est_a / 1e6,
-			 ((double)d->anchor_err + (double)r->anchor_err) / 1e6);
+	/* not a warning: the collectives measured what the anchors could not
+	 * (the table explains which estimate was used and why) */
+	d->beyond_anchors = !strcmp(d->method, "collectives") && d->anchor_err && r->anchor_err &&
+		fabs(d->est_a) > ((double)d->anchor_err + (double)r->anchor_err) * 4;
 	if (m->no_correct && !d->user) {
 		d->a = 0;
 		d->b = 0;

@@ -76,17 +76,6 @@ int mrg_fail(struct mrg *m, struct input *in, const char *fmt, ...)
 	return -1;
 }
 
-int mrg_usage(const char *fmt, ...)
-{
-	va_list ap;
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry '" PROG " --help'.\n", stderr);
-	return IG_EXIT_USAGE;
-}
-
 /* ------------------------------------------------------------ reading */
 
 static void on_warn(void *ctx, const struct ingero_error *e)
@@ -262,6 +251,8 @@ static int pass1(struct input *in)
 	mrg_coll_init(&in->coll);
 	while ((rc = ingero_reader_next(r, &rec)) > 0) {
 		__atomic_store_n(&in->nrec, in->nrec + 1, __ATOMIC_RELAXED);
+		if (!(in->nrec & 0xfff))
+			__atomic_store_n(&in->pbytes, ingero_reader_bytes(r), __ATOMIC_RELAXED);
 		if (!got_hdr) {
 			const struct ingero_header *h = ingero_reader_header(r);
 			if (h) {
@@ -303,6 +294,7 @@ static void *p1_worker(void *arg)
 			return NULL;
 		struct input *in = &m->in[i];
 		pass1(in);
+		__atomic_store_n(&in->pbytes, in->size, __ATOMIC_RELAXED);
 		ingero_reader_close(in->r);
 		in->r = NULL;
 		__atomic_fetch_add(&m->p1_done, 1, __ATOMIC_RELEASE);
@@ -311,20 +303,18 @@ static void *p1_worker(void *arg)
 
 static void p1_progress(struct mrg *m)
 {
-	int shown = 0;
-	while (m->progress && __atomic_load_n(&m->p1_done, __ATOMIC_ACQUIRE) < m->nin) {
+	ig_progress_start(&m->prog, "read", m->in_bytes);
+	while (m->prog.on && __atomic_load_n(&m->p1_done, __ATOMIC_ACQUIRE) < m->nin) {
 		struct timespec ts = { 0, 250000000 };
 		nanosleep(&ts, NULL);
-		uint64_t n = 0;
-		for (int i = 0; i < m->nin; i++)
+		uint64_t n = 0, b = 0;
+		for (int i = 0; i < m->nin; i++) {
 			n += __atomic_load_n(&m->in[i].nrec, __ATOMIC_RELAXED);
-		fprintf(stderr, "\r" PROG ": pass 1: %d / %d inputs, %llu records ",
-			__atomic_load_n(&m->p1_done, __ATOMIC_ACQUIRE), m->nin,
-			(unsigned long long)n);
-		shown = 1;
+			b += __atomic_load_n(&m->in[i].pbytes, __ATOMIC_RELAXED);
+		}
+		ig_progress_update(&m->prog, b, n);
 	}
-	if (shown)
-		fprintf(stderr, "\r%70s\r", "");
+	ig_progress_end(&m->prog);
 }
 
 /* print an input's kept messages in input order; -1 if it failed */

@@ -183,6 +183,7 @@ static void *producer(void *arg)
 			}
 			b->n++;
 		}
+		__atomic_store_n(&in->pbytes, ingero_reader_bytes(in->r), __ATOMIC_RELAXED);
 		pthread_mutex_lock(&c->mu);
 		c->full[(c->fhead + c->nfull) % NBATCH] = b;
 		c->nfull++;
@@ -334,13 +335,11 @@ static inline struct top top_of(const struct mrg *m, int i)
 }
 
 /* the earliest corrected time of any input (the header's start_ts) */
-static int64_t first_time(const struct mrg *m, uint64_t *total)
+static int64_t first_time(const struct mrg *m)
 {
 	int64_t start = INT64_MAX;
-	*total = 0;
 	for (int i = 0; i < m->nin; i++) {
 		const struct input *in = &m->in[i];
-		*total += in->nrec;
 		if (in->have_t) {
 			int64_t s = dom_conv(&m->dom[in->dom], in->tmin);
 			if (s < start)
@@ -350,23 +349,17 @@ static int64_t first_time(const struct mrg *m, uint64_t *total)
 	return start == INT64_MAX ? 0 : start;
 }
 
-static void progress(struct mrg *m, uint64_t total, double *last)
+static void progress(struct mrg *m, uint64_t done)
 {
-	double t = ig_now();
-	if (t - *last <= 0.5)
-		return;
-	uint64_t pos = 0;
+	uint64_t b = 0;
 	for (int i = 0; i < m->nin; i++)
-		pos += __atomic_load_n(&m->in[i].nread, __ATOMIC_RELAXED);
-	fprintf(stderr, "\r" PROG ": merging %llu / %llu records (%.0f%%) ",
-		(unsigned long long)pos, (unsigned long long)total,
-		total ? 100.0 * (double)pos / (double)total : 100.0);
-	*last = t;
+		b += __atomic_load_n(&m->in[i].pbytes, __ATOMIC_RELAXED);
+	ig_progress_update(&m->prog, b, done);
 }
 
 /* The merge loop: the smallest top of all inputs goes out, until all are
  * empty or the writer failed. */
-static void merge_loop(struct mrg *m, uint64_t total)
+static void merge_loop(struct mrg *m)
 {
 	struct top *hp = xcalloc(m->nin, sizeof(*hp));
 	int hn = 0;
@@ -379,7 +372,7 @@ static void merge_loop(struct mrg *m, uint64_t total)
 	for (int i = hn / 2 - 1; i >= 0; i--)
 		sift_down(hp, hn, i);
 	uint64_t done = 0;
-	double last = ig_now();
+	ig_progress_start(&m->prog, "merge", m->in_bytes);
 	while (hn) {
 		struct input *in = &m->in[hp[0].input];
 		mrg_out_put(m, htop(in));
@@ -390,15 +383,14 @@ static void merge_loop(struct mrg *m, uint64_t total)
 		else
 			hp[0] = hp[--hn];
 		sift_down(hp, hn, 0);
-		if (!(++done & 0xfffff)) {
+		if (!(++done & 0x3fff)) {
 			if (__atomic_load_n(&m->wfailed, __ATOMIC_ACQUIRE))
 				break;
-			if (m->progress)
-				progress(m, total, &last);
+			if (m->prog.on)
+				progress(m, done);
 		}
 	}
-	if (m->progress && done > 0xfffff)
-		fprintf(stderr, "\r%60s\r", "");
+	ig_progress_end(&m->prog);
 	free(hp);
 }
 
@@ -451,6 +443,7 @@ static int start_inputs(struct mrg *m)
 		in->hmax = per;
 		in->runmax = in->have_t ? in->tmin : 0;
 		in->prunmax = in->runmax;
+		in->pbytes = 0;
 	}
 	for (int i = 0; i < m->nin; i++)
 		if (chan_start(&m->in[i]) < 0)
@@ -461,19 +454,18 @@ static int start_inputs(struct mrg *m)
 int mrg_pass2(struct mrg *m)
 {
 	m->pass = 2;
-	uint64_t total;
-	int64_t start = first_time(m, &total);
+	int64_t start = first_time(m);
 	int rc = mrg_out_open(m, start);
 	if (!rc)
 		rc = start_inputs(m);
 	if (!rc)
 		rc = mrg_out_start(m);
 	if (!rc)
-		merge_loop(m, total);
+		merge_loop(m);
 	mrg_out_finish(m);
 	for (int i = 0; i < m->nin; i++)
 		input_end(&m->in[i]);   /* joins the decoding thread: out_clamped is final */
-	if (mrg_out_close(m) < 0 || rc < 0)
+	if (mrg_out_close(m, rc == 0) < 0 || rc < 0)
 		return -1;
 	final_warnings(m);
 	return 0;

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include "merge_int.h"
 
@@ -46,21 +48,31 @@ static void help(void)
 "'-' for stdout.\n"
 "\n"
 "options:\n"
-"  -o, --output OUT         where to write the merged recording (required)\n"
+"  -o, --output OUT         where to write the merged recording (required);\n"
+"                           an existing file is kept unless --force, and a\n"
+"                           directory must not already hold segments\n"
+"  --force                  replace an existing OUT file\n"
 "  --node-name INPUT=NAME   name the node of INPUT (default: from its header)\n"
 "  --reference NODE         align every node to NODE (default: the first)\n"
 "  --offset NODE=DELTA      add DELTA to NODE's timestamps (after the anchor\n"
-"                           conversion) instead of estimating it; units ns,\n"
-"                           us, ms, s (e.g. --offset node-2=+1.25ms)\n"
+"                           conversion) instead of estimating it; a duration\n"
+"                           with a sign, a bare number is seconds\n"
+"                           (e.g. --offset node-2=+1.25ms, node-3=-47ms)\n"
 "  --no-collectives         estimate from clock anchors only\n"
 "  --no-correct             estimate and report, but apply no correction\n"
 "  --truth FILE             compare with a demo's truth.json\n"
-"  -q, --quiet              no correction table (twice: no warnings either)\n"
+"  -q, --quiet              no correction table and no progress (twice: no\n"
+"                           warnings either)\n"
 "  --segment-mb N           directory output: rotate segments every N MiB\n"
 "                           (default 256; the node table opens every segment)\n"
 "  --stats                  print phase timings and throughput on stderr\n"
 "  -h, --help               this text\n"
 "  --version                print the version\n"
+"\n"
+"examples:\n"
+"  " PROG " node-*/ -o job.igz\n"
+"  " PROG " a/ b/ -o - | ingero-perfetto - -o job.pftrace\n"
+"  " PROG " node-*/ --offset node-2=-47ms -o job.igz\n"
 "\n"
 "Merged order: corrected time, then node index, then input order, then\n"
 "record order within the input.  Exit status: 0 ok, 1 failure, 2 usage.\n"
@@ -68,23 +80,6 @@ static void help(void)
 }
 
 /* ---------------------------------------------------------- options */
-
-static int parse_delta(const char *s, double *ns)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v))
-		return -1;
-	double k;
-	if (!*end || !strcmp(end, "ns")) k = 1;
-	else if (!strcmp(end, "us") || !strcmp(end, "\xc2\xb5s")) k = 1e3;
-	else if (!strcmp(end, "ms")) k = 1e6;
-	else if (!strcmp(end, "s")) k = 1e9;
-	else return -1;
-	*ns = v * k;
-	return fabs(*ns) < 9e18 ? 0 : -1;
-}
 
 static char *join_args(int argc, char **argv)
 {
@@ -105,14 +100,15 @@ static int parse_pair(struct mrg *m, const char *a, char *v)
 {
 	char *eq = strrchr(v, '=');
 	if (!eq || eq == v || !eq[1])
-		return mrg_usage("%s %s: expected X=Y", a, v);
+		return ig_usage_error("%s %s: expected X=Y", a, v);
 	*eq = 0;
 	if (!strcmp(a, "--offset")) {
-		double ns;
-		if (parse_delta(eq + 1, &ns) < 0)
-			return mrg_usage("--offset %s=%s: bad duration (e.g. +1.25ms)", v, eq + 1);
+		int64_t ns;
+		if (ig_parse_offset(eq + 1, &ns) < 0)
+			return ig_usage_error("--offset %s=%s: bad duration (e.g. +1.25ms, -47ms; "
+					      "a bare number is seconds)", v, eq + 1);
 		m->uoff = xrealloc(m->uoff, (m->nuoff + 1) * sizeof(*m->uoff));
-		m->uoff[m->nuoff++] = (struct mrg_uoff){ v, ns, 0 };
+		m->uoff[m->nuoff++] = (struct mrg_uoff){ v, (double)ns, 0 };
 	} else {
 		m->nn = xrealloc(m->nn, (m->nnn + 1) * sizeof(*m->nn));
 		m->nn[m->nnn++] = (struct mrg_nn){ v, eq + 1, 0 };
@@ -120,65 +116,69 @@ static int parse_pair(struct mrg *m, const char *a, char *v)
 	return 0;
 }
 
+enum { O_FORCE = 256, O_NODE_NAME, O_REFERENCE, O_OFFSET, O_NO_COLL, O_NO_CORRECT, O_TRUTH,
+       O_SEGMENT_MB, O_STATS, O_VERSION };
+
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "force", no_argument, NULL, O_FORCE },
+	{ "node-name", required_argument, NULL, O_NODE_NAME },
+	{ "reference", required_argument, NULL, O_REFERENCE },
+	{ "offset", required_argument, NULL, O_OFFSET },
+	{ "no-collectives", no_argument, NULL, O_NO_COLL },
+	{ "no-correct", no_argument, NULL, O_NO_CORRECT },
+	{ "truth", required_argument, NULL, O_TRUTH },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "segment-mb", required_argument, NULL, O_SEGMENT_MB },
+	{ "stats", no_argument, NULL, O_STATS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* one option; -1 to go on, else the exit code */
+static int take_opt(struct mrg *m, int c, char *arg)
+{
+	char *e;
+	double mb;
+	switch (c) {
+	case 'h': help(); return IG_EXIT_OK;
+	case O_VERSION: ig_print_version(); return IG_EXIT_OK;
+	case 'o': m->out = arg; break;
+	case O_FORCE: m->force = 1; break;
+	case O_REFERENCE: m->reference = arg; break;
+	case O_TRUTH: m->truth = arg; break;
+	case O_OFFSET: return parse_pair(m, "--offset", arg) ? IG_EXIT_USAGE : -1;
+	case O_NODE_NAME: return parse_pair(m, "--node-name", arg) ? IG_EXIT_USAGE : -1;
+	case O_SEGMENT_MB:
+		mb = strtod(arg, &e);
+		if (*e || !(mb > 0) || mb > 1e6)
+			return ig_usage_error("--segment-mb %s: expected a positive number", arg);
+		m->seg_bytes = (uint64_t)(mb * 1048576.0);
+		break;
+	case O_STATS: m->stats = 1; break;
+	case O_NO_CORRECT: m->no_correct = 1; break;
+	case O_NO_COLL: m->no_collectives = 1; break;
+	case 'q': m->quiet++; break;
+	default: return IG_EXIT_USAGE;   /* ig_getopt printed it */
+	}
+	return -1;
+}
+
 /* The command line into m and inputs[].  Returns -1 to go on, else the
  * exit code (help, version, usage error). */
 static int parse_args(struct mrg *m, int argc, char **argv, const char **inputs, int *ninputs)
 {
-	int opts_done = 0, rc;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-#define NEEDARG() do { if (i + 1 >= argc) return mrg_usage("%s needs an argument", a); } while (0)
-		if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
-			inputs[(*ninputs)++] = a;
-		} else if (!strcmp(a, "--")) {
-			opts_done = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			help();
-			return 0;
-		} else if (!strcmp(a, "--version")) {
-			printf(PROG " " INGERO_VERSION "\n");
-			return 0;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			NEEDARG();
-			m->out = argv[++i];
-		} else if (!strncmp(a, "--output=", 9)) {
-			m->out = a + 9;
-		} else if (!strcmp(a, "--reference")) {
-			NEEDARG();
-			m->reference = argv[++i];
-		} else if (!strcmp(a, "--truth")) {
-			NEEDARG();
-			m->truth = argv[++i];
-		} else if (!strcmp(a, "--offset") || !strcmp(a, "--node-name")) {
-			NEEDARG();
-			if ((rc = parse_pair(m, a, argv[++i])))
-				return rc;
-		} else if (!strcmp(a, "--segment-mb")) {
-			NEEDARG();
-			char *e;
-			double mb = strtod(argv[++i], &e);
-			if (*e || !(mb > 0) || mb > 1e6)
-				return mrg_usage("--segment-mb %s: expected a positive number", argv[i]);
-			m->seg_bytes = (uint64_t)(mb * 1048576.0);
-		} else if (!strcmp(a, "--stats")) {
-			m->stats = 1;
-		} else if (!strcmp(a, "--no-correct")) {
-			m->no_correct = 1;
-		} else if (!strcmp(a, "--no-collectives")) {
-			m->no_collectives = 1;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			m->quiet++;
-		} else if (!strcmp(a, "-qq")) {
-			m->quiet += 2;
-		} else {
-			return mrg_usage("unknown option '%s'", a);
-		}
-#undef NEEDARG
-	}
+	int c, rc;
+	while ((c = ig_getopt(argc, argv, "o:qh", longopts, NULL)) != -1)
+		if ((rc = take_opt(m, c, optarg)) >= 0)
+			return rc;
+	for (int i = optind; i < argc; i++)
+		inputs[(*ninputs)++] = argv[i];
 	if (!*ninputs)
-		return mrg_usage("no input given");
+		return ig_usage_error("no input given");
 	if (!m->out)
-		return mrg_usage("no output given (-o OUT)");
+		return ig_usage_error("no output given (-o OUT)");
 	return -1;
 }
 
@@ -233,7 +233,7 @@ static int add_input(struct mrg *m, int i, char **real, const char *outreal, int
 	struct input *in = &m->in[i];
 	if (!strcmp(in->arg, "-")) {
 		if (*stdin_used)
-			return mrg_usage("'-' (stdin) given twice");
+			return ig_usage_error("'-' (stdin) given twice");
 		*stdin_used = 1;
 		if (!(in->path = spool_stdin(m)))
 			return -1;
@@ -253,6 +253,28 @@ static int add_input(struct mrg *m, int i, char **real, const char *outreal, int
 	return 0;
 }
 
+/* bytes on disk of a file, or of the files of a directory */
+static uint64_t path_size(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return 0;
+	if (!S_ISDIR(sb.st_mode))
+		return (uint64_t)sb.st_size;
+	uint64_t n = 0;
+	DIR *d = opendir(path);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *p = xasprintf("%s/%s", path, de->d_name);
+		if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+			n += (uint64_t)sb.st_size;
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static int setup_inputs(struct mrg *m, const char **inputs, int ninputs)
 {
 	m->in = xcalloc((size_t)ninputs, sizeof(*m->in));
@@ -264,8 +286,11 @@ static int setup_inputs(struct mrg *m, const char **inputs, int ninputs)
 	char **real = xcalloc((size_t)ninputs, sizeof(*real));
 	char *outreal = realpath(m->out, NULL);
 	int stdin_used = 0, rc = 0;
-	for (int i = 0; i < ninputs && !rc; i++)
+	for (int i = 0; i < ninputs && !rc; i++) {
 		rc = add_input(m, i, real, outreal, &stdin_used);
+		if (!rc)
+			m->in_bytes += m->in[i].size = path_size(m->in[i].path);
+	}
 	for (int i = 0; i < ninputs; i++)
 		free(real[i]);
 	free(real);
@@ -277,7 +302,7 @@ static int setup_inputs(struct mrg *m, const char **inputs, int ninputs)
 				m->nn[k].used = 1;
 			}
 		if (!m->nn[k].used)
-			rc = mrg_usage("--node-name %s=%s: no such input", m->nn[k].input,
+			rc = ig_usage_error("--node-name %s=%s: no such input", m->nn[k].input,
 				       m->nn[k].name);
 	}
 	return rc;
@@ -297,7 +322,7 @@ static int run(struct mrg *m)
 {
 	int rc;
 	double t0 = ig_now(), p0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
-	if (mrg_pass1(m) < 0 || mrg_build_domains(m) < 0)
+	if (mrg_out_prepare(m) < 0 || mrg_pass1(m) < 0 || mrg_build_domains(m) < 0)
 		return IG_EXIT_FAIL;
 	if ((rc = mrg_estimate(m)) != 0)
 		return rc < 0 ? IG_EXIT_FAIL : rc;
@@ -360,6 +385,7 @@ static void release_all(struct mrg *m)
 		free(m->node[i].name); free(m->node[i].host); free(m->node[i].boot_id);
 	}
 	free(m->node);
+	ig_out_abort(&m->o);   /* after a failure: an existing OUT stays as it was */
 	free(m->cmdline); free(m->uoff); free(m->nn); free(m->werr);
 	memset(m, 0, sizeof(*m));
 }
@@ -375,14 +401,16 @@ int main(int argc, char **argv)
 	m.cmdline = join_args(argc, argv);
 	int rc = parse_args(&m, argc, argv, inputs, &ninputs);
 	if (rc < 0) {
-		m.progress = isatty(2) && !m.quiet;
+		ig_quiet = m.quiet;
 		rc = setup_inputs(&m, inputs, ninputs);
 		if (rc < 0)
 			rc = IG_EXIT_FAIL;
 		else if (!rc)
 			rc = run(&m);
 	}
+	if (rc && m.made_dir)
+		rmdir(m.out);   /* what a failed run created, when still empty */
 	free(inputs);
 	release_all(&m);
-	return rc;
+	return ig_exit(rc);
 }

@@ -82,6 +82,8 @@ struct input {
 	uint32_t nin;
 	uint64_t *nev;             /* events per inner node, [max(nin,1)] */
 	uint64_t nrec;             /* records readable (pass 2 stops there) */
+	uint64_t size;             /* bytes on disk (for progress) */
+	uint64_t pbytes;           /* bytes read in this pass, published for progress */
 	int64_t tmin, tmax;        /* native time range of timed records */
 	int have_t;
 	int64_t late;              /* reorder window, native ns */
@@ -132,6 +134,9 @@ struct dom {                   /* a clock domain: one node, or one merged input 
 	int user;
 	/* estimate kept for the report when --no-correct */
 	double est_a, est_b;
+	/* collectives found an offset beyond the anchors' error bounds: the
+	 * table says so (anchors alone would be off by est_a) */
+	int beyond_anchors;
 };
 
 struct onode {
@@ -178,7 +183,7 @@ struct mrg {
 	const char *out;
 	const char *reference;
 	const char *truth;
-	int no_correct, no_collectives, quiet, progress, stats;
+	int no_correct, no_collectives, quiet, stats, force;
 	uint64_t seg_bytes;
 	struct mrg_uoff *uoff;
 	int nuoff;
@@ -192,8 +197,12 @@ struct mrg {
 	int64_t truth_t0;
 	unsigned warnings;
 	int p1_next, p1_done;      /* pass-1 work queue */
+	uint64_t in_bytes;         /* all inputs on disk */
+	struct ig_progress prog;
 	/* output (writer thread once started) */
 	struct ingero_writer *w;
+	struct ig_out o;           /* a file output: its temporary until commit */
+	int made_dir;              /* a directory output this run created */
 	uint32_t cur_node;
 	int have_ctx;
 	struct ingero_record ctx;
@@ -212,8 +221,6 @@ void mrg_warn(struct mrg *m, struct input *in, const char *fmt, ...) IG_PRINTF(3
 /* An error, printed (or kept, as above, as the input's fatal message).
  * Returns -1. */
 int mrg_fail(struct mrg *m, struct input *in, const char *fmt, ...) IG_PRINTF(3, 4);
-/* "<prog>: <msg>" and the --help hint on stderr; returns IG_EXIT_USAGE. */
-int mrg_usage(const char *fmt, ...) IG_PRINTF(1, 2);
 
 /* ------------------------------------------------------------ records */
 
@@ -328,13 +335,20 @@ int mrg_pass2(struct mrg *m);
 
 /* --------------------------------------------------- output (output.c) */
 
+/* Check -o before any work: a file output gets its temporary beside the
+ * target (an existing file only with --force; never a device, FIFO,
+ * symbolic link or directory), a directory output is created or must hold
+ * no recording yet.  0 or -1. */
+int mrg_out_prepare(struct mrg *m);
 /* Open the writer (header start time `start`) and write the node table. */
 int mrg_out_open(struct mrg *m, int64_t start);
 /* Start / feed / finish the writer thread. */
 int mrg_out_start(struct mrg *m);
 void mrg_out_put(struct mrg *m, const struct item *it);
 void mrg_out_finish(struct mrg *m);
-/* Close the writer; 0 or -1 (also when the writer thread failed). */
-int mrg_out_close(struct mrg *m);
+/* Close the writer and, for a file output, commit it when ok (else the
+ * temporary is removed and an existing OUT stays); 0 or -1 (also when the
+ * writer thread failed). */
+int mrg_out_close(struct mrg *m, int ok);
 
 #endif

@@ -9,9 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "merge_int.h"
+
+static mode_t current_umask(void)
+{
+	mode_t u = umask(022);
+	umask(u);
+	return u;
+}
 
 /* The writer failed: keep the first reason (printed by mrg_out_close or
  * mrg_out_open); -1. */
@@ -124,21 +132,57 @@ static int out_is_file(const char *o)
 	return !strcmp(o, "-") || (n > 4 && !strcmp(o + n - 4, ".igz"));
 }
 
+/* A directory output: created, or an existing directory (not a symbolic
+ * link) that holds no recording yet.  0 or -1. */
+static int out_dir_check(struct mrg *m)
+{
+	struct stat sb;
+	if (lstat(m->out, &sb) == 0) {
+		if (S_ISLNK(sb.st_mode))
+			return mrg_fail(m, NULL, "%s: is a symbolic link; refusing to write through it",
+					m->out);
+		if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+			return mrg_fail(m, NULL, "%s: not a regular file (device, FIFO or socket); "
+					"refusing to replace it", m->out);
+		if (!S_ISDIR(sb.st_mode))
+			return mrg_fail(m, NULL, "%s: is a file, not a directory (a file output "
+					"ends in .igz)", m->out);
+	} else if (mkdir(m->out, 0755) < 0) {
+		return mrg_fail(m, NULL, "%s: cannot create directory: %s", m->out, strerror(errno));
+	} else {
+		m->made_dir = 1;
+	}
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/seg-000001.igz", m->out);
+	if (access(p, F_OK) == 0)
+		return mrg_fail(m, NULL, "%s: already holds a recording; choose an empty directory",
+				m->out);
+	return 0;
+}
+
+int mrg_out_prepare(struct mrg *m)
+{
+	if (!strcmp(m->out, "-"))
+		return 0;
+	if (!out_is_file(m->out))
+		return out_dir_check(m);
+	/* written beside, renamed over the target by mrg_out_close */
+	if (ig_out_open(&m->o, m->out, IG_OUT_NOFILE | (m->force ? IG_OUT_FORCE : 0)) < 0)
+		return -1;
+	if (chmod(m->o.tmp, 0640 & ~current_umask()) < 0)
+		return mrg_fail(m, NULL, "%s: %s", m->o.tmp, strerror(errno));
+	return 0;
+}
+
 int mrg_out_open(struct mrg *m, int64_t start)
 {
 	struct ingero_writer_opts o;
 	memset(&o, 0, sizeof(o));
-	if (out_is_file(m->out)) {
-		o.path = m->out;
+	if (!strcmp(m->out, "-")) {
+		o.path = "-";
+	} else if (out_is_file(m->out)) {
+		o.path = m->o.tmp;
 	} else {
-		if (mkdir(m->out, 0755) < 0 && errno != EEXIST)
-			return mrg_fail(m, NULL, "%s: cannot create directory: %s", m->out,
-					strerror(errno));
-		char p[4096];
-		snprintf(p, sizeof(p), "%s/seg-000001.igz", m->out);
-		if (access(p, F_OK) == 0)
-			return mrg_fail(m, NULL, "%s: already holds a recording; choose an empty "
-					"directory", m->out);
 		o.dir = m->out;
 		o.seg_max_bytes = m->seg_bytes;
 		o.seg_max_ns = UINT64_MAX / 4;   /* rotate by size only */
@@ -260,7 +304,8 @@ void mrg_out_finish(struct mrg *m)
 	m->outc = NULL;
 }
 
-int mrg_out_close(struct mrg *m)
+/* close the writer: 0 or -1 (printed) */
+static int writer_close(struct mrg *m)
 {
 	if (!m->w)
 		return m->wfailed ? mrg_fail(m, NULL, "%s", m->werr) : 0;
@@ -271,4 +316,16 @@ int mrg_out_close(struct mrg *m)
 	}
 	m->w = NULL;
 	return bad ? mrg_fail(m, NULL, "%s", m->werr) : 0;
+}
+
+int mrg_out_close(struct mrg *m, int ok)
+{
+	int rc = writer_close(m);
+	if (!m->o.tmp)
+		return rc;
+	if (rc < 0 || !ok) {
+		ig_out_abort(&m->o);   /* an existing OUT stays as it was */
+		return -1;
+	}
+	return ig_out_commit(&m->o);
 }

@@ -3,6 +3,7 @@
  * with a demo's truth.json (--truth).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,22 @@ static void truth_cols(const struct mrg *m, const struct truth *tn, const struct
 		tot_drift / 1e3 - tdr);
 }
 
+/* [1]: which estimate was used and why, when the two sources disagree */
+static void footnote(const struct mrg *m)
+{
+	double bound = 0;
+	for (int di = 0; di < m->ndom; di++) {
+		const struct dom *d = &m->dom[di];
+		double b = (double)d->anchor_err + (double)m->dom[m->ref].anchor_err;
+		if (d->beyond_anchors && b > bound)
+			bound = b;
+	}
+	if (bound > 0)
+		fprintf(stderr, "  [1] collectives used: the offset is beyond the clock anchors' error "
+			"bounds (+-%.3f ms), so anchors alone would misalign this node; matched "
+			"collectives measure it directly\n", bound / 1e6);
+}
+
 int mrg_report(struct mrg *m)
 {
 	struct truth *t = NULL;
@@ -185,8 +202,11 @@ int mrg_report(struct mrg *m)
 			truth_cols(m, tn, tref, tot_off, tot_drift, tot_ref);
 		if (d->via >= 0 && d->via != m->ref && !strcmp(d->method, "collectives"))
 			fprintf(stderr, " (via %s)", mrg_dom_name(m, d->via));
+		if (d->beyond_anchors)
+			fprintf(stderr, "  [1]");
 		fputc('\n', stderr);
 	}
+	footnote(m);
 	free(t);
 	return 0;
 }

@@ -50,7 +50,7 @@ static void on_warn(void *ctx, const struct ingero_error *e)
 {
 	char buf[1200];
 	(void)ctx;
-	fprintf(stderr, "%s: %s\n", prog, ingero_strerror(e, buf, sizeof(buf)));
+	fprintf(stderr, "%s: warning: %s\n", prog, ingero_strerror(e, buf, sizeof(buf)));
 }
 
 static void pstr(const char *s)
@@ -268,6 +268,7 @@ static int summary(struct ingero_reader *rd, const char *input)
 	int rc;
 	while ((rc = ingero_reader_next(rd, &r)) == 1) {
 		records++;
+		n_out++;
 		switch (r.kind) {
 		case INGERO_REC_EVENT: {
 			const struct ingero_event *e = &r.u.ev;
@@ -507,6 +508,11 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		const struct ingero_error *e = ingero_reader_last_warning(rd);
 		fprintf(stderr, "%s: %s\n", prog, e ? ingero_strerror(e, buf, sizeof(buf)) : "read error");
+	} else if (!n_out) {
+		/* a segment always holds a header: nothing at all is an error,
+		   as in every tool (docs/cli.md) */
+		fprintf(stderr, "%s: %s: empty recording (no records)\n", prog, input);
+		rc = -1;
 	}
 	ingero_reader_close(rd);
 	if (json_doc)

@@ -17,7 +17,7 @@ eq "dump: foreign file exits 1" "$rc" 1
 contains "dump: foreign file error has offset" "$err" "t.txt: not an Ingero recording (no zstd frame magic) at byte 0"
 err=$("$D" "$C/damaged-truncated.igz" 2>&1 >/dev/null); rc=$?
 eq "dump: warnings only -> exit 0" "$rc" 0
-contains "dump: truncation warning format" "$err" "ingero-dump: $C/damaged-truncated.igz: truncated frame at byte"
+contains "dump: truncation warning format" "$err" "ingero-dump: warning: $C/damaged-truncated.igz: truncated frame at byte"
 "$D" "$C/damaged-critical-kind.igz" >/dev/null 2>&1; eq "dump: must-understand kind -> exit 1" "$?" 1
 # inputs
 want=$("$D" --no-offsets "$C/good-dir")

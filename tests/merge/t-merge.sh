@@ -66,7 +66,8 @@ near "merge: --offset leaves others estimated" "$(field "$D/u.chk" 2 offset_ns)"
 $M $IN -o "$D/n.igz" --no-correct 2>"$D/n.err"
 "$S" check "$D/n.igz" >"$D/n.chk"
 eq "merge: --no-correct applies nothing" "$(field "$D/n.chk" 1 offset_ns)/$(field "$D/n.chk" 1 method)" "0/none"
-contains "merge: --no-correct still reports the estimate" "$(cat "$D/n.err")" "+50.2"
+near "merge: --no-correct still reports the estimate" \
+	"$(awk '$1 == "node-1" { sub(/^\+/, "", $3); printf "%d", $3 * 1e6 }' "$D/n.err")" 50200000 50000
 
 # anchors only
 $M $IN -o "$D/a.igz" --no-collectives 2>"$D/a.err"
