@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "ingero.h"
@@ -31,6 +32,11 @@ static void usage(FILE *f)
 		"                        otlp-json, otlp-proto (ExportMetricsServiceRequest batches)\n"
 		"  --step D              series resolution (default 1s; a multiple of 1ms)\n"
 		"  --cluster ID          resource attribute ingero.cluster.id (OTLP)\n"
+		"  --traces FILE         also write causal chains, step findings and slow/outlier\n"
+		"                        steps as OTLP spans (ExportTraceServiceRequest; protobuf\n"
+		"                        with --format otlp-proto, else OTLP/JSON lines)\n"
+		"  --otlp-endpoint URL   also POST every OTLP request to URL/v1/metrics (and\n"
+		"                        /v1/traces); http:// only.  Without -o, nothing is written\n"
 		"  --force               replace an existing output file\n"
 		"  -q, --quiet           no warnings\n"
 		"  -v, --verbose         counts and timings on stderr\n"
@@ -183,7 +189,8 @@ static void span_of(struct ctx *c, int64_t *tmin, int64_t *tmax)
 
 /* ------------------------------------------------------------ the passes */
 
-static const char *const memcpy_dir[] = { "H2H", "H2D", "D2H", "D2D", "default" };
+/* cudaMemcpyKind -> the original's direction values (cudaMemcpyDefault: unknown) */
+static const char *const memcpy_dir[] = { "h2h", "h2d", "d2h", "d2d", "unknown" };
 
 /* a per-event cache of the series of one (node, pid, source, op) */
 struct ev_key { uint32_t cnt, dur; };
@@ -414,6 +421,49 @@ static void pass_chains(struct ctx *c)
 	mt_pass_end(e);
 }
 
+/* engine v2 steps (/work/notes/steps-contract.md): per workload (node, pid,
+ * stream, phase) the step-duration histogram, outliers per bucket, and the
+ * baselines (constant: computed over the whole recording), from the
+ * workload's first step on */
+static void pass_steps(struct ctx *c)
+{
+	struct mt_engine *e = &c->e;
+	static const char *const need[] = { "node", "pid", "stream", "start", "duration", "phase", "outlier", NULL };
+	if (!ig_db_has_table(c->db, "main", "steps"))
+		return;
+	for (int i = 0; need[i]; i++)
+		if (!ig_db_has_col(c->db, "main", "steps", need[i]))
+			return;
+	int bl = ig_db_has_table(c->db, "main", "step_baselines");
+	char *q = xasprintf("SELECT s.start, s.node, s.pid, s.stream, s.phase, s.duration, s.outlier, %s FROM steps s %s "
+			    "ORDER BY s.start, s.id",
+			    bl ? "b.mean, b.p95" : "NULL, NULL",
+			    bl ? "LEFT JOIN step_baselines b ON b.node = s.node AND b.pid = s.pid AND "
+				 "b.stream = s.stream AND b.phase = s.phase" : "");
+	mt_pass_begin(e);
+	sqlite3_stmt *st = prep(c, q);
+	free(q);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mt_at(e, sqlite3_column_int64(st, 0));
+		const char *node = col_text(st, 1);
+		char pid[24], stream[24];
+		snprintf(pid, sizeof pid, "%lld", (long long)sqlite3_column_int64(st, 2));
+		snprintf(stream, sizeof stream, "%llu", (unsigned long long)sqlite3_column_int64(st, 3));
+		const char *lk[] = { "pid", "stream_handle", "phase", "bucket" };
+		const char *lv[] = { pid, stream, col_text(st, 4), col_text(st, 6) };
+		mt_hist(e, mt_series(e, F_STEP_DUR, node, 3, lk, lv), sqlite3_column_int64(st, 5));
+		if (*lv[3])
+			mt_add(e, mt_series(e, F_STEP_OUTLIER, node, 4, lk, lv), 1);
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+			mt_set(e, mt_series(e, F_STEP_MEAN, node, 3, lk, lv), sqlite3_column_double(st, 7));
+			mt_set(e, mt_series(e, F_STEP_P95, node, 3, lk, lv), sqlite3_column_double(st, 8));
+		}
+	}
+	step_done(c, st, rc);
+	mt_pass_end(e);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -422,11 +472,12 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' }, { "format", required_argument, NULL, 'f' },
 		{ "step", required_argument, NULL, 's' }, { "cluster", required_argument, NULL, 'C' },
+		{ "traces", required_argument, NULL, 'T' }, { "otlp-endpoint", required_argument, NULL, 'E' },
 		{ "force", no_argument, NULL, 'F' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
-	const char *outpath = "-", *cluster = "";
+	const char *outpath = NULL, *cluster = "", *tracepath = NULL, *endpoint = NULL;
 	int fmt = FMT_OM, force = 0, ch;
 	int64_t step = 1000000000;
 	while ((ch = ig_getopt(argc, argv, "o:qvh", lo, NULL)) != -1) {
@@ -449,6 +500,8 @@ int main(int argc, char **argv)
 				return ig_usage_error("bad --step '%s' (a duration of at least 1ms, in whole ms)", optarg);
 			break;
 		case 'C': cluster = optarg; break;
+		case 'T': tracepath = optarg; break;
+		case 'E': endpoint = optarg; break;
 		case 'F': force = 1; break;
 		case 'q': ig_quiet++; break;
 		case 'v': ig_verbose++; break;
@@ -459,12 +512,21 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return ig_usage_error(optind < argc ? "one INPUT only" : "missing INPUT");
-	if (fmt == FMT_OTLP_JSON || fmt == FMT_OTLP_PROTO)
-		return ig_usage_error("--format %s: not available yet", fmt == FMT_OTLP_JSON ? "otlp-json" : "otlp-proto");
+	int otlp = fmt == FMT_OTLP_JSON || fmt == FMT_OTLP_PROTO;
+	if (endpoint && !otlp)
+		return ig_usage_error("--otlp-endpoint needs --format otlp-json or otlp-proto");
+	if (endpoint && strncmp(endpoint, "http://", 7))
+		return ig_usage_error("--otlp-endpoint '%s': only http:// URLs", endpoint);
+	if (!outpath && !endpoint)
+		outpath = "-";
+	if (tracepath && outpath && !strcmp(tracepath, outpath))
+		return ig_usage_error("--traces and -o name the same file");
+	if (fmt == FMT_OTLP_PROTO && outpath && !strcmp(outpath, "-") && isatty(1))
+		return ig_usage_error("--format otlp-proto: binary output, not written to a terminal (use -o FILE)");
 	const char *in = argv[optind];
 	double t_start = ig_now();
 	struct ig_analysis an;
-	if (ig_analysis_open(&an, in, NULL))
+	if (ig_analysis_open_flags(&an, in, NULL, IG_ANALYSIS_IMPORT_ORIGINAL))
 		return IG_EXIT_FAIL;
 	struct ctx c = { 0 };
 	c.dbpath = an.path;
@@ -476,14 +538,6 @@ int main(int argc, char **argv)
 		ig_error("%s: not an analysis database (no events table)", in);
 		goto done_db;
 	}
-	if (ig_db_kind(c.db, "main") == IG_DB_ORIGINAL) {
-		/* the original's schema: import it, then read ours */
-		sqlite3_close(c.db);
-		c.db = NULL;
-		ig_analysis_release(&an);
-		ig_error("%s: the original Ingero's database: run ingero-analyze on it first", in);
-		return IG_EXIT_FAIL;
-	}
 	load_names(&c);
 	int64_t tmin, tmax;
 	span_of(&c, &tmin, &tmax);
@@ -491,9 +545,14 @@ int main(int argc, char **argv)
 		ig_error("%s: no events", in);
 		goto done_names;
 	}
-	if (ig_out_open(&out, outpath, force ? IG_OUT_FORCE : 0))
+	struct ig_out tout = { 0 };
+	if (outpath && ig_out_open(&out, outpath, force ? IG_OUT_FORCE : 0))
 		goto done_names;
-	mt_init(&c.e, tmin, tmax, step, strcmp(outpath, "-") ? outpath : NULL);
+	if (tracepath && ig_out_open(&tout, tracepath, force ? IG_OUT_FORCE : 0)) {
+		ig_out_abort(&out);
+		goto done_names;
+	}
+	mt_init(&c.e, tmin, tmax, step, outpath && strcmp(outpath, "-") ? outpath : NULL);
 	double t_read = ig_now();
 	pass_events(&c);
 	pass_system(&c);
@@ -501,17 +560,37 @@ int main(int argc, char **argv)
 	pass_offcpu(&c);
 	pass_nccl(&c);
 	pass_chains(&c);
+	pass_steps(&c);
 	double t_series = ig_now();
 	if (mt_finish(&c.e))
 		goto fail;
-	struct mt_out_opts oo = { .cluster = cluster, .prom_text = fmt == FMT_PROM };
 	static char obuf[1 << 16];
-	setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
-	if (mt_write_openmetrics(&c.e, out.f, &oo)) {
-		ig_error("%s: write error: %s", outpath, strerror(errno));
+	if (outpath)
+		setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
+	struct mt_otlp_opts ot = { .json = fmt != FMT_OTLP_PROTO, .cluster = cluster, .endpoint = endpoint };
+	if (otlp) {
+		if (mt_write_otlp(&c.e, outpath ? out.f : NULL, &ot)) {
+			if (outpath && ferror(out.f))
+				ig_error("%s: write error: %s", outpath, strerror(errno));
+			goto fail;
+		}
+	} else {
+		struct mt_out_opts oo = { .cluster = cluster, .prom_text = fmt == FMT_PROM };
+		if (mt_write_openmetrics(&c.e, out.f, &oo)) {
+			ig_error("%s: write error: %s", outpath, strerror(errno));
+			goto fail;
+		}
+	}
+	if (tracepath && mt_write_traces(c.db, in, tout.f, &ot) < 0) {
+		if (ferror(tout.f))
+			ig_error("%s: write error: %s", tracepath, strerror(errno));
 		goto fail;
 	}
-	if (ig_out_commit(&out))
+	if (tracepath && ig_out_commit(&tout)) {
+		ig_out_abort(&out);
+		goto fail_noabort;
+	}
+	if (outpath && ig_out_commit(&out))
 		goto fail_noabort;
 	if (ig_verbose) {
 		char sb[IG_DUR_BUF];
@@ -524,6 +603,7 @@ int main(int argc, char **argv)
 	goto done_e;
 fail:
 	ig_out_abort(&out);
+	ig_out_abort(&tout);
 fail_noabort:
 done_e:
 	mt_release(&c.e);

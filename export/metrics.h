@@ -142,6 +142,22 @@ struct mt_out_opts {
 	int prom_text;          /* --format prometheus: the last sample of every series, text 0.0.4 */
 };
 int mt_write_openmetrics(const struct mt_engine *e, FILE *f, const struct mt_out_opts *o);
+struct mt_otlp_opts {
+	int json;               /* otlp-json, else otlp-proto */
+	const char *cluster;    /* resource attribute ingero.cluster.id ("" = none) */
+	const char *endpoint;   /* POST each request to ENDPOINT/v1/metrics (NULL = no) */
+};
+/* ExportMetricsServiceRequest batches to out (NULL = POST only). */
+int mt_write_otlp(const struct mt_engine *e, FILE *out, const struct mt_otlp_opts *o);
+/* OTLP attribute key of a series label (the original's wire keys). */
+const char *mt_otel_key(const char *label);
+/* Spans (ExportTraceServiceRequest batches) from the DB's causal chains and
+ * step findings; returns the number of spans or -1. */
+struct sqlite3;
+int mt_write_traces(struct sqlite3 *db, const char *dbpath, FILE *out, const struct mt_otlp_opts *o);
+/* POST body to an http:// URL (path appended unless the URL has one).
+ * 0 on a 2xx answer, else -1 after printing why. */
+int mt_http_post(const char *url, const char *path, const char *ctype, const void *body, size_t len);
 /* shortest text that reads back as v */
 void mt_fmt_double(char *buf, size_t n, double v);
 

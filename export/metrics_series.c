@@ -66,9 +66,9 @@ const struct mt_family mt_families[F_MAX] = {
 			 NB(step_bounds) },
 	[F_STEP_OUTLIER] = { "ingero.infer.outlier_total", "ingero_infer_outlier_total", "counter", "{step}",
 			     "Cumulative step-duration outliers per bucket", MT_COUNTER, 1, NULL, 0 },
-	[F_STEP_MEAN] = { "ingero.infer.baseline.mean_ns", "ingero_infer_baseline_mean_ns", "gauge", "ns",
+	[F_STEP_MEAN] = { "ingero.infer.baseline_mean_ns", "ingero_infer_baseline_mean_ns", "gauge", "ns",
 			  "Per-workload step baseline mean", MT_GAUGE, 0, NULL, 0 },
-	[F_STEP_P95] = { "ingero.infer.baseline.p95_ns", "ingero_infer_baseline_p95_ns", "gauge", "ns",
+	[F_STEP_P95] = { "ingero.infer.baseline_p95_ns", "ingero_infer_baseline_p95_ns", "gauge", "ns",
 			 "Per-workload step baseline p95", MT_GAUGE, 0, NULL, 0 },
 };
 

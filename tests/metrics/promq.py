@@ -98,8 +98,8 @@ for k in sorted({0, last // 2, last}):
                     "FROM w GROUP BY 1, 2, 3, 4" % (A, T, pm), 4)
         check("%s per op = SQL nearest rank over the window, %s" % (p, tag),
               at_exactly('gpu_cuda_operation_duration_microseconds{percentile="%s"}' % p, T, K), want)
-    want = rows("SELECT e.node, e.pid, CASE e.arg1 WHEN 0 THEN 'H2H' WHEN 1 THEN 'H2D' WHEN 2 THEN 'D2H' "
-                "WHEN 3 THEN 'D2D' ELSE 'default' END, sum(e.arg0) FROM events e JOIN ops o "
+    want = rows("SELECT e.node, e.pid, CASE e.arg1 WHEN 0 THEN 'h2h' WHEN 1 THEN 'h2d' WHEN 2 THEN 'd2h' "
+                "WHEN 3 THEN 'd2d' ELSE 'unknown' END, sum(e.arg0) FROM events e JOIN ops o "
                 "ON o.source_id = e.source AND o.op_id = e.op WHERE o.name LIKE '%%memcpy%%' AND e.timestamp < %d "
                 "GROUP BY 1, 2, 3" % T, 3)
     if want:
@@ -122,4 +122,22 @@ for k in sorted({0, last // 2, last}):
                 "GROUP BY 1, 2, 3" % T, 3)
     if want:
         check("NCCL collective count = SQL at " + tag, vec("gpu_nccl_collective_count", T, ("node", "op_type", "rank")), want)
+    if sql("SELECT count(*) AS n FROM steps")[0]["n"]:
+        K = ("node", "pid", "stream_handle", "phase")
+        G = "FROM steps WHERE start < %d GROUP BY node, pid, stream, phase" % T
+        check("step histogram count = SQL count(*) at " + tag, vec("ingero_infer_step_duration_ns_count", T, K),
+              rows("SELECT node, pid, stream, phase, count(*) " + G, 4))
+        check("step histogram sum = SQL sum(duration) at " + tag, vec("ingero_infer_step_duration_ns_sum", T, K),
+              rows("SELECT node, pid, stream, phase, sum(duration) " + G, 4))
+        check("step histogram bucket le=25ms = SQL at " + tag,
+              vec('ingero_infer_step_duration_ns_bucket{le="25000000"}', T, K),
+              rows("SELECT node, pid, stream, phase, sum(duration <= 25000000) " + G, 4))
+        want = rows("SELECT node, pid, stream, phase, outlier, count(*) FROM steps WHERE outlier != '' AND start < %d "
+                    "GROUP BY 1, 2, 3, 4, 5" % T, 5)
+        if want:
+            check("step outliers per bucket = SQL at " + tag, vec("ingero_infer_outlier_total", T, K + ("bucket",)), want)
+        check("step baseline p95 = step_baselines at " + tag, vec("ingero_infer_baseline_p95_ns", T, K),
+              rows("SELECT b.node, b.pid, b.stream, b.phase, b.p95 FROM step_baselines b JOIN (SELECT node, pid, "
+                   "stream, phase, min(start) AS f FROM steps GROUP BY 1, 2, 3, 4) s USING (node, pid, stream, phase) "
+                   "WHERE s.f < %d" % T, 4))
 sys.exit(1 if fails else 0)

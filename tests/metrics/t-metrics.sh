@@ -10,10 +10,15 @@ cd "$T_OUT" || exit 1
 
 # inputs: one node with preemption (off-CPU, snapshots), and a merged 2-node job (NCCL)
 "$BIN/ingero-record" demo incident -o inc -q --duration 12 || { fail "metrics: demo recording"; exit 0; }
-"$BIN/ingero-analyze" -q --no-report inc -o inc.db || { fail "metrics: analyze"; exit 0; }
+"$BIN/ingero-analyze" -q inc -o inc.db >/dev/null || { fail "metrics: analyze"; exit 0; }
 "$BIN/ingero-record" demo multi-node --nodes 2 --events 20000 -o multi -q &&
 	"$BIN/ingero-merge" -q multi/node-* -o merged &&
-	"$BIN/ingero-analyze" -q --no-report merged -o multi.db || { fail "metrics: multi-node demo"; exit 0; }
+	"$BIN/ingero-analyze" -q merged -o multi.db >/dev/null || { fail "metrics: multi-node demo"; exit 0; }
+
+# engine-v2 step tables: a deterministic fixture on a third node (tests/metrics/stepsfix.py)
+"$BIN/ingero-record" demo control --node steps-node --duration 8 -o ctl -q &&
+	"$BIN/ingero-analyze" -q ctl -o ctl.db >/dev/null &&
+	/usr/bin/python3 "$TESTS/metrics/stepsfix.py" ctl.db steps.db || { fail "metrics: steps fixture"; exit 0; }
 
 # --- CLI
 ok "metrics: recording input (analyzed on the fly)" "$M" inc -o rec.om
@@ -34,23 +39,58 @@ n1=$(grep -c '^gpu_cuda_operation_count{' db.om); n2=$(grep -c '^gpu_cuda_operat
 [ "$n2" -lt "$n1" ] && [ "$n2" -gt 0 ] && pass "metrics: --step 2s halves the points ($n1 -> $n2)" ||
 	fail "metrics: --step 2s: $n1 -> $n2 points"
 
+# the original Go Ingero's database: imported, then exported; every event counted once
+ODB=$SHARED/testdata/ingero-dbs/sample-cluster.db
+if [ -f "$ODB" ]; then
+	"$M" "$ODB" --format prometheus -o orig.prom
+	got=$(awk '/^gpu_cuda_operation_count[{ ]/ { s += $NF } END { print s + 0 }' orig.prom)
+	want=$("$BIN/ingero-sql" --csv "$ODB" "SELECT count(*) FROM events" | tail -1 | tr -d '\r')
+	eq "metrics: original .db: gpu_cuda_operation_count sums to its events" "$got" "$want"
+else
+	skip "metrics: $ODB missing"
+fi
+
+# --- OTLP through Google's protobuf runtime (protos compiled from the reference)
+R=$SHARED/reference/otlp-proto
+if ! command -v protoc >/dev/null || ! /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null; then
+	skip "metrics: OTLP checks need protoc and python3-protobuf (scripts/deps.sh test)"
+elif [ ! -d "$R/opentelemetry" ]; then
+	skip "metrics: OTLP checks: $R missing"
+else
+	mkdir -p py otlp
+	if protoc -I "$R" --python_out=py $(cd "$R" && find opentelemetry -name '*.proto' | sort); then
+		for db in inc multi steps; do
+			(cd otlp && /usr/bin/python3 "$TESTS/metrics/otlpcheck.py" ../py "$M" "$BIN/ingero-sql" ../$db.db >../o-$db.out 2>&1)
+			rc=$?
+			sed "s/^\(PASS\|FAIL\): /\1: metrics: $db: /" o-$db.out
+			[ $rc -eq 0 ] || grep -q '^FAIL' o-$db.out || { fail "metrics: $db: otlpcheck.py crashed"; tail -5 o-$db.out | sed 's/^/  | /'; }
+			rm -f otlp/*
+		done
+	else
+		fail "metrics: protoc could not compile $R"
+	fi
+fi
+
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
 	skip "metrics: promtool/prometheus not installed (scripts/deps.sh test)"; exit 0
 fi
 
 # --- promtool check metrics on the text format: only the original's pinned names may draw lint remarks
-for db in inc multi; do
+for db in inc multi steps; do
 	"$M" $db.db --format prometheus -o $db.prom
 	lint=$(promtool check metrics <$db.prom 2>&1); rc=$?
-	bad=$(printf '%s\n' "$lint" | grep -v '^$' | grep -Ev '^(gpu_cuda_operation_count|ingero_anomaly_count|gpu_nccl_collective_count) (counter metrics should have "_total" suffix|non-histogram and non-summary metrics should not have "_count" suffix)$')
+	bad=$(printf '%s\n' "$lint" | grep -v '^$' |
+		grep -Ev '^(gpu_cuda_operation_count|ingero_anomaly_count|gpu_nccl_collective_count) (counter metrics should have "_total" suffix|non-histogram and non-summary metrics should not have "_count" suffix)$' |
+		grep -Ev '^ingero_infer_(step_duration_ns|baseline_mean_ns|baseline_p95_ns) metric names should not contain abbreviated units$')
 	if { [ $rc -eq 0 ] || [ $rc -eq 3 ]; } && [ -z "$bad" ]; then pass "metrics: promtool check metrics ($db)"; else
 		fail "metrics: promtool check metrics ($db) rc=$rc"; printf '%s\n' "$bad" | head -5 | sed 's/^/  | /'; fi
 done
 
 # --- backfill both into one TSDB, serve it, query it
 "$M" multi.db -o multi.om
+"$M" steps.db -o steps.om
 mkdir tsdb
-for f in db.om multi.om; do
+for f in db.om multi.om steps.om; do
 	ok "metrics: promtool tsdb create-blocks-from openmetrics $f" promtool tsdb create-blocks-from openmetrics $f tsdb
 done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -67,7 +107,7 @@ if ! curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; then
 	fail "metrics: prometheus did not start"; tail -5 prom.log | sed 's/^/  | /'; exit 0
 fi
 pass "metrics: prometheus serves the backfilled TSDB"
-for db in inc multi; do
+for db in inc multi steps; do
 	python3 "$TESTS/metrics/promq.py" "$BIN/ingero-sql" $db.db "http://127.0.0.1:$port" 1 >q-$db.out 2>&1
 	rc=$?
 	sed "s/^\(PASS\|FAIL\): /\1: metrics: $db: /" q-$db.out
