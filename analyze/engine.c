@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "engine_int.h"
+#include "steps_int.h"
 
 const char *const cause_kind[C_NCAUSE] = {
 	"tail", "preemption", "io", "memory", "throttle", "gpu_contention",
@@ -328,6 +329,9 @@ static int run(struct eng *e)
 	if (write_chains(e))
 		return -1;
 	phase("write");
+	if (steps_run(e))
+		return -1;
+	phase("steps");
 	if (put_info(e, "engine.events", e->events) ||
 	    put_info(e, "engine.span_ns", e->events ? e->t_max - e->t_min : 0) ||
 	    put_info(e, "engine.slow_calls", (int64_t)e->ns) ||
@@ -359,6 +363,7 @@ static void eng_free(struct eng *e)
 		free(e->maps[i].cps);
 	}
 	free(e->s);
+	steps_free(e);
 	for (size_t i = 0; i < e->nc; i++)
 		chain_free(&e->c[i]);
 	free(e->c);

@@ -25,6 +25,10 @@ struct ingero_engine_opts {
 	/* called every 64 Ki rows of the scan of events (may be NULL) */
 	void (*progress)(void *ctx, uint64_t rows);
 	void *progress_ctx;
+	/* steps (docs/engine.md "Steps"): boundary op name (NULL = the most
+	 * regular synchronising op per thread); inference phases and outliers */
+	const char *step_op;
+	int inference;
 };
 
 /* Run the engine; replaces the rows of causal_chains.  Returns the number of
@@ -39,11 +43,31 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out);
  * error).  timeline, recommendations and evidence are embedded as JSON. */
 struct json_object *ingero_engine_report_json(sqlite3 *db);
 
+/* Step parts of the report (steps_report.c), from the steps, step_baselines
+ * and step_findings tables; nothing when the database has none. */
+int64_t ingero_steps_lost(sqlite3 *db);            /* lost ns of HIGH/MEDIUM step findings */
+int ingero_steps_report_text(sqlite3 *db, FILE *out);
+int ingero_steps_table(sqlite3 *db, FILE *out);    /* --steps */
+/* adds steps_summary, step_findings, idle, stalls, outliers, outlier_findings to root */
+int ingero_steps_json(sqlite3 *db, struct json_object *root);
+
 /* Tunables (documented in docs/engine.md). */
 #define ENGINE_K_SLOW 3.0          /* slow = duration > K x p50 of own baseline */
 #define ENGINE_MIN_CALLS 20        /* baseline needs this many calls */
 #define ENGINE_MAX_SLOW 200000     /* slow calls examined (largest first) */
 #define ENGINE_MAX_EVT 2000000     /* IO / page-alloc / legacy sched rows kept */
+#define STEP_WARMUP 30             /* steps excluded from baselines (at most n/5) */
+#define STEP_K_SLOW 2.0            /* slow step = duration > K x p50 of its stream/phase */
+#define STEP_SLOW_MIN_NS 1000000LL /* ... and at least 1 ms above it */
+#define STALL_MIN_NS 200000000LL   /* CUDA-less gaps kept as stall candidates */
+#define STALL_K 10.0               /* stall = gap > K x step p50 and >= STALL_ABS_NS */
+#define STALL_ABS_NS 1000000000LL
+#define IDLE_MIN_SHARE 0.25        /* gpu_idle finding: idle >= 25 % of the stepped time */
+#define INFER_PREFILL_LAUNCHES 200 /* --inference phase rules, see docs/engine.md */
+#define INFER_DECODE_LAUNCHES 50
+#define INFER_DECODE_BYTES (1LL << 20)
+#define INFER_MIXED_BYTES (10LL << 20)
+#define CHAIN_MIN_SHARE 0.005      /* chains below 0.5 % of wall time: one summary line */
 
 /* k-th smallest (0-based) of a[0..n), n > 0: quickselect, partially reorders
  * a; exact nearest-rank percentiles use k = ceil(p*n)-1. */

@@ -140,6 +140,7 @@ struct eng {
 	sqlite3_stmt *q_off, *q_snap, *q_gpu, *q_name, *q_kids;
 	int cur_node, last_g, scan_err;   /* pass-1 scan state */
 	struct amap *last_m;
+	struct steps *st;        /* step pass (steps*.c) */
 };
 
 /* ------------------------------------------------------------ helpers */

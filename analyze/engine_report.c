@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include "common.h"
 #include "engine.h"
+#include "db.h"
 
 #define ORDER_SQL " ORDER BY CASE severity WHEN 'HIGH' THEN 0 WHEN 'MEDIUM' THEN 1 ELSE 2 END, impact_ns DESC, id"
 
@@ -28,12 +29,13 @@ static int64_t info_int(sqlite3 *db, const char *key, int64_t dflt)
 	return v;
 }
 
-/* the original tool's verdict on the same op (legacy inputs), one line */
+/* the original tool's verdicts, grouped per op, against ours on the same op */
 static void legacy_line(sqlite3 *db, FILE *out)
 {
 	sqlite3_stmt *st, *q;
-	if (sqlite3_prepare_v2(db, "SELECT cuda_op, severity, summary FROM legacy_chains ORDER BY cuda_op, node, id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT cuda_op, count(*), CASE WHEN sum(severity = 'HIGH') THEN 'HIGH' WHEN "
+			       "sum(severity = 'MEDIUM') THEN 'MEDIUM' ELSE 'LOW' END, min(summary) FROM legacy_chains "
+			       "GROUP BY cuda_op ORDER BY cuda_op", -1, &st, NULL) != SQLITE_OK)
 		return;
 	if (sqlite3_prepare_v2(db, "SELECT id, severity, kind, slow_calls, root_cause FROM causal_chains WHERE cuda_op = ?1" ORDER_SQL,
 			       -1, &q, NULL) != SQLITE_OK) {
@@ -43,9 +45,10 @@ static void legacy_line(sqlite3 *db, FILE *out)
 	int first = 1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (first)
-			fprintf(out, "ORIGINAL TOOL'S STORED CHAINS vs THIS ANALYSIS\n");
+			fprintf(out, "ORIGINAL TOOL'S STORED CHAINS vs THIS ANALYSIS (per op)\n");
 		first = 0;
-		fprintf(out, "  %s: original [%s] %s\n", col(st, 0), col(st, 1), col(st, 2));
+		fprintf(out, "  %s: original [%s] %" PRId64 " chain(s), e.g. %s\n", col(st, 0), col(st, 2),
+			(int64_t)sqlite3_column_int64(st, 1), col(st, 3));
 		sqlite3_reset(q);
 		sqlite3_bind_text(q, 1, col(st, 0), -1, SQLITE_TRANSIENT);
 		int any = 0;
@@ -59,7 +62,8 @@ static void legacy_line(sqlite3 *db, FILE *out)
 	}
 	if (!first)
 		fprintf(out, "  (the original counted sched_switch events anywhere in the trace; this analysis only\n"
-			"   counts off-CPU time of the calling thread inside each slow call)\n\n");
+			"   counts off-CPU time of the calling thread inside each slow call.  Original databases hold\n"
+			"   sampled events and no sched_wakeup: who a blocked thread waited for cannot be shown)\n\n");
 	sqlite3_finalize(q);
 	sqlite3_finalize(st);
 }
@@ -83,10 +87,16 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 	sqlite3_finalize(st);
 	char b1[32], b2[32];
 	int64_t total = h + m + l;
+	/* step and idle findings lead when they carry more lost time */
+	int64_t slost = ingero_steps_lost(db);
+	int64_t clost = ig_db_int(db, "SELECT coalesce(sum(impact_ns), 0) FROM causal_chains WHERE severity IN ('HIGH','MEDIUM')", 0);
+	int steps_first = slost > clost;
 	if (!total) {
 		fprintf(out, "INCIDENT REPORT — no causal chains detected\n\n");
-		fprintf(out, "Analyzed %" PRId64 " events over %s. No anomalous patterns found.\n\n",
+		fprintf(out, "Analyzed %" PRId64 " events over %s. No slow-call chain found.\n\n",
 			info_int(db, "engine.events", 0), ig_fmt_duration(info_int(db, "engine.span_ns", 0), b1, sizeof(b1)));
+		if (ingero_steps_report_text(db, out))
+			return -1;
 		legacy_line(db, out);
 		return 0;
 	}
@@ -99,10 +109,24 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 			off += (size_t)snprintf(parts + off, sizeof(parts) - off, "%s%" PRId64 " %s",
 						off ? ", " : "", cnt[i], names[i]);
 	fprintf(out, "INCIDENT REPORT — %" PRId64 " causal chain(s) found (%s)\n\n", total, parts);
+	if (steps_first && ingero_steps_report_text(db, out))
+		return -1;
+	int64_t small = 0, small_ns = 0;
+	char smallk[256] = "";
+	size_t sko = 0;
 	if (sqlite3_prepare_v2(db, "SELECT id, severity, summary, root_cause, recommendations, timeline, impact_ns, "
-			       "impact_share, window_start, window_end FROM causal_chains" ORDER_SQL, -1, &st, NULL) != SQLITE_OK)
+			       "impact_share, window_start, window_end, kind FROM causal_chains" ORDER_SQL, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		/* LOW chains below CHAIN_MIN_SHARE of wall time: one summary line */
+		if (!strcmp(col(st, 1), "LOW") && sqlite3_column_double(st, 7) < CHAIN_MIN_SHARE &&
+		    (h + m > 0 || (strcmp(col(st, 10), "periodic") && strcmp(col(st, 10), "cold_start")))) {
+			small++;
+			small_ns += sqlite3_column_int64(st, 6);
+			if (small <= 4 && sko < sizeof(smallk) - 1)
+				sko += (size_t)snprintf(smallk + sko, sizeof(smallk) - sko, "%s%s", small > 1 ? ", " : "", col(st, 0));
+			continue;
+		}
 		fprintf(out, "[%s] %s\n", col(st, 1), col(st, 2));
 		fprintf(out, "  Timeline:\n");
 		json_object *tl = json_tokener_parse(col(st, 5));
@@ -132,6 +156,11 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 		json_object_put(r);
 	}
 	sqlite3_finalize(st);
+	if (small)
+		fprintf(out, "[LOW] %" PRId64 " more chain(s) below %.1f%% of wall time each (%s in all): %s%s\n\n", small,
+			100.0 * CHAIN_MIN_SHARE, ig_fmt_duration(small_ns, b2, sizeof(b2)), smallk, small > 4 ? ", ..." : "");
+	if (!steps_first && ingero_steps_report_text(db, out))
+		return -1;
 	legacy_line(db, out);
 	return 0;
 }

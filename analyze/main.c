@@ -37,6 +37,7 @@ static void usage(FILE *f)
 "usage: ingero-analyze INPUT... [-o analysis.db [--force]] [--json] [--per-process]\n"
 "                      [--summary] [--since X] [--until X] [--pid N] [--node NAME]\n"
 "                      [--op NAME] [--no-report] [--no-merge-check] [-q] [-v]\n"
+"                      [--steps] [--inference] [--step-op OP]\n"
 "\n"
 "INPUT: a segment file, a recording directory, a merged recording, a bundle\n"
 "tarball, '-' (stdin), an original Ingero .db file (opened read-only and never\n"
@@ -58,6 +59,9 @@ static void usage(FILE *f)
 "      --node NAME     only node NAME\n"
 "      --op NAME       only this op (e.g. cudaStreamSync, cudaStreamSynchronize)\n"
 "      --no-report     import only (use with -o)\n"
+"      --steps         the per-stream step table and the step findings\n"
+"      --inference     classify steps prefill/decode/mixed, outliers per phase\n"
+"      --step-op OP    step boundary op (default: the most regular sync per thread)\n"
 "      --no-merge-check  analyze a directory of unmerged node recordings as is\n"
 "                      (clocks not corrected: cross-node findings may be wrong)\n"
 "  -q, --quiet         no warnings or progress on stderr (-qq: errors only)\n"
@@ -77,6 +81,8 @@ static void usage(FILE *f)
 struct cli {
 	const char *out_path, *since_s, *until_s, *op_s;
 	int force, json, perproc, summary, noreport;
+	int steps, inference;
+	const char *step_op;
 	struct input_opts in;
 	struct afilter flt;
 	char **inputs;
@@ -84,7 +90,7 @@ struct cli {
 };
 
 enum { O_JSON = 256, O_PERPROC, O_SUMMARY, O_SINCE, O_UNTIL, O_PID, O_NODE, O_OP, O_NOREPORT,
-       O_FORCE, O_VERSION, O_NOMERGE };
+       O_FORCE, O_VERSION, O_NOMERGE, O_STEPS, O_INFER, O_STEPOP };
 
 /* 0 to go on, else the exit status + 1 (help, version, usage errors) */
 static int parse_args(int argc, char **argv, struct cli *c)
@@ -97,6 +103,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{"op", required_argument, 0, O_OP}, {"no-report", no_argument, 0, O_NOREPORT},
 		{"force", no_argument, 0, O_FORCE}, {"no-merge-check", no_argument, 0, O_NOMERGE},
 		{"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
+		{"steps", no_argument, 0, O_STEPS}, {"inference", no_argument, 0, O_INFER},
+		{"step-op", required_argument, 0, O_STEPOP},
 		{"version", no_argument, 0, O_VERSION}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	int o;
@@ -119,6 +127,13 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case O_NOREPORT: c->noreport = 1; break;
 		case O_FORCE: c->force = 1; break;
 		case O_NOMERGE: c->in.no_merge_check = 1; break;
+		case O_STEPS: c->steps = 1; break;
+		case O_INFER: c->inference = 1; break;
+		case O_STEPOP:
+			if (ingero_op_lookup(optarg, &(int){ 0 }, &(int){ 0 }) != 0)
+				return 1 + ig_usage_error("--step-op: unknown op '%s'", optarg);
+			c->step_op = optarg;
+			break;
 		case O_PID:
 			if (ig_parse_u64(optarg, 0, INT64_MAX, &pid))
 				return 1 + ig_usage_error("--pid: not a process id: '%s'", optarg);
@@ -229,7 +244,8 @@ static int analyze(const struct cli *c, sqlite3 *db)
 							 "pragma_page_size", 0) };
 	struct ingero_engine_opts eo = { .node = flt->node, .pid = flt->pid, .op = flt->op_name,
 					 .since_ns = flt->since, .until_ns = flt->until,
-					 .progress = engine_progress, .progress_ctx = &ep };
+					 .progress = engine_progress, .progress_ctx = &ep,
+					 .step_op = c->step_op, .inference = c->inference };
 	char eerr[512] = "";
 	ig_progress_start(&ep.p, "engine", ep.bytes);
 	int n = ingero_engine_run(db, &eo, eerr, sizeof eerr);
@@ -246,6 +262,7 @@ static int analyze(const struct cli *c, sqlite3 *db)
 			return ig_error("report: %s", sqlite3_errmsg(db));
 		}
 		json_object_object_add(root, "chains", ch);
+		ingero_steps_json(db, root);
 		json_object *st = stats_json_ops(db, flt);   /* NULL after printing why */
 		json_object *pp = st && c->perproc ? stats_json_per_process(db, flt) : NULL;
 		if (!st || (c->perproc && !pp)) {
@@ -257,6 +274,9 @@ static int analyze(const struct cli *c, sqlite3 *db)
 		if (pp)
 			json_object_object_add(root, "per_process", pp);
 		print_json(root);
+	} else if (c->steps) {
+		if (ingero_steps_table(db, stdout) || ingero_steps_report_text(db, stdout))
+			return ig_error("report: %s", sqlite3_errmsg(db));
 	} else {
 		if (ingero_engine_report_text(db, stdout))
 			return ig_error("report: %s", sqlite3_errmsg(db));

@@ -1,5 +1,5 @@
 # tests/analyze/engine.mk: unit tests of the causal engine (analyze/engine*.c).
-ENG_UNIT_OBJS := $(call obj,$(wildcard analyze/engine*.c))
+ENG_UNIT_OBJS := $(call obj,$(wildcard analyze/engine*.c analyze/steps*.c))
 TEST_BINS += $(B)/tests/unit-engine
 $(B)/tests/unit-engine: $(call obj,tests/analyze/unit-engine.c) $(ENG_UNIT_OBJS) $(COMMON_DB_LIB) $(FORMATS_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)

@@ -14,6 +14,7 @@ for op in cudaMemcpyAsync cudaFree cudaLaunchKernel cudaStreamSync; do
 	n=$(sqlite3 "$T_OUT/py.db" "SELECT count(*) FROM causal_chains WHERE cuda_op='$op'")
 	if [ "$n" -ge 1 ] 2>/dev/null; then pass "pytorch: our report covers the $op tail ($n chains)"; else fail "pytorch: no verdict on $op"; fi
 	contains "pytorch: comparison line for $op" "$out" "  $op: original [MEDIUM]"
+	eq "pytorch: one comparison line for $op (grouped per op)" "$(printf '%s\n' "$out" | grep -c "^  $op: original")" "1"
 done
 # the original blamed 54-123 sched_switch events anywhere in the trace; ours
 # finds almost no off-CPU time of the calling thread inside the slow calls

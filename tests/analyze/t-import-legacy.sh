@@ -89,7 +89,7 @@ j1=$("$A" --json "$D"/sample-gpu-node-0{1,2,3}.db 2>/dev/null); j2=$("$A" --json
 eq "json deterministic" "$(printf '%s' "$j1" | sha256sum)" "$(printf '%s' "$j2" | sha256sum)"
 if command -v python3 >/dev/null; then
 	eq "json document shape" "$(printf '%s' "$j1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(d), len(d["recording"]["nodes"]), d["recording"]["events"], type(d["chains"]).__name__)')" \
-		"['chains', 'recording', 'stats'] 3 600 list"
+		"['chains', 'idle', 'outlier_findings', 'outliers', 'recording', 'stalls', 'stats', 'step_findings', 'steps_summary'] 3 600 list"
 fi
 s=$("$A" --summary "$D/sample-cluster.db" 2>&1)
 contains "summary lists nodes" "$s" "gpu-node-03"
