@@ -30,17 +30,24 @@ static char *analyze_path(void)
 	return xstrdup("ingero-analyze");
 }
 
-/* 1 when path is the original Go Ingero's database */
-static int is_original_db(const char *path)
+/* 1 when the database at path is to be (re)analyzed under flags: the
+ * original tool's .db with IG_ANALYSIS_IMPORT_ORIGINAL, ours without the
+ * engine's schema_info keys (ingero-analyze --no-report) with
+ * IG_ANALYSIS_ENGINE */
+static int needs_analysis(const char *path, unsigned flags)
 {
 	sqlite3 *db = NULL;
 	char *uri = ig_db_uri(path, "mode=ro&immutable=1");
-	int kind = IG_DB_OTHER;
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK)
+	int kind = IG_DB_OTHER, engine = 0;
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK) {
 		kind = ig_db_kind(db, "main");
+		if (kind == IG_DB_OURS)
+			engine = ig_db_int(db, "SELECT count(*) FROM schema_info WHERE key = 'engine.events'", 0) > 0;
+	}
 	sqlite3_close(db);
 	free(uri);
-	return kind == IG_DB_ORIGINAL;
+	return (kind == IG_DB_ORIGINAL && (flags & IG_ANALYSIS_IMPORT_ORIGINAL)) ||
+	       (kind == IG_DB_OURS && !engine && (flags & IG_ANALYSIS_ENGINE));
 }
 
 int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const *extra)
@@ -51,8 +58,7 @@ int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const
 int ig_analysis_open_flags(struct ig_analysis *a, const char *input, const char *const *extra, unsigned flags)
 {
 	memset(a, 0, sizeof *a);
-	if (strcmp(input, "-") && ig_is_sqlite(input) &&
-	    !((flags & IG_ANALYSIS_IMPORT_ORIGINAL) && is_original_db(input))) {
+	if (strcmp(input, "-") && ig_is_sqlite(input) && !needs_analysis(input, flags)) {
 		a->path = xstrdup(input);
 		return 0;
 	}

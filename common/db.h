@@ -44,8 +44,8 @@ char *ig_db_info(sqlite3 *db, const char *key);
  * An analysis database for INPUT, for tools that read analysis results
  * (ingero-perfetto, -metrics, -report, -mcp): INPUT itself when it is an
  * SQLite database (ours or the original tool's); otherwise (a recording,
- * merged recording, bundle or "-") `ingero-analyze -q` imports
- * and analyzes it into a private scratch database, removed on signals and
+ * merged recording, bundle or "-") `ingero-analyze -q` imports it and runs
+ * the full engine into a private scratch database, removed on signals and
  * by ig_analysis_release.  ingero-analyze is looked up beside the running
  * executable, then on PATH.  extra: more ingero-analyze options
  * (NULL-terminated, may be NULL).  Returns 0, or -1 after printing why.
@@ -58,7 +58,9 @@ int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const
 /* The same, with flags: IG_ANALYSIS_IMPORT_ORIGINAL imports an original
  * Ingero .db into our schema (and runs the engine on it) instead of
  * returning it as is. */
-enum { IG_ANALYSIS_IMPORT_ORIGINAL = 0x2 };
+/* IG_ANALYSIS_ENGINE analyzes again an analysis DB of ours on which the
+ * engine did not run (ingero-analyze --no-report: no causal chains). */
+enum { IG_ANALYSIS_IMPORT_ORIGINAL = 0x2, IG_ANALYSIS_ENGINE = 0x4 };
 int ig_analysis_open_flags(struct ig_analysis *a, const char *input, const char *const *extra, unsigned flags);
 void ig_analysis_release(struct ig_analysis *a);
 

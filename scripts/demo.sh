@@ -41,6 +41,11 @@ echo "  \$ ingero-sql $D/multi.db \"$q\""
 hr "6. Incident report of the 'incident' scenario (ingero-analyze)"
 "$T/ingero-analyze" "$D/scenarios/incident" -o "$D/incident.db"
 "$T/ingero-perfetto" "$D/incident.db" -o "$D/incident.pftrace"
+
+hr "7. One HTML file to open or attach to a ticket (ingero-report)"
+"$T/ingero-report" "$D/incident.db" -o "$D/report.html"
+echo "  wrote $D/report.html ($(du -h "$D/report.html" | cut -f1)): open it in a browser (no network needed)"
 echo
 echo "demo: done. Timelines: $D/incident.pftrace, $D/multi.pftrace (ui.perfetto.dev);"
 echo "      databases: $D/incident.db, $D/multi.db (try: $T/ingero-sql --schema $D/incident.db)"
+echo "      report: $D/report.html"
