@@ -49,7 +49,7 @@ contains "core-cli: --wait=false names the problem" "$err" "no CUDA library foun
 kill "$SP" 2>/dev/null
 eq "core-cli: BPF programs load and a 1.5 s recording exits 0" "$rc" 0
 eq "core-cli: -q prints nothing" "$(grep -v '^$' "$T_OUT/q.err" | grep -vc 'no CUDA library found yet')" 0
-"$DUMP" --json "$T_OUT/quiet" >"$T_OUT/q.json" 2>&1
+"$DUMP" --ndjson "$T_OUT/quiet" >"$T_OUT/q.json" 2>&1
 eq "core-cli: recording reads back" "$?" 0
 for k in header anchor sys footer; do
 	n=$(grep -c "\"kind\":\"$k\"" "$T_OUT/q.json")
