@@ -35,7 +35,7 @@
 #define ZQ_SLOTS 4                /* chunks queued for the compressor thread */
 #define FLUSH_BYTES (256 * 1024)  /* output chunk (and compressed_packets input) */
 #define MAX_STR 240               /* longest string written in an annotation/name */
-#define CLOCK_INCR 64             /* our sequence-scoped incremental clock */
+#define MAX_LATE_SEQS 256         /* sequences for packets older than a track's window */
 #define SEQ_META 1
 #define MAX_INTERNED 1000000      /* beyond this, names are written inline */
 
@@ -163,6 +163,7 @@ struct pitem {
 	uint64_t ts, sub, seqno;
 	uint8_t cls;              /* 0 END, 1 INSTANT/COUNTER, 2 BEGIN: order at equal ts */
 	uint8_t niid;
+	uint8_t has_track;        /* body names its track (else the sequence default) */
 	uint32_t blen;
 	uint32_t iids[ITEM_IIDS]; /* ns << 28 | iid */
 	uint8_t *body;            /* TrackEvent bytes: inl or malloc'd */
@@ -175,19 +176,24 @@ struct hent { /* heap entry: the ordering key next to the item */
 	uint8_t cls;
 };
 
+/* A packet sequence: timestamps never go back on it (absolute REALTIME),
+ * names are interned per sequence. */
+struct seq {
+	uint32_t id;
+	int started;
+	uint64_t last_ts;
+	uint8_t *seen[NS_N];
+	uint32_t seen_cap[NS_N];
+};
+
 struct track {
 	uint64_t uuid;
 	enum tkind kind;
 	uint32_t node, pid, tid, lane;
 	int32_t jpid, jtid;       /* JSON mapping */
 	char *name;
-	/* its own packet sequence (slice tracks only) */
-	uint32_t seq;
+	struct seq sq;            /* its own packet sequence (slice tracks only) */
 	uint64_t io_end;          /* TK_IO: end of the latest interval placed */
-	int started;
-	uint64_t last_ts;
-	uint8_t *seen[NS_N];
-	uint32_t seen_cap[NS_N];
 	struct hent *heap;        /* ring of RING entries, sorted, from hhead */
 	uint32_t nheap, hhead;
 	uint64_t seqno;
@@ -225,6 +231,8 @@ struct px {
 	uint32_t nnodes;
 	struct strtab tab[NS_N];
 	uint32_t next_seq;
+	struct seq *late[MAX_LATE_SEQS]; /* shared by all tracks, for late packets */
+	uint32_t nlate;
 	int have_origin, meta_written, json_first;
 	uint64_t origin;
 	int have_anchor;
@@ -485,8 +493,8 @@ static void describe(struct px *px, struct track *t)
 		pb_tag(p, TD_COUNTER, PB_LEN);
 		pb_varint(p, 0);
 		break;
-	case TK_OFFCPU: case TK_IO:
-		pb_uint(p, TD_PARENT, tkey(TK_PROC, t->node, t->pid) + 1);
+	case TK_OFFCPU: case TK_IO: /* pid 0 (the kernel) is the node's process track */
+		pb_uint(p, TD_PARENT, tkey(t->pid ? TK_PROC : TK_NODE, t->node, t->pid) + 1);
 		pb_str(p, TD_NAME, t->name);
 		break;
 	case TK_FIND:
@@ -507,19 +515,22 @@ static struct track *track_find(struct px *px, uint64_t key)
 	return i ? px->tracks[i - 1] : NULL;
 }
 
-static struct track *track_add(struct px *px, uint64_t key, enum tkind kind, uint32_t node,
-			       int32_t jpid, int32_t jtid, const char *name, int own_seq)
+/* A new track, described at once (pid/tid first: the descriptor names its parent). */
+static struct track *track_add(struct px *px, uint64_t key, enum tkind kind, uint32_t node, uint32_t pid,
+			       uint32_t tid, int32_t jpid, int32_t jtid, const char *name, int own_seq)
 {
 	struct track *t = calloc(1, sizeof *t);
 	if (!t) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
 	t->uuid = key + 1;
 	t->kind = kind;
 	t->node = node;
+	t->pid = pid;
+	t->tid = tid;
 	t->jpid = jpid;
 	t->jtid = jtid;
 	t->name = strndup(name, u8cut(name, MAX_STR));
 	if (!t->name) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
-	if (own_seq) t->seq = px->next_seq++;
+	if (own_seq) t->sq.id = px->next_seq++;
 	if (px->ntracks == px->cap_tracks) {
 		px->cap_tracks = px->cap_tracks ? px->cap_tracks * 2 : 64;
 		px->tracks = xrealloc(px->tracks, px->cap_tracks * sizeof *px->tracks);
@@ -569,7 +580,7 @@ static struct track *node_track(struct px *px, uint32_t node)
 	else snprintf(nm, sizeof nm, "%s", n);
 	if (ni) ni->described = 1;
 	px->st.processes++;
-	return track_add(px, tkey(TK_NODE, node, 0), TK_NODE, node, spid(node, 0), -1, nm, 1);
+	return track_add(px, tkey(TK_NODE, node, 0), TK_NODE, node, 0, 0, spid(node, 0), -1, nm, 1);
 }
 
 void px_node(struct px *px, uint32_t node, const char *name, int32_t rank)
@@ -606,6 +617,7 @@ static const char *node_name(struct px *px, uint32_t node)
 
 static struct track *proc_track(struct px *px, uint32_t node, uint32_t pid, const char *comm)
 {
+	if (!pid) return node_track(px, node); /* one process per Perfetto pid: the kernel's is the node's */
 	uint64_t k = tkey(TK_PROC, node, pid);
 	struct track *t = track_find(px, k);
 	char nm[MAX_STR + 64];
@@ -617,9 +629,7 @@ static struct track *proc_track(struct px *px, uint32_t node, uint32_t pid, cons
 	}
 	node_track(px, node);
 	px->st.processes++;
-	t = track_add(px, k, TK_PROC, node, spid(node, pid), -1, nm, 0);
-	t->pid = pid;
-	return t;
+	return track_add(px, k, TK_PROC, node, pid, 0, spid(node, pid), -1, nm, 0);
 }
 
 void px_process(struct px *px, uint32_t node, uint32_t pid, const char *comm, int32_t rank)
@@ -643,12 +653,9 @@ static struct track *thread_track(struct px *px, uint32_t node, uint32_t pid, ui
 		if (name && *name) track_rename(px, t, nm);
 		return t;
 	}
-	if (!track_find(px, tkey(TK_PROC, node, pid))) proc_track(px, node, pid, NULL);
+	if (!track_find(px, tkey(pid ? TK_PROC : TK_NODE, node, pid))) proc_track(px, node, pid, NULL);
 	px->st.threads++;
-	t = track_add(px, k, TK_THREAD, node, spid(node, pid), spid(node, tid), nm, 1);
-	t->pid = pid;
-	t->tid = tid;
-	return t;
+	return track_add(px, k, TK_THREAD, node, pid, tid, spid(node, pid), spid(node, tid), nm, 1);
 }
 
 void px_thread(struct px *px, uint32_t node, uint32_t pid, uint32_t tid, const char *name)
@@ -665,10 +672,7 @@ static struct track *offcpu_track(struct px *px, struct track *th)
 	if (t) return t;
 	char nm[MAX_STR + 32];
 	snprintf(nm, sizeof nm, "tid %u off-CPU", th->tid);
-	t = track_add(px, k, TK_OFFCPU, th->node, th->jpid, th->jtid + 0x40000000, nm, 1);
-	t->pid = th->pid;
-	t->tid = th->tid;
-	return t;
+	return track_add(px, k, TK_OFFCPU, th->node, th->pid, th->tid, th->jpid, th->jtid + 0x40000000, nm, 1);
 }
 
 /* Block I/O requests of one thread overlap without nesting; each goes to the
@@ -684,9 +688,8 @@ static struct track *io_track(struct px *px, struct track *th, uint64_t ts, uint
 			char nm[64];
 			if (lane) snprintf(nm, sizeof nm, "tid %u block I/O %u", th->tid, lane + 1);
 			else snprintf(nm, sizeof nm, "tid %u block I/O", th->tid);
-			t = track_add(px, k, TK_IO, th->node, th->jpid, 0x70000000 + px->next_io_jtid++, nm, 1);
-			t->pid = th->pid;
-			t->tid = th->tid;
+			t = track_add(px, k, TK_IO, th->node, th->pid, th->tid, th->jpid,
+				      0x70000000 + px->next_io_jtid++, nm, 1);
 		}
 		if (ts >= t->io_end) break;
 	}
@@ -700,12 +703,12 @@ static struct track *counter_track(struct px *px, uint32_t node, uint32_t id, co
 	struct track *t = track_find(px, k);
 	if (t) return t;
 	node_track(px, node);
-	return track_add(px, k, TK_COUNTER, node, spid(node, 0), -1, name, 0);
+	return track_add(px, k, TK_COUNTER, node, 0, 0, spid(node, 0), -1, name, 0);
 }
 
 /* ---------------------------------------------------------- sequences */
 
-static void seen_set(struct track *t, int ns, uint32_t iid)
+static void seen_set(struct seq *t, int ns, uint32_t iid)
 {
 	if (iid >= t->seen_cap[ns] * 8) {
 		uint32_t nc = t->seen_cap[ns] ? t->seen_cap[ns] : 16;
@@ -717,7 +720,7 @@ static void seen_set(struct track *t, int ns, uint32_t iid)
 	t->seen[ns][iid >> 3] |= (uint8_t)(1u << (iid & 7));
 }
 
-static int seen_get(const struct track *t, int ns, uint32_t iid)
+static int seen_get(const struct seq *t, int ns, uint32_t iid)
 {
 	return iid < t->seen_cap[ns] * 8 && (t->seen[ns][iid >> 3] >> (iid & 7)) & 1;
 }
@@ -746,36 +749,49 @@ static void write_meta(struct px *px)
 	emit_packet(px);
 }
 
-static void seq_start(struct px *px, struct track *t, uint64_t base)
+/* The first packet of a sequence: SEQ_INCREMENTAL_STATE_CLEARED and the
+ * defaults (absolute REALTIME timestamps; the track, when the sequence
+ * belongs to one: deftrack != 0). */
+static void seq_start(struct px *px, struct seq *s, uint64_t deftrack)
 {
 	struct pb_buf *p = &px->pkt;
 	write_meta(px);
-	pb_uint(p, TP_TIMESTAMP, base);
-	pb_uint(p, TP_CLOCK_ID, BUILTIN_REALTIME);
-	pb_uint(p, TP_SEQ_ID, t->seq);
+	pb_uint(p, TP_SEQ_ID, s->id);
 	pb_uint(p, TP_SEQ_FLAGS, SEQ_CLEARED);
 	size_t d = pb_begin(p, TP_DEFAULTS);
-	pb_uint(p, TP_CLOCK_ID, CLOCK_INCR);
-	if (t->kind == TK_THREAD || t->kind == TK_OFFCPU || t->kind == TK_NODE || t->kind == TK_IO) {
+	pb_uint(p, TP_CLOCK_ID, BUILTIN_REALTIME);
+	if (deftrack) {
 		size_t te = pb_begin(p, TP_TRACK_EVENT);
-		pb_uint(p, TE_TRACK, t->uuid);
+		pb_uint(p, TE_TRACK, deftrack);
 		pb_end(p, te);
 	}
 	pb_end(p, d);
-	size_t cs = pb_begin(p, TP_CLOCK_SNAPSHOT);
-	size_t c = pb_begin(p, CS_CLOCKS);
-	pb_uint(p, CLK_ID, CLOCK_INCR);
-	pb_uint(p, CLK_TS, base);
-	pb_uint(p, CLK_INCR, 1);
-	pb_end(p, c);
-	c = pb_begin(p, CS_CLOCKS);
-	pb_uint(p, CLK_ID, BUILTIN_REALTIME);
-	pb_uint(p, CLK_TS, base);
-	pb_end(p, c);
-	pb_end(p, cs);
 	emit_packet(px);
-	t->started = 1;
-	t->last_ts = base;
+	s->started = 1;
+	s->last_ts = 0;
+}
+
+/* A sequence for a packet older than its track's last one (outside the
+ * re-ordering window): the first shared late sequence it does not take
+ * back in time.  Its packets name their track explicitly. */
+static struct seq *late_seq(struct px *px, uint64_t ts)
+{
+	struct seq *best = NULL;
+	for (uint32_t i = 0; i < px->nlate; i++) {
+		if (px->late[i]->last_ts <= ts) return px->late[i];
+		if (!best || px->late[i]->last_ts < best->last_ts) best = px->late[i];
+	}
+	if (px->nlate == MAX_LATE_SEQS) return best; /* pathological input: goes back (the importer sorts) */
+	struct seq *s = calloc(1, sizeof *s);
+	if (!s) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
+	s->id = px->next_seq++;
+	px->late[px->nlate++] = s;
+	return s;
+}
+
+static void seq_free(struct seq *s)
+{
+	for (int n = 0; n < NS_N; n++) free(s->seen[n]);
 }
 
 static inline int hent_less(const struct hent *a, const struct hent *b)
@@ -793,33 +809,46 @@ static void item_release(struct px *px, struct pitem *it)
 	else free(it);
 }
 
+static int uses_default_track(const struct track *t)
+{
+	return t->kind == TK_THREAD || t->kind == TK_OFFCPU || t->kind == TK_NODE || t->kind == TK_IO;
+}
+
 static void emit_item(struct px *px, struct track *t, struct pitem *it)
 {
 	struct pb_buf *p = &px->pkt;
-	if (!t->started) seq_start(px, t, it->ts);
-	if (it->ts >= t->last_ts) {
-		pb_uint(p, TP_TIMESTAMP, it->ts - t->last_ts);
-		t->last_ts = it->ts;
-	} else { /* older than the re-ordering window: absolute time */
-		pb_uint(p, TP_TIMESTAMP, it->ts);
-		pb_uint(p, TP_CLOCK_ID, BUILTIN_REALTIME);
+	struct seq *s = &t->sq;
+	int own = 1;
+	if (s->started && it->ts < s->last_ts) { /* older than the re-ordering window */
+		s = late_seq(px, it->ts);
+		own = 0;
 	}
-	pb_uint(p, TP_SEQ_ID, t->seq);
+	if (!s->started) seq_start(px, s, own && uses_default_track(t) ? t->uuid : 0);
+	pb_uint(p, TP_TIMESTAMP, it->ts);
+	if (it->ts > s->last_ts) s->last_ts = it->ts;
+	pb_uint(p, TP_SEQ_ID, s->id);
 	pb_uint(p, TP_SEQ_FLAGS, SEQ_NEEDS);
 	int any = 0;
 	for (unsigned i = 0; i < it->niid; i++) {
 		int ns = (int)(it->iids[i] >> 28);
 		uint32_t iid = it->iids[i] & 0x0fffffff;
-		if (seen_get(t, ns, iid)) continue;
+		if (seen_get(s, ns, iid)) continue;
 		if (!any) { pb_clear(&px->intern); any = 1; }
 		size_t e = pb_begin(&px->intern, ns == NS_CAT ? ID_CATEGORIES : ns == NS_NAME ? ID_NAMES : ID_ANN_NAMES);
 		pb_uint(&px->intern, 1, iid);
 		pb_str(&px->intern, 2, px->tab[ns].s[iid - 1]);
 		pb_end(&px->intern, e);
-		seen_set(t, ns, iid);
+		seen_set(s, ns, iid);
 	}
 	if (any) pb_sub(p, TP_INTERNED, &px->intern);
-	pb_bytes(p, TP_TRACK_EVENT, it->body, it->blen);
+	if (!own && !it->has_track) { /* a late sequence has no default track */
+		size_t te = pb_begin(p, TP_TRACK_EVENT);
+		pb_uint(p, TE_TRACK, t->uuid);
+		if (!pb_reserve(p, it->blen)) { memcpy(p->p + p->len, it->body, it->blen); p->len += it->blen; }
+		pb_end(p, te);
+	} else {
+		pb_bytes(p, TP_TRACK_EVENT, it->body, it->blen);
+	}
 	emit_packet(px);
 	item_release(px, it);
 }
@@ -849,7 +878,7 @@ static void heap_push(struct px *px, struct track *t, struct pitem *it)
 }
 
 /* Build a pending packet from px->body (TrackEvent bytes) and its iids. */
-static struct pitem *item_new(struct px *px, uint64_t ts, int cls, uint64_t sub,
+static struct pitem *item_new(struct px *px, uint64_t ts, int cls, uint64_t sub, int has_track,
 			      const uint32_t *iids, unsigned niid)
 {
 	struct pitem *it = px->nfree ? px->freelist[--px->nfree] : malloc(sizeof *it);
@@ -858,6 +887,7 @@ static struct pitem *item_new(struct px *px, uint64_t ts, int cls, uint64_t sub,
 	it->cls = (uint8_t)cls;
 	it->sub = sub;
 	it->niid = (uint8_t)niid;
+	it->has_track = (uint8_t)has_track;
 	if (niid) memcpy(it->iids, iids, niid * sizeof *iids);
 	it->blen = (uint32_t)px->body.len;
 	if (px->body.oom) { fprintf(stderr, PROG ": out of memory\n"); exit(1); }
@@ -1124,25 +1154,35 @@ static void json_event(struct px *px, const char *ph, const char *name, const ch
 	fputs("}", px->out);
 }
 
-static void json_flows(struct px *px, const struct px_evinfo *info, int32_t pid, int32_t tid, uint64_t ts,
+static void json_flow(struct px *px, const char *ph, uint64_t id, int32_t pid, int32_t tid, uint64_t at)
+{
+	json_sep(px);
+	fprintf(px->out, "{\"name\":\"evidence\",\"cat\":\"ingero\",\"ph\":\"%s\",%s\"id\":%" PRIu64, ph,
+		*ph == 'f' ? "\"bp\":\"e\"," : "", id);
+	json_ts(px, "ts", at);
+	fprintf(px->out, ",\"pid\":%d,\"tid\":%d}", pid, tid);
+}
+
+/* JSON flow points (v1 flows, bound to the enclosing slice): just inside
+ * the slice, the start one before the end one when both slices start at
+ * the same time, so the importer (which sorts by time) meets "s" first. */
+static void json_flows(struct px *px, const struct px_flows *fl, int32_t pid, int32_t tid, uint64_t ts,
 		       uint64_t dur)
 {
-	if (!info) return;
-	/* flow points inside the slice, bound to the enclosing slice */
-	uint64_t at = ts + (dur > 1 ? dur / 2 : 0);
-	for (unsigned i = 0; i < info->n_flow_out; i++) {
-		json_sep(px);
-		fprintf(px->out, "{\"name\":\"evidence\",\"cat\":\"ingero\",\"ph\":\"s\",\"id\":%" PRIu64, info->flow_out[i]);
-		json_ts(px, "ts", at);
-		fprintf(px->out, ",\"pid\":%d,\"tid\":%d}", pid, tid);
-	}
-	for (unsigned i = 0; i < info->n_flow_in; i++) {
-		json_sep(px);
-		fprintf(px->out, "{\"name\":\"evidence\",\"cat\":\"ingero\",\"ph\":\"f\",\"bp\":\"e\",\"id\":%" PRIu64,
-			info->flow_in[i]);
-		json_ts(px, "ts", at);
-		fprintf(px->out, ",\"pid\":%d,\"tid\":%d}", pid, tid);
-	}
+	uint64_t s_at = ts + (dur >= 2 ? 1 : 0), f_at = ts + (dur >= 3 ? 2 : dur >= 2 ? 1 : 0);
+	for (unsigned i = 0; i < fl->n_out; i++) json_flow(px, "s", fl->out[i], pid, tid, s_at);
+	for (unsigned i = 0; i < fl->n_in; i++) json_flow(px, "f", fl->in[i], pid, tid, f_at);
+	for (unsigned i = 0; i < fl->n_tie; i++) json_flow(px, "f", fl->tie[i], pid, tid, f_at);
+}
+
+/* protobuf: flow_ids / terminating_flow_ids of a slice's BEGIN */
+static void pb_flows(struct px *px, const struct px_flows *fl)
+{
+	struct pb_buf *p = &px->body;
+	for (unsigned i = 0; i < fl->n_out; i++) pb_fixed64(p, TE_FLOW_IDS, fl->out[i]);
+	for (unsigned i = 0; i < fl->n_tie; i++) pb_fixed64(p, TE_FLOW_IDS, fl->tie[i]);
+	for (unsigned i = 0; i < fl->n_in; i++) pb_fixed64(p, TE_TERM_FLOW_IDS, fl->in[i]);
+	px->st.flows += fl->n_out;
 }
 
 /* Emit a slice (dur > 0) or an instant on track t. */
@@ -1155,10 +1195,12 @@ static void emit_slice(struct px *px, struct ev_build *b, struct track *t, int e
 		pb_clear(&px->body);
 		if (ev) event_args(b, ev, info);
 		json_event(px, instant ? "i" : "X", name, cat, t->jpid, t->jtid, ts, dur);
-		json_flows(px, info, t->jpid, t->jtid, ts, dur);
+		if (info) {
+			json_flows(px, &info->fl, t->jpid, t->jtid, ts, dur);
+			px->st.flows += info->fl.n_out;
+		}
 		px->jlen = 0;
 		if (instant) px->st.instants++; else px->st.slices++;
-		if (info) px->st.flows += info->n_flow_out;
 		return;
 	}
 	struct pb_buf *p = &px->body;
@@ -1172,26 +1214,25 @@ static void emit_slice(struct px *px, struct ev_build *b, struct track *t, int e
 	if (n) pb_uint(p, TE_NAME_IID, n);
 	else pb_bytes(p, TE_NAME, name, u8cut(name, MAX_STR));
 	if (ev) event_args(b, ev, info);
-	if (info) {
-		for (unsigned i = 0; i < info->n_flow_out; i++) pb_fixed64(p, TE_FLOW_IDS, info->flow_out[i]);
-		for (unsigned i = 0; i < info->n_flow_in; i++) pb_fixed64(p, TE_TERM_FLOW_IDS, info->flow_in[i]);
-		px->st.flows += info->n_flow_out;
-	}
-	heap_push(px, t, item_new(px, ts, instant ? 1 : 2, ~(ts + dur), b->iids, b->niid));
+	if (info) pb_flows(px, &info->fl);
+	heap_push(px, t, item_new(px, ts, instant ? 1 : 2, ~(ts + dur), explicit_track, b->iids, b->niid));
 	if (instant) { px->st.instants++; return; }
 	px->st.slices++;
 	pb_clear(p);
 	pb_uint(p, TE_TYPE, TE_SLICE_END);
 	if (explicit_track) pb_uint(p, TE_TRACK, t->uuid);
-	heap_push(px, t, item_new(px, ts + dur, 0, ~ts, NULL, 0));
+	heap_push(px, t, item_new(px, ts + dur, 0, ~ts, explicit_track, NULL, 0));
+}
+
+int px_event_wanted(struct px *px, uint32_t node, uint32_t pid, uint64_t ts, uint64_t dur)
+{
+	return node_wanted(px, node) && !(px->o.have_pid && pid != px->o.pid) && time_wanted(px, ts, dur);
 }
 
 int px_event(struct px *px, uint32_t node, const struct ingero_event *ev, const struct px_evinfo *info)
 {
 	px->st.events_in++;
-	if (!node_wanted(px, node)) return 0;
-	if (px->o.have_pid && ev->pid != px->o.pid) return 0;
-	if (!time_wanted(px, ev->ts, ev->dur)) return 0;
+	if (!px_event_wanted(px, node, ev->pid, ev->ts, ev->dur)) return 0;
 	uint32_t tid = ev->tid ? ev->tid : ev->pid;
 	struct track *th = thread_track(px, node, ev->pid, tid, NULL);
 	struct ev_build b = { .px = px };
@@ -1244,7 +1285,7 @@ static void counter(struct px *px, uint32_t node, uint32_t id, const char *name,
 	pb_uint(p, TE_TYPE, TE_COUNTER);
 	pb_uint(p, TE_TRACK, ct->uuid);
 	pb_double(p, TE_DOUBLE_COUNTER, isfinite(v) ? v : 0.0);
-	heap_push(px, nt, item_new(px, ts, 1, id, NULL, 0));
+	heap_push(px, nt, item_new(px, ts, 1, id, 1, NULL, 0));
 	px->st.counters++;
 }
 
@@ -1299,7 +1340,7 @@ void px_lost(struct px *px, uint32_t node, const struct ingero_lost *l)
 	pb_str(&px->body, TE_NAME, nm);
 	ann_uint(&b, "count", l->count);
 	ann_uint(&b, "reason", l->reason);
-	heap_push(px, nt, item_new(px, l->ts, 1, 0, b.iids, b.niid));
+	heap_push(px, nt, item_new(px, l->ts, 1, 0, 0, b.iids, b.niid));
 	px->st.instants++;
 }
 
@@ -1319,15 +1360,20 @@ void px_note(struct px *px, uint32_t node, uint64_t ts, int level, const char *t
 	pb_uint(&px->body, TE_TYPE, TE_INSTANT);
 	pb_uint(&px->body, TE_CATEGORY_IIDS, intern(&b, NS_CAT, "note"));
 	pb_bytes(&px->body, TE_NAME, nm, u8cut(nm, MAX_STR));
-	heap_push(px, nt, item_new(px, ts, 1, 0, b.iids, b.niid));
+	heap_push(px, nt, item_new(px, ts, 1, 0, 0, b.iids, b.niid));
 	px->st.instants++;
+}
+
+int px_chain_wanted(struct px *px, uint32_t node, uint64_t start, uint64_t end)
+{
+	if (end <= start) end = start + 1;
+	return node_wanted(px, node) && time_wanted(px, start, end - start);
 }
 
 void px_chain(struct px *px, const struct px_chain *c)
 {
-	if (!node_wanted(px, c->node)) return;
+	if (!px_chain_wanted(px, c->node, c->start, c->end)) return;
 	uint64_t start = c->start, end = c->end > c->start ? c->end : c->start + 1;
-	if (!time_wanted(px, start, end - start)) return;
 	/* interval partitioning: first lane free at `start` */
 	uint32_t lane = 0;
 	while (lane < px->nlanes && px->lane_end[lane] > start) lane++;
@@ -1337,17 +1383,16 @@ void px_chain(struct px *px, const struct px_chain *c)
 	}
 	px->lane_end[lane] = end;
 	struct track *root = track_find(px, tkey(TK_FIND, 0, 0));
-	if (!root) root = track_add(px, tkey(TK_FIND, 0, 0), TK_FIND, 0, 1, -1, "Ingero findings", 1);
+	if (!root) root = track_add(px, tkey(TK_FIND, 0, 0), TK_FIND, 0, 0, 0, 1, -1, "Ingero findings", 1);
 	struct track *lt = track_find(px, tkey(TK_LANE, 0, lane));
 	if (!lt) {
 		char nm[48];
 		snprintf(nm, sizeof nm, "findings %u", lane + 1);
-		lt = track_add(px, tkey(TK_LANE, 0, lane), TK_LANE, 0, 1, (int32_t)lane + 1, nm, 0);
+		lt = track_add(px, tkey(TK_LANE, 0, lane), TK_LANE, 0, 0, 0, 1, (int32_t)lane + 1, nm, 0);
 	}
 	char name[MAX_STR + 32];
 	snprintf(name, sizeof name, "%s: %s", c->severity ? c->severity : "?", c->summary ? c->summary : "");
 	struct ev_build b = { .px = px };
-	struct px_evinfo info = { .flow_in = c->flow_in, .n_flow_in = c->n_flow_in };
 	px->st.chains++;
 	if (px->o.json) {
 		px->jlen = 0;
@@ -1357,7 +1402,8 @@ void px_chain(struct px *px, const struct px_chain *c)
 		jarg_raw(px, ",\"root_cause\":"); jarg_str(px, c->root_cause ? c->root_cause : "");
 		jarg_raw(px, ",\"recommendations\":"); jarg_str(px, c->recommendations ? c->recommendations : "");
 		json_event(px, "X", name, "causal_chain", lt->jpid, lt->jtid, start, end - start);
-		json_flows(px, &info, lt->jpid, lt->jtid, start, end - start);
+		json_flows(px, &c->fl, lt->jpid, lt->jtid, start, end - start);
+		px->st.flows += c->fl.n_out;
 		px->jlen = 0;
 		px->st.slices++;
 		return;
@@ -1374,12 +1420,12 @@ void px_chain(struct px *px, const struct px_chain *c)
 	if (c->kind && *c->kind) ann_str(&b, "kind", c->kind);
 	ann_str(&b, "root_cause", c->root_cause ? c->root_cause : "");
 	ann_str(&b, "recommendations", c->recommendations ? c->recommendations : "");
-	for (unsigned i = 0; i < c->n_flow_in; i++) pb_fixed64(p, TE_TERM_FLOW_IDS, c->flow_in[i]);
-	heap_push(px, root, item_new(px, start, 2, ~end, b.iids, b.niid));
+	pb_flows(px, &c->fl);
+	heap_push(px, root, item_new(px, start, 2, ~end, 1, b.iids, b.niid));
 	pb_clear(p);
 	pb_uint(p, TE_TYPE, TE_SLICE_END);
 	pb_uint(p, TE_TRACK, lt->uuid);
-	heap_push(px, root, item_new(px, end, 0, ~start, NULL, 0));
+	heap_push(px, root, item_new(px, end, 0, ~start, 1, NULL, 0));
 	px->st.slices++;
 }
 
@@ -1427,11 +1473,12 @@ void px_free(struct px *px)
 			free(it);
 		}
 		free(t->heap);
-		for (int n = 0; n < NS_N; n++) free(t->seen[n]);
+		seq_free(&t->sq);
 		free(t->name);
 		free(t);
 	}
 	free(px->tracks);
+	for (uint32_t i = 0; i < px->nlate; i++) { seq_free(px->late[i]); free(px->late[i]); }
 	u64map_free(&px->tmap);
 	for (uint32_t i = 0; i < px->nnodes; i++) free(px->nodes[i].name);
 	free(px->nodes);

@@ -55,15 +55,28 @@ void px_node(struct px *px, uint32_t node, const char *name, int32_t rank);
 void px_process(struct px *px, uint32_t node, uint32_t pid, const char *comm, int32_t rank);
 void px_thread(struct px *px, uint32_t node, uint32_t pid, uint32_t tid, const char *name);
 
+/* Flow arrows at one slice (docs/perfetto.md "Flows").  The trace processor
+ * sorts by time and binds a flow where its id first appears, so a flow
+ * starts on the end that starts earlier and terminates on the later one. */
+enum { PX_FLOW_NONE, PX_FLOW_OUT, PX_FLOW_IN, PX_FLOW_TIE };
+struct px_flows {
+	const uint64_t *out;      /* start here (the earlier end): flow_ids / JSON "s" */
+	unsigned n_out;
+	const uint64_t *in;       /* end here (the later end): terminating_flow_ids / JSON "f" */
+	unsigned n_in;
+	const uint64_t *tie;      /* end here, at the same start time as the other end: flow_ids
+				     too (the first one the importer meets opens it) / JSON "f" */
+	unsigned n_tie;
+};
+
 /* Extra information for one event. */
 struct px_evinfo {
 	const char *stack;        /* stack summary ("" / NULL = none) */
 	const char *culprit_comm; /* sched_switch: comm of arg1 */
-	const uint64_t *flow_out; /* flows starting here */
-	unsigned n_flow_out;
-	const uint64_t *flow_in;  /* flows terminating here */
-	unsigned n_flow_in;
+	struct px_flows fl;
 };
+/* 1 when an event of (node, pid) at [ts, ts + dur] passes the filters. */
+int px_event_wanted(struct px *px, uint32_t node, uint32_t pid, uint64_t ts, uint64_t dur);
 /* One event (ev->ts in unix ns).  Returns 1 if written, 0 if filtered. */
 int px_event(struct px *px, uint32_t node, const struct ingero_event *ev,
 	     const struct px_evinfo *info);
@@ -76,9 +89,10 @@ struct px_chain {
 	const char *id, *severity, *summary, *root_cause, *recommendations, *kind;
 	uint32_t node;
 	uint64_t start, end;      /* unix ns */
-	const uint64_t *flow_in;  /* flows from the evidence ending on the chain slice */
-	unsigned n_flow_in;
+	struct px_flows fl;       /* flows between the evidence and the chain slice */
 };
+/* 1 when a chain slice of node at [start, end] passes the filters. */
+int px_chain_wanted(struct px *px, uint32_t node, uint64_t start, uint64_t end);
 /* Chains go on the "Ingero findings" track; give them sorted by start. */
 void px_chain(struct px *px, const struct px_chain *c);
 

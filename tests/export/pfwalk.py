@@ -219,9 +219,29 @@ def walk(path):
     summary['counter_tracks'] = sum(1 for d in descs.values() if d.get('counter'))
     summary['flows'] = len(flow_seen)
     summary['packets'] = n_packets
+    # flows as the trace processor binds them: in timestamp order, flow_ids
+    # open a flow (or continue an open one), terminating_flow_ids close an
+    # open one; a terminating id with no open flow is dropped.
+    by_chain = Counter()
+    active = {}
+    for ts, order, track, typ, name, cat, flows, term in sorted(events, key=lambda e: (e[0], e[1])):
+        if typ not in (1, 3):
+            continue
+        for fl in flows:
+            if fl in active:
+                by_chain[str((fl >> 32) - 1)] += 1
+            active[fl] = True
+        for fl in term:
+            if fl in active:
+                by_chain[str((fl >> 32) - 1)] += 1
+                del active[fl]
+            else:
+                summary['flows_dropped'] += 1
+    summary['flows_connected'] = sum(by_chain.values())
     return {'first_flags': sorted(set(first_flags)), 'sequences': len(first_flags), 'summary': dict(summary), 'names': dict(names),
             'thread_names': sorted(d[4].get(5, b'').decode() for d in descs.values() if 4 in d),
             'process_names': sorted(d[3].get(6, b'').decode() for d in descs.values() if 3 in d),
+            'flows_by_chain': dict(by_chain),
             'errors': errors[:50], 'nerrors': len(errors)}
 
 
@@ -230,6 +250,19 @@ def walk_json(path):
     ev = d['traceEvents'] if isinstance(d, dict) else d
     s = Counter()
     names = Counter()
+    # v1 flows as the importer binds them: sorted by time (stable), "s" opens, "f" closes an open one
+    by_chain = Counter()
+    active = set()
+    for e in sorted((e for e in ev if e.get('ph') in ('s', 'f')), key=lambda e: float(e['ts'])):
+        fid = int(e['id'])
+        if e['ph'] == 's':
+            active.add(fid)
+        elif fid in active:
+            by_chain[str((fid >> 32) - 1)] += 1
+            active.discard(fid)
+        else:
+            s['flows_dropped'] += 1
+    s['flows_connected'] = sum(by_chain.values())
     for e in ev:
         ph = e.get('ph')
         if ph == 'X':
@@ -249,7 +282,7 @@ def walk_json(path):
             s['threads'] += 1
         elif ph == 'M' and e['name'] == 'process_name':
             s['processes'] += 1
-    return {'summary': dict(s), 'names': dict(names), 'errors': [], 'nerrors': 0}
+    return {'summary': dict(s), 'names': dict(names), 'flows_by_chain': dict(by_chain), 'errors': [], 'nerrors': 0}
 
 
 def flat(r):

@@ -192,6 +192,111 @@ else fail "perfetto: truncated recording: rc=$rc events=$n"; fi
 contains "perfetto: truncated recording: one warning line" "$out" "ingero-perfetto: warning: "
 $W cut.pftrace >wc.json; eq "perfetto: truncated recording: output passes the walker" "$?" 0
 
+# --- flow arrows per chain, on the incident scenario: every evidence item of a
+# chain whose two ends are in the trace connects, in the trace processor's
+# binding order (tests/export/pfwalk.py flows_by_chain), in protobuf
+# (compressed or not) and JSON
+if [ -x "$BIN/ingero-record" ] && [ -x "$BIN/ingero-analyze" ] &&
+	timeout 120 "$BIN/ingero-record" demo incident -o inc -q >/dev/null 2>&1 &&
+	timeout 300 "$BIN/ingero-analyze" inc -o inc.db -q >/dev/null 2>&1; then
+	"$P" inc.db -o inc.pftrace 2>/dev/null
+	"$P" inc.db -o inc-plain.pftrace --no-compress 2>/dev/null
+	"$P" inc.db -o inc.json --format json 2>/dev/null
+	# expected arrows per chain from the evidence (chain index = export order: start, id)
+	want=$(python3 - inc.db <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+ev = set(r[0] for r in db.execute("SELECT id FROM events WHERE NOT (source = 3 AND op = 1)"))
+off = set(db.execute("SELECT node, tid, start FROM offcpu"))
+rows = db.execute("SELECT node, evidence FROM causal_chains ORDER BY "
+                  "CASE WHEN window_start > 0 THEN window_start ELSE detected_at END, id").fetchall()
+out = {}
+for ci, (node, evid) in enumerate(rows):
+    e = json.loads(evid) if evid else {}
+    n = 0
+    for o in e.get('offcpu', []):
+        sym = o.get('symptom')
+        if (node, o.get('tid'), o.get('start')) in off and (sym is None or sym in ev):
+            n += 1
+    n += sum(1 for x in e.get('events', []) + e.get('symptoms', []) if x in ev)
+    if n:
+        out[str(ci)] = n
+print(json.dumps(out, sort_keys=True))
+PY
+)
+	nwant=$(printf '%s' "$want" | python3 -c 'import json,sys; print(sum(json.load(sys.stdin).values()))')
+	[ "$nwant" -gt 0 ] && pass "perfetto: incident: the chains name $nwant evidence arrows" ||
+		fail "perfetto: incident: no evidence arrows expected ($want)"
+	for f in inc.pftrace inc-plain.pftrace; do
+		$W "$f" >"$f.w"
+		eq "perfetto: incident $f: connected flows per chain = evidence per chain" "$(js "$f.w" flows_by_chain)" "$want"
+		eq "perfetto: incident $f: no terminating flow id without an open flow" "$(js "$f.w" summary.flows_dropped)" 0
+	done
+	$W --json inc.json >inc.json.w
+	eq "perfetto: incident JSON: connected flows per chain = evidence per chain" "$(js inc.json.w flows_by_chain)" "$want"
+	eq "perfetto: incident JSON: no 'f' without an open 's'" "$(js inc.json.w summary.flows_dropped)" 0
+else
+	fail "perfetto: incident scenario: ingero-record demo / ingero-analyze failed"
+fi
+
+# --- every protobuf trace written above: the independent semantic checker
+# (the trace processor's import rules; --strict: warnings fail too), and the
+# official schema (compressed_packets inflated first)
+CHK=$SHARED/tools/check-pftrace.py
+PROTO=$SHARED/reference/perfetto-proto
+ntr=0
+for f in *.pftrace; do
+	[ -s "$f" ] || continue
+	ntr=$((ntr + 1))
+	if [ -f "$CHK" ]; then
+		out=$(python3 "$CHK" --strict --quiet "$f" 2>&1); rc=$?
+		eq "perfetto: check-pftrace --strict $f" "$rc $(printf '%s' "$out" | head -3)" "0 "
+	fi
+	if command -v protoc >/dev/null && [ -f "$PROTO/perfetto_trace.proto" ]; then
+		python3 -c '
+import sys, zlib
+def fields(b):
+    i = 0
+    while i < len(b):
+        k = 0; s = 0
+        while True:
+            c = b[i]; i += 1; k |= (c & 0x7f) << s; s += 7
+            if c < 0x80: break
+        f, wt = k >> 3, k & 7
+        if wt == 0:
+            st = i
+            while b[i] & 0x80: i += 1
+            i += 1; yield f, wt, b[st:i]
+        elif wt == 1: yield f, wt, b[i:i + 8]; i += 8
+        elif wt == 5: yield f, wt, b[i:i + 4]; i += 4
+        elif wt == 2:
+            n = 0; s = 0
+            while True:
+                c = b[i]; i += 1; n |= (c & 0x7f) << s; s += 7
+                if c < 0x80: break
+            yield f, wt, b[i:i + n]; i += n
+        else: raise SystemExit("bad wire type")
+out = bytearray()
+data = open(sys.argv[1], "rb").read()
+for f, wt, v in fields(data):
+    inner = [x for g, w, x in fields(v) if g == 50 and w == 2]
+    if inner:
+        for z in inner: out += zlib.decompress(z)
+    else:
+        out += data[0:0]
+        hdr = bytearray([0x0a]); n = len(v)
+        while n >= 0x80: hdr.append(n & 0x7f | 0x80); n >>= 7
+        hdr.append(n); out += hdr + v
+open(sys.argv[2], "wb").write(out)
+' "$f" "$f.plain" && protoc --decode=perfetto.protos.Trace -I "$PROTO" perfetto_trace.proto <"$f.plain" >"$f.txt" 2>"$f.perr"
+		rc=$?
+		eq "perfetto: official schema decodes $f (protoc --decode=perfetto.protos.Trace)" "$rc $(head -c 200 "$f.perr")" "0 "
+	fi
+done
+[ -f "$CHK" ] || skip "perfetto: semantic checker: $CHK missing"
+command -v protoc >/dev/null && [ -f "$PROTO/perfetto_trace.proto" ] || skip "perfetto: official schema: protoc or $PROTO missing"
+[ "$ntr" -ge 10 ] && pass "perfetto: $ntr protobuf traces checked" || fail "perfetto: only $ntr traces to check"
+
 # --- errors and usage
 out=$("$P" nosuch.igz -o x.pftrace 2>&1); rc=$?
 eq "perfetto: missing input -> exit 1" "$rc" 1
