@@ -11,6 +11,11 @@
 /* 1.1: packed event (docs/format.md section 3.1), must-understand */
 #define FMT_REC_EVENT_PACKED 64
 #define FMT_PK_MAX 17                  /* elements after the kind, at most */
+/* [65] right after FRAME: in this frame an event's gap is measured from the
+ * end of the previous event of the SAME node (docs/format.md 3.2);
+ * must-understand */
+#define FMT_REC_NODE_GAPS 65
+#define FMT_NODE_GAPS_MAX (1u << 20)   /* node numbers such a frame may use */
 #define FMT_TBITS_FIRST 12             /* tbits of a segment's first frame */
 #define FMT_TBITS_MAX 32
 

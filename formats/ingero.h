@@ -391,6 +391,12 @@ struct ingero_writer_opts {
 	 * of that segment alone need.  May be NULL. */
 	void (*on_rotate)(void *ctx, struct ingero_writer *w);
 	void *rotate_ctx;
+	/* Measure each event's gap from the previous event of the same node
+	 * (CTX) instead of any node: interleaved nodes (a merged recording)
+	 * then cost what separate recordings cost.  Frames say so with a
+	 * must-understand record (docs/format.md 3.2): readers before it
+	 * refuse such a recording instead of misreading it. */
+	int node_gaps;
 };
 
 int ingero_writer_open(struct ingero_writer **w, const struct ingero_writer_opts *o,

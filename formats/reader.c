@@ -196,6 +196,8 @@ void ingero_reader_close(struct ingero_reader *r)
 	ZSTD_freeDCtx(r->dctx);
 	free(r->cb);
 	free(r->db);
+	free(r->nb_end);
+	free(r->nb_epoch);
 	free(r->peek);
 	free(r->last_entry);
 	for (size_t i = 0; i < r->norder; i++)

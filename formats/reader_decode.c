@@ -111,6 +111,43 @@ static uint32_t get_u64_array(struct mp_cur *c, uint64_t *dst, uint32_t max)
 	return m < max ? m : max;
 }
 
+/* The delta base of an event: the previous end in the frame, or in a
+ * node-gaps frame the previous end of the current node's events (the
+ * frame's base_ts for its first).  NULL for a node number out of range. */
+static uint64_t *node_base_slow(struct ingero_reader *r)
+{
+	uint32_t n = r->node;
+	if (n >= r->nb_cap) {
+		if (n >= FMT_NODE_GAPS_MAX)
+			return NULL;
+		uint32_t cap = r->nb_cap ? r->nb_cap : 16;
+		while (cap <= n)
+			cap *= 2;
+		uint64_t *e = realloc(r->nb_end, cap * sizeof(*e));
+		if (!e)
+			return NULL;
+		r->nb_end = e;
+		uint32_t *g = realloc(r->nb_epoch, cap * sizeof(*g));
+		if (!g)
+			return NULL;
+		r->nb_epoch = g;
+		memset(g + r->nb_cap, 0, (cap - r->nb_cap) * sizeof(*g));
+		r->nb_cap = cap;
+	}
+	if (r->nb_epoch[n] != r->epoch) {
+		r->nb_epoch[n] = r->epoch;
+		r->nb_end[n] = r->frame_base;
+	}
+	return &r->nb_end[n];
+}
+
+static inline uint64_t *delta_base(struct ingero_reader *r)
+{
+	if (!r->node_gaps)
+		return &r->prev_end;
+	return node_base_slow(r);
+}
+
 /* a version-1.0 EVENT: [1, source, op, pid, tid, dts, dur, ...] */
 static inline int decode_event(struct ingero_reader *r, struct mp_cur *c, uint32_t n,
 			       struct ingero_record *rec)
@@ -141,14 +178,17 @@ static inline int decode_event(struct ingero_reader *r, struct mp_cur *c, uint32
 	e->op = (uint8_t)t[1];
 	e->pid = (uint32_t)t[2];
 	e->tid = (uint32_t)t[3];
-	e->ts = r->prev_end + t[4];
+	uint64_t *base = delta_base(r);
+	if (!base)
+		return INGERO_ECORRUPT;
+	e->ts = *base + t[4];
 	e->dur = t[5];
 	e->cpu = (uint32_t)t[6];
 	e->stack_id = t[7];
 	memcpy(e->arg, &t[8], sizeof(e->arg));
 	e->ret = (int32_t)(int64_t)t[14];
 	e->flags = (uint16_t)t[15];
-	r->prev_end = e->ts + e->dur;
+	*base = e->ts + e->dur;
 	return 1;
 }
 
@@ -200,14 +240,17 @@ static inline int decode_packed(struct ingero_reader *r, struct mp_cur *c, uint3
 	e->op = (uint8_t)t[1];
 	e->pid = (uint32_t)t[2];
 	e->tid = (uint32_t)t[3];
-	e->ts = r->prev_end + dts;
+	uint64_t *base = delta_base(r);
+	if (!base)
+		return INGERO_ECORRUPT;
+	e->ts = *base + dts;
 	e->dur = dur;
 	e->cpu = (uint32_t)t[4];
 	e->stack_id = t[5];
 	memcpy(e->arg, &t[6], sizeof(e->arg));
 	e->ret = (int32_t)(int64_t)t[12];
 	e->flags = (uint16_t)t[13];
-	r->prev_end = e->ts + e->dur;
+	*base = e->ts + e->dur;
 	rec->kind = INGERO_REC_EVENT;
 	return 1;
 }
@@ -301,6 +344,7 @@ static int decode_other(struct ingero_reader *r, struct mp_cur *c, uint32_t n, u
 			r->tbits = tb < 64 ? (uint32_t)tb : 64;
 		}
 		r->prev_end = rec->u.frame.base_ts;
+		r->frame_base = rec->u.frame.base_ts;
 		r->node = 0;
 		rec->node = 0;
 		break;
@@ -349,6 +393,12 @@ int rd_decode(struct ingero_reader *r, struct ingero_record *rec)
 		return decode_event(r, c, n, rec);
 	if (kind == FMT_REC_EVENT_PACKED)
 		return decode_packed(r, c, n, rec);
+	if (kind == FMT_REC_NODE_GAPS) {   /* this frame: gaps per node; not returned */
+		for (uint32_t i = 1; i < n && !c->err; i++)
+			mp_skip(c);
+		r->node_gaps = 1;
+		return c->err ? INGERO_ECORRUPT : 0;
+	}
 	if (kind >= INGERO_REC_CRITICAL_MIN)
 		return INGERO_ECRITICAL;
 	return decode_other(r, c, n, kind, rec);

@@ -94,6 +94,13 @@ struct ingero_reader {
 	int fatal;
 	char zerr[128];
 	uint64_t nbytes;         /* input bytes read (ingero_reader_bytes) */
+	/* a node-gaps frame (FMT_REC_NODE_GAPS): per node, the end of its last
+	 * event in the frame (valid when nb_epoch[node] == epoch) */
+	int node_gaps;
+	uint64_t *nb_end;
+	uint32_t *nb_epoch;
+	uint32_t nb_cap, epoch;
+	uint64_t frame_base;
 };
 
 /* count input bytes read; another thread may read the count */

@@ -45,6 +45,12 @@ struct ingero_writer {
 	uint32_t ghist[66];
 	uint32_t gcount;
 	uint8_t twidth[256];   /* widest T so far in the frame, per (source << 5 | op) mod 256 */
+	/* o.node_gaps: per node, the end of its last event in the frame
+	 * (valid when nb_epoch[node] == epoch, else the frame's base_ts) */
+	uint64_t *nb_end;
+	uint32_t *nb_epoch;
+	uint32_t nb_cap, epoch;
+	uint64_t frame_base;
 
 	ZSTD_CCtx *cctx;
 	uint8_t *cb;
@@ -301,6 +307,12 @@ static int frame_begin(struct ingero_writer *w, int have_ts, uint64_t ts)
 	p = mp_put_uint(p, w->frame_seq);
 	p = mp_put_uint(p, w->prev_end);
 	p = mp_put_uint(p, w->tbits);
+	w->frame_base = w->prev_end;
+	w->epoch++;
+	if (w->o.node_gaps) {
+		p = mp_put_array(p, 1);
+		*p++ = FMT_REC_NODE_GAPS;
+	}
 	if (w->cur_node) {
 		p = mp_put_array(p, 2);
 		*p++ = INGERO_REC_CTX;
@@ -563,6 +575,34 @@ static inline int frame_for(struct ingero_writer *w, int have_ts, uint64_t ts, s
 	return 0;
 }
 
+/* the delta base of the current node's next event (o.node_gaps) */
+static uint64_t *node_base(struct ingero_writer *w)
+{
+	uint32_t n = w->cur_node;
+	if (n >= w->nb_cap) {
+		if (n >= FMT_NODE_GAPS_MAX)
+			return NULL;
+		uint32_t cap = w->nb_cap ? w->nb_cap : 16;
+		while (cap <= n)
+			cap *= 2;
+		uint64_t *e = realloc(w->nb_end, cap * sizeof(*e));
+		if (!e)
+			return NULL;
+		w->nb_end = e;
+		uint32_t *g = realloc(w->nb_epoch, cap * sizeof(*g));
+		if (!g)
+			return NULL;
+		w->nb_epoch = g;
+		memset(g + w->nb_cap, 0, (cap - w->nb_cap) * sizeof(*g));
+		w->nb_cap = cap;
+	}
+	if (w->nb_epoch[n] != w->epoch) {
+		w->nb_epoch[n] = w->epoch;
+		w->nb_end[n] = w->frame_base;
+	}
+	return &w->nb_end[n];
+}
+
 int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 {
 	if (!w || !ev)
@@ -582,7 +622,10 @@ int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 	 * else dts, dur, T = 2^tbits - 1.  The gap and the duration share one
 	 * integer, so the bytes that change from event to event are few,
 	 * adjacent and dense, and everything before them is one zstd match. */
-	int64_t dts = (int64_t)(ev->ts - w->prev_end);
+	uint64_t *base = &w->prev_end;
+	if (w->o.node_gaps && !(base = node_base(w)))
+		return werr(w, INGERO_ENOMEM, 0, "out of memory (node %u)", w->cur_node);
+	int64_t dts = (int64_t)(ev->ts - *base);
 	uint32_t K = w->tbits;
 	uint64_t mask = (1ull << K) - 1;
 	int esc = dts < 0 || (uint64_t)dts >= mask || (ev->dur >> (64 - K)) != 0;
@@ -626,7 +669,9 @@ int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 		}
 	}
 	w->flen = (size_t)(p - w->fb);
-	w->prev_end = ev->ts + ev->dur;
+	*base = ev->ts + ev->dur;
+	if (base != &w->prev_end)
+		w->prev_end = ev->ts + ev->dur;
 	seg_note_ts(w, ev->ts);
 	if (!w->seg_events || ev->ts < w->seg_min)
 		w->seg_min = ev->ts;
@@ -807,6 +852,7 @@ int ingero_writer_close(struct ingero_writer *w)
 	free((char *)w->hdr.kernel); free((char *)w->hdr.recorder);
 	free((char *)w->hdr.cmdline); free((char *)w->hdr.clock);
 	free(w->dir); free(w->path); free(w->fb); free(w->cb); free(w->segs);
+	free(w->nb_end); free(w->nb_epoch);
 	free(w);
 	return r;
 }

@@ -188,6 +188,7 @@ int mrg_out_open(struct mrg *m, int64_t start)
 		o.seg_max_ns = UINT64_MAX / 4;   /* rotate by size only */
 	}
 	o.fsync = INGERO_FSYNC_NONE;
+	o.node_gaps = 1;   /* gaps per node: interleaved nodes cost less (format.md 3.2) */
 	o.zstd_level = 1;
 	o.hdr.node = "merged";
 	o.hdr.host = "";

@@ -25,6 +25,19 @@ gen() { # DIR EVENTS
 	fi
 }
 
+# baseline on the same inputs: decompress every segment once (zstd -dc, one
+# process per node in parallel as the merge reads them) and cat them
+baseline() { # DIR LABEL EVENTS
+	local dir=$1 label=$2 ev=$3
+	/usr/bin/time -f '%e %U %S' -o "$W/btime" bash -c '
+		for n in "$1"/node-*; do zstd -qdc "$n"/seg-*.igz >/dev/null & done; wait' _ "$dir"
+	read -r wall user sys <"$W/btime"
+	/usr/bin/time -f '%e' -o "$W/ctime" bash -c 'cat "$1"/node-*/seg-*.igz >/dev/null' _ "$dir"
+	awk -v l="$label" -v ev="$ev" -v w="$wall" -v u="$user" -v s="$sys" -v c="$(cat "$W/ctime")" 'BEGIN {
+		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  (zstd -dc of every input once; cat: %.2f s)\n",
+		       l, ev, w, ev / w / 1e6, u + s, c }'
+}
+
 run() { # DIR LABEL
 	local dir=$1 label=$2 ev t0 t1 rss
 	/usr/bin/time -f '%e %U %S %M' -o "$W/time" "$B/ingero-merge" "$dir"/node-* -o "$W/out.igz" -q \
@@ -36,6 +49,9 @@ run() { # DIR LABEL
 		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  peak RSS %6.1f MB  in %.0f MB -> out %.0f MB\n",
 		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, r / 1024, insz / 1048576, sz / 1048576 }'
 	sed -n 's/^ingero-merge: stats: /    phases: /p' "$W/stats"
+	awk -v o="$(stat -c %s "$W/out.igz")" -v i="$(du -sb "$dir" | cut -f1)" 'BEGIN {
+		printf "    output / input size: %.3f (%d / %d bytes)\n", o / i, o, i }'
+	baseline "$dir" "  baseline" "$ev"
 	rm -f "$W/out.igz"
 }
 

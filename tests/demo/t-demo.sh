@@ -36,8 +36,9 @@ eq "cli: same seed, identical segment" "$?" 0
 "$R" demo incident --seed 43 -q -o "$T_OUT/c"
 if cmp -s "$T_OUT/a/seg-000001.igz" "$T_OUT/c/seg-000001.igz"; then
 	fail "cli: other seed, other bytes"; else pass "cli: other seed, other bytes"; fi
-# rerunning into the same directory replaces the recording
-"$R" demo incident --seed 42 -q -o "$T_OUT/c"
+# rerunning into the same directory: refused, replaced with --force (docs/cli.md)
+"$R" demo incident --seed 42 -q -o "$T_OUT/c" 2>/dev/null && fail "cli: rerun into a used directory without --force succeeded"
+"$R" demo incident --seed 42 -q -o "$T_OUT/c" --force
 cmp -s "$T_OUT/a/seg-000001.igz" "$T_OUT/c/seg-000001.igz"
 eq "cli: rerun into a used directory replaces it" "$?" 0
 

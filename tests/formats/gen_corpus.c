@@ -164,12 +164,15 @@ int main(int argc, char **argv)
 	steps(w, 5, &t, &x);
 	ingero_writer_close(w);
 
-	/* a merged recording: unix clock, node table, CTX switches */
-	{
+	/* a merged recording: unix clock, node table, CTX switches; then the
+	 * same with per-node gaps (node_gaps) and overlapping events of the
+	 * two nodes, as ingero-merge writes them */
+	for (int ng = 0; ng < 2; ng++) {
 		struct ingero_writer_opts o;
 		struct ingero_error e;
 		base_opts(&o);
-		o.path = op("good-merged-unix.igz");
+		o.path = op(ng ? "good-merged-node-gaps.igz" : "good-merged-unix.igz");
+		o.node_gaps = ng;
 		o.hdr.clock = "unix";
 		o.hdr.node = "merged";
 		o.hdr.recorder = "ingero-merge 0.1.0";
@@ -189,7 +192,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 40; i++) {
 			memset(&r, 0, sizeof(r));
 			r.kind = INGERO_REC_CTX; r.u.ctx_node = (uint32_t)(i % 2); app(w, &r);
-			struct ingero_event e2 = { 1700000000000000000ull + (uint64_t)i * 500000, 250000 + (uint64_t)i,
+			struct ingero_event e2 = { 1700000000000000000ull + (uint64_t)i * 500000,
+				(ng ? 1750000 : 250000) + (uint64_t)i,
 				(uint32_t)(100 + i % 2), (uint32_t)(100 + i % 2), INGERO_SRC_NCCL, INGERO_NCCL_ALL_REDUCE, 0, 0, 0, 0,
 				{ 0xabcdef, 1 << 20, (uint64_t)(i / 2 + 1), (uint64_t)(i % 2) | 2ull << 32, 7, 0x5000 } };
 			r.kind = INGERO_REC_EVENT; r.u.ev = e2; app(w, &r);

@@ -168,6 +168,9 @@ class Printer:
         self.prev_end = 0
         self.node = 0
         self.tbits = 0
+        self.node_gaps = False   # kind 65 in this frame: gaps per node (3.2)
+        self.node_end = {}       # node -> end of its last event in the frame
+        self.frame_base = 0
 
     def line(self, kind, fields):
         parts = [kind.encode(), b" node=%d" % self.node]
@@ -177,9 +180,13 @@ class Printer:
 
     def event(self, src, op, pid, tid, dts, dur, tail):
         """tail = cpu, stack_id, arg0..arg5, ret, flags (integers mod 2^64)"""
-        ts = (self.prev_end + dts) & M64
         dur &= M64
-        self.prev_end = (ts + dur) & M64
+        if self.node_gaps:
+            ts = (self.node_end.get(self.node, self.frame_base) + dts) & M64
+            self.node_end[self.node] = (ts + dur) & M64
+        else:
+            ts = (self.prev_end + dts) & M64
+            self.prev_end = (ts + dur) & M64
         names = OPS.get(src, [])
         name = names[op - 1] if 1 <= op <= len(names) and names[op - 1] else SOURCES.get(src, "?")
         fields = [("ts", b"%d" % ts), ("dur", b"%d" % dur), ("source", b"%d" % src),
@@ -215,6 +222,10 @@ class Printer:
                 raise Bad("bad packed event")
             tail = tail + [0] * (10 - len(tail))
             self.event(v[0] & 0xFF, v[1] & 0xFF, v[2], v[3], dts, dur, tail)
+            return
+        if kind == 65:
+            # per-node gaps for the rest of this frame (section 3.2)
+            self.node_gaps = True
             return
         if kind >= 64:
             raise Bad("must-understand kind %d" % kind)
@@ -297,6 +308,9 @@ class Printer:
                                ("confidence_ns", fl(f[9])), ("samples", I(f[10]))])
         elif kind == 13:
             self.prev_end = u(f[1])
+            self.frame_base = u(f[1])
+            self.node_gaps = False
+            self.node_end = {}
             self.tbits = u(f[2])   # 1.1: width of the gap in packed events
             self.node = 0
             self.line("FRAME", [("seq", I(f[0])), ("base_ts", I(f[1]))])

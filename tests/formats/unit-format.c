@@ -588,7 +588,7 @@ static void test_unknown_and_extra(void)
 	p = raw;
 	p += put_hdr(p);
 	*p++ = 0x92; *p++ = 3; *p++ = 0;   /* thread with defaults (n=2 < 4) */
-	*p++ = 0x92; *p++ = 65; *p++ = 1;   /* 64 is the 1.1 packed event */
+	*p++ = 0x92; *p++ = 66; *p++ = 1;   /* 64 packed event, 65 node gaps (1.1) */
 	*p++ = 0x92; *p++ = 3; *p++ = 0;
 	f = tpath("critical.igz");
 	zframe(f, raw, (size_t)(p - raw), 0);
