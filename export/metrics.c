@@ -18,6 +18,7 @@
 #include "metrics.h"
 
 #define PROG "ingero-metrics"
+#define MAX_WINDOWS 10000000   /* ~116 days at 1 s */
 
 static void usage(FILE *f)
 {
@@ -205,6 +206,8 @@ static void pass_events(struct ctx *c)
 	struct ev_key *keys = NULL;
 	size_t nkeys = 0, capkeys = 0;
 	struct ig_strtab nodes = { 0 };
+	char lastnode[256] = "";
+	uint32_t lastnid = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t ts = sqlite3_column_int64(st, 0);
@@ -216,7 +219,13 @@ static void pass_events(struct ctx *c)
 			continue;
 		mt_at(e, ts);
 		e->events++;
-		uint32_t nid = ig_strtab_id(&nodes, node);
+		uint32_t nid = lastnid;
+		if (!nid || strcmp(node, lastnode)) {   /* rows come in runs of one node */
+			nid = lastnid = ig_strtab_id(&nodes, node);
+			snprintf(lastnode, sizeof lastnode, "%s", node);
+			if (strlen(node) >= sizeof lastnode)
+				lastnid = 0;
+		}
 		uint64_t k = (uint64_t)nid << 44 | (uint64_t)src << 38 | (uint64_t)op << 32 | (uint32_t)pid;
 		uint64_t *p = ig_map_get(&cache, k);
 		struct ev_key *ek;
@@ -546,6 +555,12 @@ int main(int argc, char **argv)
 		goto done_names;
 	}
 	struct ig_out tout = { 0 };
+	if ((tmax - tmin) / step > MAX_WINDOWS) {
+		char a[IG_DUR_BUF], b[IG_DUR_BUF];
+		ig_error("%s: spans %s: more than %d windows of %s (use a larger --step)", in,
+			 ig_fmt_duration(tmax - tmin, a, sizeof a), MAX_WINDOWS, ig_fmt_duration(step, b, sizeof b));
+		goto done_names;
+	}
 	if (outpath && ig_out_open(&out, outpath, force ? IG_OUT_FORCE : 0))
 		goto done_names;
 	if (tracepath && ig_out_open(&tout, tracepath, force ? IG_OUT_FORCE : 0)) {

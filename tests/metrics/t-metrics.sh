@@ -34,6 +34,13 @@ fails "metrics: bad --step" "$M" inc.db --step 1.5ms
 fails "metrics: missing input" "$M" nonexistent.db
 printf 'not a recording' >junk
 fails "metrics: junk input" "$M" junk
+ok "metrics: --step 100ms" "$M" inc.db --step 100ms -o s100.om
+n100=$(grep -c '^gpu_cuda_operation_count{' s100.om); n1=$(grep -c '^gpu_cuda_operation_count{' db.om)
+[ "$n100" -gt $((n1 * 8)) ] && pass "metrics: --step 100ms: ~10x the points ($n1 -> $n100)" || fail "metrics: --step 100ms: $n1 -> $n100 points"
+cp inc.db far.db && /usr/bin/python3 -c "import sqlite3; d=sqlite3.connect('far.db'); d.execute('UPDATE system_snapshots SET timestamp = 1000 WHERE rowid = (SELECT min(rowid) FROM system_snapshots)'); d.commit()"
+out=$("$M" far.db -o far.om 2>&1); rc=$?
+eq "metrics: a span of 56 years at 1s is refused" "$rc" 1
+contains "metrics: ... saying why" "$out" "use a larger --step"
 "$M" inc.db --step 2s -o s2.om
 n1=$(grep -c '^gpu_cuda_operation_count{' db.om); n2=$(grep -c '^gpu_cuda_operation_count{' s2.om)
 [ "$n2" -lt "$n1" ] && [ "$n2" -gt 0 ] && pass "metrics: --step 2s halves the points ($n1 -> $n2)" ||
