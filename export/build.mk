@@ -13,6 +13,6 @@ $(SQLGUARD_LIB): $(call obj,$(SQLGUARD_SRCS))
 $(B)/ingero-perfetto: $(call obj,$(PERFETTO_SRCS)) $(COMMON_DB_LIB) $(FORMATS_LIB) $(COMMON_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c -lz $(FORMATS_LDLIBS) -lm -lpthread
-$(B)/ingero-sql: $(call obj,$(SQL_SRCS)) $(SQLGUARD_LIB) $(COMMON_DB_LIB) $(COMMON_LIB)
+$(B)/ingero-sql: $(call obj,$(SQL_SRCS)) $(SQLGUARD_LIB) $(COMMON_DB_LIB) $(FORMATS_LIB) $(COMMON_LIB)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c $(FORMATS_LDLIBS) -lm

@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+#include "db.h"
 #include "sql_schema.h"
 #include "sqlguard.h"
 
@@ -41,10 +44,13 @@ static struct {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [options] DB [SQL]\n"
+		"usage: " PROG " [options] DB|RECORDING|BUNDLE [SQL]\n"
 		"       " PROG " [options] DB < query.sql\n"
 		"       " PROG " --schema DB\n"
 		"Runs read-only SQL on an Ingero-C analysis database or an original Ingero .db.\n"
+		"A recording directory, segment or bundle is analyzed first (ingero-analyze)\n"
+		"into a temporary database, removed on exit.  The view named_events adds\n"
+		"source_name and op_name to events (functions source_name(s), op_name(s, o)).\n"
 		"The file is opened immutable and read-only; writes, ATTACH, state-changing\n"
 		"PRAGMAs, transactions and extension loading are refused.\n"
 		"  --table          aligned table (default)\n"
@@ -427,8 +433,39 @@ static int parse_num(const char *s, double *out)
 	return 0;
 }
 
+/* A recording rather than a database: a directory, or a file that is not
+ * SQLite but empty, zstd / gzip compressed, or a tar (a bundle). */
+static int needs_analysis(const char *path)
+{
+	struct stat sb;
+	unsigned char m[512];
+	if (stat(path, &sb) != 0) return 0;
+	if (S_ISDIR(sb.st_mode)) {
+		/* a recording holds seg-*.igz (or node-N recordings to merge) */
+		DIR *d = opendir(path);
+		struct dirent *e;
+		int rec = 0;
+		while (d && (e = readdir(d)) && !rec)
+			rec = (!strncmp(e->d_name, "seg-", 4) && strstr(e->d_name, ".igz")) || !strncmp(e->d_name, "node-", 5);
+		if (d) closedir(d);
+		return rec ? 1 : -1;
+	}
+	if (!S_ISREG(sb.st_mode) || ig_is_sqlite(path)) return 0;
+	if (sb.st_size == 0) return -2;
+	FILE *f = fopen(path, "rb");
+	if (!f) return 0;
+	size_t n = fread(m, 1, sizeof m, f);
+	fclose(f);
+	if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return 1;   /* zstd: segment, .tar.zst */
+	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return 1;                                     /* .tar.gz */
+	if (n >= 262 && !memcmp(m + 257, "ustar", 5)) return 1;                                   /* .tar */
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	struct ig_analysis an;
+	int analyzed = 0;
 	static const struct option lo[] = {
 		{ "csv", no_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
 		{ "ndjson", no_argument, NULL, 'n' }, { "table", no_argument, NULL, 't' },
@@ -474,10 +511,31 @@ bad:
 		return 2;
 	}
 	G.db_path = argv[optind];
+	ig_set_prog(PROG);
+	int na = needs_analysis(G.db_path);
+	if (na == -1) {
+		fprintf(stderr, PROG ": %s: a directory with no recording in it (no seg-*.igz), not a database\n", G.db_path);
+		return 1;
+	}
+	if (na == -2) {   /* the answer every tool gives for a 0-byte segment */
+		fprintf(stderr, PROG ": %s: empty recording\n", G.db_path);
+		return 1;
+	}
+	if (na == 1) {
+		/* a recording / bundle: analyze it into a private temporary DB */
+		fprintf(stderr, PROG ": note: %s is a recording: analyzing it into a temporary database "
+			"(keep one with: ingero-analyze %s -o trace.db)\n", G.db_path, G.db_path);
+		if (ig_analysis_open(&an, G.db_path, NULL))
+			return 1;
+		analyzed = 1;
+		G.db_path = an.path;
+	}
 	ig_sqlguard_heap(&G.g, G.mem_mb);
 	G.g.timeout_s = G.timeout_s;
 	if (ig_sqlguard_open(&G.g, G.db_path)) {
 		fprintf(stderr, PROG ": %s\n", G.g.msg);
+		if (analyzed)
+			ig_analysis_release(&an);
 		return 1;
 	}
 	db = G.g.db;
@@ -512,5 +570,7 @@ out:
 		rc = 1;
 	}
 	ig_sqlguard_close(&G.g);
+	if (analyzed)
+		ig_analysis_release(&an);
 	return rc;
 }

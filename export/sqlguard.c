@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "db.h"
+#include "ingero.h"
 #include "sqlguard.h"
 
 static double elapsed(const struct ig_sqlguard *g)
@@ -329,6 +330,27 @@ static int refuse_by_keyword(struct ig_sqlguard *g, const char *p)
 	return 0;
 }
 
+/* --------------------------------------------------------------- names */
+
+/* source_name(source) and op_name(source, op): the names of formats/ops.def,
+ * for any database (the original tool's lookup tables miss some ops) */
+static void fn_source_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *n = sqlite3_value_type(argv[0]) == SQLITE_INTEGER ? ingero_source_name(sqlite3_value_int(argv[0])) : NULL;
+	if (n) sqlite3_result_text(ctx, n, -1, SQLITE_STATIC);
+	else sqlite3_result_null(ctx);
+}
+
+static void fn_op_name(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *n = sqlite3_value_type(argv[0]) == SQLITE_INTEGER && sqlite3_value_type(argv[1]) == SQLITE_INTEGER ?
+		ingero_op_name(sqlite3_value_int(argv[0]), sqlite3_value_int(argv[1])) : NULL;
+	if (n) sqlite3_result_text(ctx, n, -1, SQLITE_STATIC);
+	else sqlite3_result_null(ctx);
+}
+
 /* ------------------------------------------------------------------ API */
 
 static void setmsg(struct ig_sqlguard *g, const char *fmt, ...) IG_PRINTF(2, 3);
@@ -480,6 +502,14 @@ int ig_sqlguard_open(struct ig_sqlguard *g, const char *path)
 		sqlite3_close(db);
 		return -1;
 	}
+	sqlite3_create_function(db, "source_name", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_source_name, NULL, NULL);
+	sqlite3_create_function(db, "op_name", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fn_op_name, NULL, NULL);
+	/* named_events: events with the source and op names (a TEMP view, in
+	 * memory: the file is never written) */
+	if (ig_db_has_table(db, "main", "events") && ig_db_has_col(db, "main", "events", "source") &&
+	    ig_db_has_col(db, "main", "events", "op"))
+		sqlite3_exec(db, "CREATE TEMP VIEW named_events AS SELECT source_name(source) AS source_name, "
+			     "op_name(source, op) AS op_name, * FROM main.events", NULL, NULL, NULL);
 	g->db = db;
 	sqlite3_set_authorizer(db, authorizer, g);
 	return 0;

@@ -151,6 +151,27 @@ else
 	skip "sql: our analysis DB: ingero-analyze not built or failed"
 fi
 
+# --- names and recordings (issue 10)
+out=$("$S" --csv "$D" "SELECT node, source_name, count(*) FROM named_events GROUP BY node, source_name ORDER BY 1, 2")
+contains "sql: named_events view shows source names" "$out" "gpu-node-02,driver,40"
+out=$("$S" --csv "$D" "SELECT op_name(1, 5), source_name(4), op_name(99, 1) IS NULL")
+contains "sql: op_name() / source_name() from ops.def" "$(printf '%s' "$out" | tail -1 | tr -d '\r')" "cudaStreamSync,driver,1"
+eq "sql: named_events leaves the file unchanged" "$(md5sum db/*.db)" "$sum0"
+if [ -x "$BIN/ingero-record" ] && "$BIN/ingero-record" demo control -o rec --duration 3 >/dev/null 2>&1; then
+	out=$(TMPDIR=$T_OUT "$S" --csv rec "SELECT op_name, count(*) FROM named_events WHERE op_name = 'cudaStreamSync'" 2>rec.err); rc=$?
+	eq "sql: a recording is analyzed first" "$rc" 0
+	contains "sql: recording query answered" "$out" "cudaStreamSync,"
+	contains "sql: says it analyzed the recording and how to keep the DB" "$(cat rec.err)" "ingero-analyze rec -o"
+	[ -z "$(ls -d "$T_OUT"/ingero-* 2>/dev/null)" ] && pass "sql: the temporary analysis DB is removed" || fail "sql: temp DB left: $(ls -d "$T_OUT"/ingero-*)"
+	: >empty.igz
+	a=$("$BIN/ingero-analyze" empty.igz 2>&1 | tail -1 | sed "s/^ingero-analyze: //")
+	out=$("$S" empty.igz "SELECT 1" 2>&1); rc=$?
+	eq "sql: 0-byte segment -> exit 1 like ingero-analyze" "$rc" 1
+	contains "sql: 0-byte segment: same answer as ingero-analyze ($a)" "$out" "$a"
+else
+	skip "sql: recordings: ingero-record not built"
+fi
+
 # --- usage and errors
 "$S" >/dev/null 2>&1; eq "sql: no arguments -> 2" "$?" 2
 "$S" --limit x "$D" "SELECT 1" >/dev/null 2>&1; eq "sql: bad --limit -> 2" "$?" 2
