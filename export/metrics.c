@@ -18,6 +18,7 @@
 #include "metrics.h"
 
 #define PROG "ingero-metrics"
+#define MAX_WINDOWS 10000000   /* ~116 days at 1 s */
 
 static void usage(FILE *f)
 {
@@ -195,16 +196,24 @@ static const char *const memcpy_dir[] = { "h2h", "h2d", "d2h", "d2d", "unknown" 
 /* a per-event cache of the series of one (node, pid, source, op) */
 struct ev_key { uint32_t cnt, dur; };
 
-static void pass_events(struct ctx *c)
+/* The first pass.  ingero-analyze stores events in time order, so they are
+ * read in storage order (no sort) unless `sorted`; an event of a window
+ * already flushed then returns -1 and the caller starts over sorted. */
+static int pass_events(struct ctx *c, int sorted)
 {
 	struct mt_engine *e = &c->e;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
-				   "FROM events ORDER BY timestamp");
+	sqlite3_stmt *st = prep(c, sorted ? "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
+					    "FROM events ORDER BY timestamp"
+					  : "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
+					    "FROM events");
+	int late = 0;
 	struct ig_map cache = { 0 }, mcache = { 0 };
 	struct ev_key *keys = NULL;
 	size_t nkeys = 0, capkeys = 0;
 	struct ig_strtab nodes = { 0 };
+	char lastnode[256] = "";
+	uint32_t lastnid = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t ts = sqlite3_column_int64(st, 0);
@@ -214,9 +223,19 @@ static void pass_events(struct ctx *c)
 		int64_t dur = sqlite3_column_int64(st, 7);
 		if (src < 0 || src >= 16 || op < 0 || op >= 64)
 			continue;
+		if (!sorted && mt_window(e, ts) < e->cur_w) {
+			late = 1;
+			break;
+		}
 		mt_at(e, ts);
 		e->events++;
-		uint32_t nid = ig_strtab_id(&nodes, node);
+		uint32_t nid = lastnid;
+		if (!nid || strcmp(node, lastnode)) {   /* rows come in runs of one node */
+			nid = lastnid = ig_strtab_id(&nodes, node);
+			snprintf(lastnode, sizeof lastnode, "%s", node);
+			if (strlen(node) >= sizeof lastnode)
+				lastnid = 0;
+		}
 		uint64_t k = (uint64_t)nid << 44 | (uint64_t)src << 38 | (uint64_t)op << 32 | (uint32_t)pid;
 		uint64_t *p = ig_map_get(&cache, k);
 		struct ev_key *ek;
@@ -260,12 +279,18 @@ static void pass_events(struct ctx *c)
 			mt_add(e, ms, sqlite3_column_int64(st, 8));
 		}
 	}
-	step_done(c, st, rc);
-	mt_pass_end(e);
+	if (late)
+		sqlite3_finalize(st);
+	else
+		step_done(c, st, rc);
 	free(keys);
 	ig_map_release(&cache);
 	ig_map_release(&mcache);
 	ig_strtab_release(&nodes);
+	if (late)
+		return -1;
+	mt_pass_end(e);
+	return 0;
 }
 
 static void pass_system(struct ctx *c)
@@ -546,6 +571,12 @@ int main(int argc, char **argv)
 		goto done_names;
 	}
 	struct ig_out tout = { 0 };
+	if ((tmax - tmin) / step > MAX_WINDOWS) {
+		char a[IG_DUR_BUF], b[IG_DUR_BUF];
+		ig_error("%s: spans %s: more than %d windows of %s (use a larger --step)", in,
+			 ig_fmt_duration(tmax - tmin, a, sizeof a), MAX_WINDOWS, ig_fmt_duration(step, b, sizeof b));
+		goto done_names;
+	}
 	if (outpath && ig_out_open(&out, outpath, force ? IG_OUT_FORCE : 0))
 		goto done_names;
 	if (tracepath && ig_out_open(&tout, tracepath, force ? IG_OUT_FORCE : 0)) {
@@ -554,7 +585,14 @@ int main(int argc, char **argv)
 	}
 	mt_init(&c.e, tmin, tmax, step, outpath && strcmp(outpath, "-") ? outpath : NULL);
 	double t_read = ig_now();
-	pass_events(&c);
+	if (pass_events(&c, 0) < 0) {
+		/* not in time order (e.g. the original's .db): start over, sorted */
+		if (ig_verbose)
+			fprintf(stderr, PROG ": events not stored in time order: reading them sorted\n");
+		mt_release(&c.e);
+		mt_init(&c.e, tmin, tmax, step, outpath && strcmp(outpath, "-") ? outpath : NULL);
+		pass_events(&c, 1);
+	}
 	pass_system(&c);
 	pass_gpu(&c);
 	pass_offcpu(&c);

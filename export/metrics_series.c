@@ -196,10 +196,39 @@ void mt_pass_begin(struct mt_engine *e)
 	e->cur_w = 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* the k-th smallest of a[0..n) (quickselect, median of three); afterwards
+ * a[0..k] <= a[k] <= a[k+1..n) */
+static int64_t kth(int64_t *a, size_t n, size_t k)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t x = a[lo], y = a[mid], z = a[hi];
+		int64_t pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pv)
+				i++;
+			while (a[j] > pv)
+				j--;
+			if (i <= j) {
+				int64_t t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return a[k];
+	}
+	return a[k];
 }
 
 /* nearest rank: the value at index ceil(q*n)-1 (as analyze/stats.c) */
@@ -227,10 +256,11 @@ static void flush_window(struct mt_engine *e, int64_t w)
 			break;
 		case MT_PCTL:
 			if (s->nobs) {
-				static const unsigned pm[MT_PCT_N] = { 500, 950, 990 };
-				qsort(s->obs, s->nobs, sizeof *s->obs, cmp_i64);
-				for (int k = 0; k < MT_PCT_N; k++)
-					vals[k] = (double)s->obs[rank_idx(s->nobs, pm[k])] / div;
+				/* p99 first: then p95 and p50 lie in a[0..r99] */
+				size_t n = s->nobs, r99 = rank_idx(n, 990), r95 = rank_idx(n, 950), r50 = rank_idx(n, 500);
+				vals[2] = (double)kth(s->obs, n, r99) / div;
+				vals[1] = (double)kth(s->obs, r99 + 1, r95) / div;
+				vals[0] = (double)kth(s->obs, r95 + 1, r50) / div;
 				s->nobs = 0;
 			} else {
 				for (int k = 0; k < MT_PCT_N; k++)
@@ -260,9 +290,7 @@ static void flush_window(struct mt_engine *e, int64_t w)
 
 void mt_at(struct mt_engine *e, int64_t ts)
 {
-	int64_t w = ts < e->t0 ? 0 : (ts - e->t0) / e->step;
-	if (w >= e->nw)
-		w = e->nw - 1;
+	int64_t w = mt_window(e, ts);
 	while (e->cur_w < w)
 		flush_window(e, e->cur_w++);
 }
@@ -307,7 +335,7 @@ static int cmp_series(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-#define DROP_EVERY (64u << 20)
+#define DROP_EVERY (4u << 20)
 
 int mt_finish(struct mt_engine *e)
 {

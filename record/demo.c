@@ -1,14 +1,17 @@
 /* demo.c - `ingero-record demo SCENARIO -o DIR`: command line of the
  * scenario generator (demo_gen.c core, demo_scen.c single-node scenarios,
  * demo_multi.c the multi-node job).  See docs/demo.md. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "demo.h"
+#include "demo_dirs.h"
 #include "record.h"
 
 static void usage(FILE *f)
@@ -24,10 +27,15 @@ static void usage(FILE *f)
 		"  cpu-contention     stress-ng workers preempt the trainer\n"
 		"  gpu-steal          trainer and inference time-slice the GPU\n"
 		"  control            clean training loop, no anomaly\n"
+		"  dataloader-starvation  trainer waits on 4 DataLoader workers, GPU idle ~80%%\n"
+		"  inference          prefill/decode batching; 10x decode steps under throttling\n"
+		"  stall              serving loop stops launching ~11 s (host compute)\n"
 		"  multi-node         data-parallel job, one recording per node + truth.json\n"
 		"  all                every single-node scenario into DIR/<scenario>/\n"
 		"Options:\n"
-		"  -o, --output DIR     output directory (created; old seg-*.igz replaced)\n"
+		"  -o, --output DIR     output directory (created); a non-empty one only with\n"
+		"                       --force, and never one that holds a real recording\n"
+		"  --force              replace the demo recordings in DIR\n"
 		"  --seed N             PRNG seed (default 1)\n"
 		"  --duration S         recorded seconds (default 20 or 30 per scenario)\n"
 		"  --events N           approximate event count; scales the steady phase\n"
@@ -65,6 +73,71 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 	return 0;
 }
 
+struct dir_scan {
+	int entries;             /* anything in the directory */
+	char foreign[4200];      /* a segment that is not a demo's, "" none */
+};
+
+static void scan_dir(const char *dir, int depth, struct dir_scan *sc)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) && !sc->foreign[0]) {
+		char p[4200];
+		struct stat st;
+		struct rec_seg_id id;
+		size_t l = strlen(e->d_name);
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sc->entries++;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		if (!strncmp(e->d_name, "seg-", 4) && l > 4 && !strcmp(e->d_name + l - 4, ".igz")) {
+			if (rec_seg_identify(p, &id) || !rec_seg_is_demo(&id))
+				snprintf(sc->foreign, sizeof(sc->foreign), "%s", p);
+		} else if (depth > 0 && !lstat(p, &st) && S_ISDIR(st.st_mode)) {
+			scan_dir(p, depth - 1, sc);
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * A demo never mixes with or deletes another recording (docs/cli.md): DIR
+ * must be absent or empty, or, with --force, hold only demo recordings
+ * (which the generator then replaces).  A real recording is never touched.
+ */
+static int check_out_dir(const char *dir, int force)
+{
+	struct stat st;
+	struct dir_scan sc = { 0 };
+
+	if (stat(dir, &st))
+		return 0;
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ingero-record demo: '%s' is not a directory: give -o a new "
+			"directory\n", dir);
+		return 1;
+	}
+	/* the generator writes DIR/seg-*, DIR/<scenario>/ or DIR/node-N/ */
+	scan_dir(dir, 1, &sc);
+	if (sc.foreign[0]) {
+		fprintf(stderr, "ingero-record demo: '%s' holds a recording that is not a demo "
+			"('%s'): a demo never replaces it; give -o another directory\n", dir,
+			sc.foreign);
+		return 1;
+	}
+	if (sc.entries && !force) {
+		fprintf(stderr, "ingero-record demo: '%s' is not empty: give -o a new directory, "
+			"or --force to replace the demo recordings in it\n", dir);
+		return 1;
+	}
+	return 0;
+}
+
 static int is_single(const char *s)
 {
 	for (int i = 0; demo_single_scenarios[i]; i++)
@@ -76,7 +149,7 @@ static int is_single(const char *s)
 int cmd_demo(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_DUR, O_EVENTS, O_NODES, O_STRAG, O_OFFS, O_DRIFT, O_NOCOLL,
-	       O_NODE, O_SEGMB, O_LIST };
+	       O_NODE, O_SEGMB, O_LIST, O_FORCE };
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -90,12 +163,13 @@ int cmd_demo(int argc, char **argv)
 		{ "node", required_argument, NULL, O_NODE },
 		{ "segment-mb", required_argument, NULL, O_SEGMB },
 		{ "list", no_argument, NULL, O_LIST },
+		{ "force", no_argument, NULL, O_FORCE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct demo_opts o = { 0 };
-	int c, multi_only = 0;
+	int c, multi_only = 0, force = 0;
 	uint64_t v;
 
 	o.seed = 1;
@@ -112,6 +186,9 @@ int cmd_demo(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case O_FORCE:
+			force = 1;
+			break;
 		case O_LIST:
 			for (int i = 0; demo_single_scenarios[i]; i++)
 				printf("%s\n", demo_single_scenarios[i]);
@@ -188,6 +265,8 @@ int cmd_demo(int argc, char **argv)
 		return bad("--nodes/--straggler/--offsets/--drift/--no-collectives are for "
 			   "multi-node, not '%s'", o.scenario);
 
+	if (check_out_dir(o.out, force))
+		return 1;
 	if (multi)
 		return demo_multi(&o);
 	if (strcmp(o.scenario, "all"))

@@ -9,6 +9,7 @@
  * never reach disk.  record_int.h maps the other files.
  */
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "record.h"
@@ -51,79 +53,44 @@ void rec_note(struct rec *r, int level, const char *fmt, ...)
 	ingero_writer_append(r->w, &rec);
 }
 
-int cmd_record(int argc, char **argv)
+/*
+ * ring_buffer__poll, or the failure INGERO_TEST_FAIL_POLL=N injects at the
+ * N-th call (tests/record/t-core-cli.sh: a failed poll must not exit 0).
+ */
+static int poll_rb(struct rec *r)
 {
-	static struct rec rr;
-	struct rec *r = &rr;
+	static long calls, fail_at = -1;
+
+	if (fail_at < 0) {
+		const char *t = getenv("INGERO_TEST_FAIL_POLL");
+
+		fail_at = t && atol(t) > 0 ? atol(t) : 0;
+	}
+	if (fail_at && ++calls >= fail_at)
+		return -EBADF;
+	return ring_buffer__poll(r->rb, r->o.poll_ms);
+}
+
+/* Drain the ring buffer until a signal, the duration or an error.
+ * 0, or -1 after printing why. */
+static int consume_loop(struct rec *r)
+{
 	uint64_t start, last_tick, last_scan, last_budget;
-	int rc = 1, nproc;
-
-	memset(r, 0, sizeof(*r));
-	r->gen = 1;
-	/* keep freed buffers (zstd workspaces, frame buffers) in the heap:
-	 * returning them to the kernel costs a page fault + clear per page
-	 * on every frame, ~15% of the consumer's CPU */
-	mallopt(M_MMAP_THRESHOLD, 256 << 20);
-	mallopt(M_TRIM_THRESHOLD, 512 << 20);
-	rc = rec_parse_opts(argc, argv, &r->o);
-	if (rc)
-		return rc;
-	rc = 1;
-	/* first thing: a background job starts with SIGINT ignored, and a stop
-	 * request during the (seconds long) setup must not be lost */
-	{
-		struct sigaction sa = { .sa_handler = on_signal };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
-	}
-	if (rec_preflight() || rec_setup_output(r))
-		goto cleanup;
-	if (rec_setup_bpf(r))
-		goto cleanup;
-	if (rec_open_writer(r, argc, argv))
-		goto cleanup;
-	r->sym.w = r->w;
-	r->discard = getenv("INGERO_BENCH_DISCARD") && *getenv("INGERO_BENCH_DISCARD") == '1';
-	r->nvml = rec_nvml_open();
-
-	rec_calibrate(r);
-	rec_note(r, 0, "probe cost measured: %u ns per call (emulated first instruction), %u ns "
-	     "(single-stepped), entry + return", r->cost_emulated, r->cost_stepped);
-	for (int i = 0; i < r->o.npids; i++)
-		rec_add_target(r, r->o.pids[i], IBPF_TRACED_PID);
-	for (int i = 0; i < r->o.ncuda_libs; i++)
-		if (rec_attach_cuda_lib(r, r->o.cuda_libs[i]))
-			goto cleanup;
-	nproc = rec_scan(r);
-	if (!r->nlibs) {
-		if (!r->o.wait) {
-			fprintf(stderr, PROG ": no CUDA library found (no process maps libcudart or "
-				"libcuda): start the workload first, give --cuda-lib PATH, or drop "
-				"--wait=false to keep scanning\n");
-			goto cleanup;
-		}
-		rec_note(r, 0, "no CUDA library found yet: scanning every %d s (Ctrl-C to stop)",
-		     r->o.scan_s);
-	} else {
-		rec_note(r, 0, "recording %d CUDA process(es) to %s", nproc, r->outdir);
-	}
-	if (r->o.npids)
-		rec_note(r, 0, "tracing pid(s) given by --pid and their children");
 
 	start = last_tick = last_scan = last_budget = rec_monotonic_ns();
 	while (!exiting) {
 		uint64_t now;
-		int err = ring_buffer__poll(r->rb, r->o.poll_ms);
+		int err = poll_rb(r);
 
-		if (err < 0 && err != -EINTR) {
-			fprintf(stderr, PROG ": ring buffer poll failed: %s\n", strerror(-err));
-			break;
-		}
 		/* records are submitted without wakeups: always drain */
-		ring_buffer__consume(r->rb);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(r->rb);
+		if (err < 0 && err != -EINTR) {
+			/* on stderr and as an error NOTE in the recording */
+			rec_note(r, 2, "reading the BPF ring buffer failed: %s: the recording in "
+				 "'%s' ends here", strerror(-err), r->outdir);
+			return -1;
+		}
 		now = rec_monotonic_ns();
 		if (now - last_tick >= NSEC) {
 			rec_tick(r, rec_boottime_ns(), (now - last_tick) / 1e9);
@@ -141,12 +108,106 @@ int cmd_record(int argc, char **argv)
 		if (r->o.duration_ns && now - start >= r->o.duration_ns)
 			break;
 	}
+	return 0;
+}
+
+/* bytes of the segments in dir (after the writer closed them) */
+static uint64_t segments_bytes(const char *dir)
+{
+	DIR *d = dir[0] ? opendir(dir) : NULL;
+	struct dirent *de;
+	uint64_t n = 0;
+
+	while (d && (de = readdir(d))) {
+		struct stat st;
+
+		if (!strncmp(de->d_name, "seg-", 4) && !fstatat(dirfd(d), de->d_name, &st, 0) &&
+		    S_ISREG(st.st_mode))
+			n += st.st_size;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* --json: one document on stdout describing the run (bytes: the segments
+ * in the output directory) */
+static void json_summary(const struct rec *r, int rc, uint64_t bytes)
+{
+	FILE *f = stdout;
+	int first = 1;
+
+	fputs("{\"output\":", f);
+	ig_json_str(f, r->outdir);
+	fputs(",\"node\":", f);
+	ig_json_str(f, r->o.node);
+	fprintf(f, ",\"exit_status\":%d,\"events\":%llu,\"dropped\":%llu,\"not_written\":%llu,"
+		"\"bytes\":%llu,\"events_by_source\":{", rc, (unsigned long long)r->events,
+		(unsigned long long)r->lost_total, (unsigned long long)r->unwritten,
+		(unsigned long long)bytes);
+	for (int s = 0; s < INGERO_SRC_MAX; s++) {
+		if (!r->events_src[s] || !ingero_source_name(s))
+			continue;
+		fprintf(f, "%s", first ? "" : ",");
+		ig_json_str(f, ingero_source_name(s));
+		fprintf(f, ":%llu", (unsigned long long)r->events_src[s]);
+		first = 0;
+	}
+	fputs("},\"libraries\":[", f);
+	for (int i = 0; i < r->nlibs; i++) {
+		if (i)
+			fputc(',', f);
+		ig_json_str(f, r->libs[i].path);
+	}
+	fputs("]}\n", f);
+}
+
+/* Set up everything and attach.  0, or 1 after printing why. */
+static int start(struct rec *r, int argc, char **argv)
+{
+	int nproc;
+
+	if (rec_preflight() || rec_setup_output(r) || rec_setup_bpf(r) ||
+	    rec_open_writer(r, argc, argv))
+		return 1;
+	r->sym.w = r->w;
+	r->discard = getenv("INGERO_BENCH_DISCARD") && *getenv("INGERO_BENCH_DISCARD") == '1';
+	r->nvml = rec_nvml_open();
+
+	rec_calibrate(r);
+	rec_note(r, 0, "probe cost measured: %u ns per call (emulated first instruction), %u ns "
+		 "(single-stepped), entry + return", r->cost_emulated, r->cost_stepped);
+	for (int i = 0; i < r->o.npids; i++)
+		rec_add_target(r, r->o.pids[i], IBPF_TRACED_PID);
+	for (int i = 0; i < r->o.ncuda_libs; i++)
+		if (rec_attach_cuda_lib(r, r->o.cuda_libs[i]))
+			return 1;
+	nproc = rec_scan(r);
+	if (!r->nlibs) {
+		if (!r->o.wait) {
+			fprintf(stderr, PROG ": no CUDA library found (no process maps libcudart or "
+				"libcuda): start the workload first, give --cuda-lib PATH, or drop "
+				"--wait=false to keep scanning\n");
+			return 1;
+		}
+		rec_note(r, 0, "no CUDA library found yet: scanning every %d s (Ctrl-C to stop)",
+			 r->o.scan_s);
+	} else {
+		rec_note(r, 0, "recording %d CUDA process(es) to %s", nproc, r->outdir);
+	}
+	if (r->o.npids)
+		rec_note(r, 0, "tracing pid(s) given by --pid and their children");
+	return 0;
+}
+
+/* After the loop: last events, losses, the summary line. */
+static void finish(struct rec *r)
+{
 	ring_buffer__consume(r->rb);
 	rec_flush_pages(r);
 	rec_check_lost(r, rec_boottime_ns());
 	if (r->disk_full)
 		rec_disk_retry(r, rec_boottime_ns());
-	rc = 0;
 	if (!r->o.quiet && isatty(2))
 		fputc('\n', stderr);
 	if (!r->o.quiet)
@@ -154,10 +215,43 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)r->events, (unsigned long long)r->lost_total,
 			(unsigned long long)r->unwritten, ingero_writer_bytes(r->w) / 1e6,
 			r->outdir);
-cleanup:
-	if (r->w) {
-		int cerr = ingero_writer_close(r->w);
+}
 
+int cmd_record(int argc, char **argv, bool verb)
+{
+	static struct rec rr;
+	struct rec *r = &rr;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->gen = 1;
+	/* keep freed buffers (zstd workspaces, frame buffers) in the heap:
+	 * returning them to the kernel costs a page fault + clear per page
+	 * on every frame, ~15% of the consumer's CPU */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	rc = rec_parse_opts(argc, argv, verb, &r->o);
+	if (rc)
+		return rc == REC_EXIT_DONE ? ig_exit(0) : rc;
+	/* first thing: a background job starts with SIGINT ignored, and a stop
+	 * request during the (seconds long) setup must not be lost */
+	{
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+	}
+	rc = start(r, argc, argv);
+	if (!rc) {
+		rc = consume_loop(r) ? 1 : 0;
+		finish(r);
+	}
+	if (r->w) {
+		int cerr;
+
+		cerr = ingero_writer_close(r->w);
 		r->w = NULL;
 		if (cerr < 0 && rc == 0) {
 			fprintf(stderr, PROG ": closing the recording failed (code %d): check '%s'\n",
@@ -167,7 +261,7 @@ cleanup:
 		rec_chown_outputs(r);
 	}
 	if (r->o.json)
-		fflush(stdout);
+		json_summary(r, rc, segments_bytes(r->outdir));
 	ring_buffer__free(r->rb);
 	rec_detach_all(r);
 	ingero_bpf__destroy(r->skel);
@@ -179,5 +273,5 @@ cleanup:
 	ig_map_release(&r->parents);
 	ig_map_release(&r->opcount);
 	ig_map_release(&r->rates);
-	return rc;
+	return r->o.json || r->o.ndjson ? ig_exit(rc) : rc;
 }

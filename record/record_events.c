@@ -20,19 +20,31 @@
 
 /* -------------------------------------------------------- event path */
 
-static void json_event(const struct ingero_event *ev)
+/* --ndjson: the event layout every tool prints (docs/cli.md "JSON"):
+ * 64-bit values that can exceed 2^53 as strings of digits */
+static void json_event(const struct rec *r, const struct ingero_event *ev)
 {
 	const char *s = ingero_source_name(ev->source), *o = ingero_op_name(ev->source, ev->op);
+	FILE *f = stdout;
 
-	printf("{\"ts\":%llu,\"dur\":%llu,\"pid\":%u,\"tid\":%u,\"source\":\"%s\",\"op\":\"%s\","
-	       "\"ret\":%d,\"cpu\":%u,\"flags\":%u,\"stack_id\":%llu,\"args\":[%llu,%llu,%llu,%llu,"
-	       "%llu,%llu]}\n",
-	       (unsigned long long)ev->ts, (unsigned long long)ev->dur, ev->pid, ev->tid,
-	       s ? s : "?", o ? o : "?", ev->ret, ev->cpu, ev->flags,
-	       (unsigned long long)ev->stack_id, (unsigned long long)ev->arg[0],
-	       (unsigned long long)ev->arg[1], (unsigned long long)ev->arg[2],
-	       (unsigned long long)ev->arg[3], (unsigned long long)ev->arg[4],
-	       (unsigned long long)ev->arg[5]);
+	fputs("{\"node\":", f);
+	ig_json_str(f, r->o.node);
+	fputs(",\"ts_ns\":", f);
+	ig_json_u64str(f, ev->ts);
+	fprintf(f, ",\"dur_ns\":%llu,\"pid\":%u,\"tid\":%u,\"source\":",
+		(unsigned long long)ev->dur, ev->pid, ev->tid);
+	ig_json_str(f, s ? s : "?");
+	fputs(",\"op\":", f);
+	ig_json_str(f, o ? o : "?");
+	fprintf(f, ",\"ret\":%d,\"cpu\":%u,\"stack_id\":", ev->ret, ev->cpu);
+	ig_json_u64str(f, ev->stack_id);
+	fputs(",\"args\":[", f);
+	for (int i = 0; i < INGERO_EV_NARGS; i++) {
+		if (i)
+			fputc(',', f);
+		ig_json_u64str(f, ev->arg[i]);
+	}
+	fprintf(f, "]%s}\n", ev->flags & INGERO_EVF_SAMPLED ? ",\"sampled\":true" : "");
 }
 
 static void write_event(struct rec *r, const struct ingero_event *ev)
@@ -48,8 +60,8 @@ static void write_event(struct rec *r, const struct ingero_event *ev)
 		r->min_ts = ev->ts;
 	if (ev->ts + ev->dur > r->max_ts)
 		r->max_ts = ev->ts + ev->dur;
-	if (r->o.json)
-		json_event(ev);
+	if (r->o.ndjson)
+		json_event(r, ev);
 	if (r->disk_full) {
 		r->unwritten++;
 		if (ev->source < INGERO_SRC_MAX)
@@ -127,7 +139,7 @@ int rec_handle_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e) || r->discard)
 		return 0;
-	if (!r->disk_full) {    /* when full: still count, and keep --json going */
+	if (!r->disk_full) {    /* when full: still count, and keep --ndjson going */
 		char comm[IBPF_COMM_LEN + 1];
 
 		rec_ensure_pid(r, e->pid, e->source == INGERO_SRC_HOST && e->op == INGERO_HOST_EXEC ?
@@ -432,6 +444,6 @@ void rec_tick(struct rec *r, uint64_t now, double secs)
 	if (!r->o.quiet)
 		status_line(r, secs);
 	memset(r->tick_src, 0, sizeof(r->tick_src));
-	if (r->o.json)
+	if (r->o.ndjson)
 		fflush(stdout);
 }

@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -49,14 +50,21 @@ struct opts {
 	int uid;                 /* -1 all */
 	const char *cuda_libs[16];
 	int ncuda_libs;
-	bool nccl, stack, wait, json, quiet, no_sched, no_io;
+	bool nccl, stack, wait, quiet, verbose, no_sched, no_io;
+	bool json;               /* one JSON document (run summary) on stdout at exit */
+	bool ndjson;             /* every event as a JSON line on stdout */
+	bool append;             /* continue the recording in out */
 	double budget_pct;
 	int scan_s, poll_ms;
 	int zstd_level;
 };
 
-/* record_cli.c: 0, or the exit status to return (usage error, --help) */
-int rec_parse_opts(int argc, char **argv, struct opts *o);
+/* record_cli.c: 0; REC_EXIT_DONE after --help/--version (exit 0); or the
+ * exit status of a usage error.  verb: the 'record' verb was given (a
+ * host-wide recording without a target or duration is then allowed). */
+#define REC_EXIT_DONE (-1)
+int rec_parse_opts(int argc, char **argv, bool verb, struct opts *o);
+void rec_usage(FILE *f);
 
 /* ------------------------------------------------------------- state */
 

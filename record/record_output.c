@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "record_int.h"
+#include "demo_dirs.h"
 
 static int mkdir_p(const char *dir, uid_t uid, gid_t gid, bool own)
 {
@@ -36,6 +37,52 @@ static int mkdir_p(const char *dir, uid_t uid, gid_t gid, bool own)
 			if (!c)
 				break;
 		}
+	}
+	return 0;
+}
+
+/*
+ * One recording per directory (docs/cli.md "Output files"): a directory
+ * that holds segments is refused, so a new run never mixes with an older
+ * one (which would then analyze as one recording) nor has its segments
+ * deleted by --max-disk; --append continues it on purpose, when it is a
+ * recording of this node and boot.  -o must name a directory (or nothing).
+ */
+static int check_output_dir(struct rec *r)
+{
+	struct stat st;
+	struct rec_seg_id id;
+	char last[PATH_MAX + 300], boot[64];
+	int n;
+
+	if (stat(r->outdir, &st))
+		return 0;               /* absent: created; else mkdir_p says what is wrong */
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, PROG ": '%s' is not a directory: give -o a new or empty directory "
+			"(the recording is a directory of segments)\n", r->outdir);
+		return -1;
+	}
+	n = rec_dir_segments(r->outdir, last, sizeof(last));
+	if (!n)
+		return 0;
+	if (!r->o.append) {
+		fprintf(stderr, PROG ": '%s' already holds a recording (%d segment%s): give -o a new "
+			"directory, or --append to continue that recording\n", r->outdir, n,
+			n == 1 ? "" : "s");
+		return -1;
+	}
+	rec_boot_id(boot, sizeof(boot));
+	if (rec_seg_identify(last, &id)) {
+		fprintf(stderr, PROG ": --append: cannot read '%s': give -o a new directory\n", last);
+		return -1;
+	}
+	if (strcmp(id.node, r->o.node) || rec_seg_is_demo(&id) ||
+	    (boot[0] && id.boot_id[0] && strcmp(id.boot_id, boot))) {
+		fprintf(stderr, PROG ": --append: '%s' holds a recording of node '%s' (%s%s), not of "
+			"this node ('%s') since this boot: give -o a new directory\n", r->outdir,
+			id.node, rec_seg_is_demo(&id) ? "a demo" : "boot ",
+			rec_seg_is_demo(&id) ? "" : id.boot_id, r->o.node);
+		return -1;
 	}
 	return 0;
 }
@@ -64,6 +111,8 @@ int rec_setup_output(struct rec *r)
 		}
 		snprintf(r->outdir, sizeof(r->outdir), "%s/.ingero/rec/%s", home, r->o.node);
 	}
+	if (check_output_dir(r))
+		return -1;
 	if (mkdir_p(r->outdir, r->own_uid, r->own_gid, r->chown_files) ||
 	    access(r->outdir, W_OK | X_OK)) {
 		fprintf(stderr, PROG ": cannot write to '%s': %s: choose a writable directory "
@@ -99,16 +148,11 @@ int rec_open_writer(struct rec *r, int argc, char **argv)
 	struct utsname un;
 	char host[256] = "", boot_id[64] = "", cmdline[2048] = "";
 	size_t n = 0;
-	FILE *f;
 	int rc;
 
 	uname(&un);
 	gethostname(host, sizeof(host));
-	if ((f = fopen("/proc/sys/kernel/random/boot_id", "re"))) {
-		if (fgets(boot_id, sizeof(boot_id), f))
-			boot_id[strcspn(boot_id, "\n")] = 0;
-		fclose(f);
-	}
+	rec_boot_id(boot_id, sizeof(boot_id));
 	n = snprintf(cmdline, sizeof(cmdline), "ingero-record");
 	for (int i = 1; i < argc && n < sizeof(cmdline); i++)
 		n += snprintf(cmdline + n, sizeof(cmdline) - n, " %s", argv[i]);

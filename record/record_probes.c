@@ -478,7 +478,7 @@ int rec_scan(struct rec *r)
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_WARN && getenv("INGERO_BPF_DEBUG"))
+	if (level == LIBBPF_WARN && (ig_verbose || getenv("INGERO_BPF_DEBUG")))
 		return vfprintf(stderr, fmt, ap);
 	if (level == LIBBPF_DEBUG && getenv("INGERO_BPF_DEBUG"))
 		return vfprintf(stderr, fmt, ap);

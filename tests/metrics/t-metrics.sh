@@ -25,6 +25,14 @@ ok "metrics: recording input (analyzed on the fly)" "$M" inc -o rec.om
 "$M" inc.db -o db.om
 ok "metrics: same series from the recording and from its DB" cmp rec.om db.om
 eq "metrics: OpenMetrics ends with # EOF" "$(tail -1 db.om)" "# EOF"
+# events not stored in time order: the same series (read again, sorted)
+cp inc.db shuffled.db && /usr/bin/python3 -c "
+import sqlite3; d = sqlite3.connect('shuffled.db'); cols = ','.join(r[1] for r in d.execute('PRAGMA table_info(events)'))
+d.execute('CREATE TEMP TABLE e2 AS SELECT %s FROM events ORDER BY timestamp DESC' % cols)
+d.execute('DELETE FROM events'); d.execute('INSERT INTO events (%s) SELECT %s FROM e2' % (cols, cols)); d.commit()"
+out=$("$M" -v shuffled.db -o shuffled.om 2>&1)
+contains "metrics: events out of time order are read sorted" "$out" "reading them sorted"
+ok "metrics: ... and give the same series" cmp shuffled.om db.om
 fails "metrics: refuses to replace without --force" "$M" inc.db -o db.om
 ok "metrics: --force replaces" "$M" inc.db -o db.om --force
 out=$("$M" inc.db --format opnemetrics 2>&1); rc=$?
@@ -34,6 +42,13 @@ fails "metrics: bad --step" "$M" inc.db --step 1.5ms
 fails "metrics: missing input" "$M" nonexistent.db
 printf 'not a recording' >junk
 fails "metrics: junk input" "$M" junk
+ok "metrics: --step 100ms" "$M" inc.db --step 100ms -o s100.om
+n100=$(grep -c '^gpu_cuda_operation_count{' s100.om); n1=$(grep -c '^gpu_cuda_operation_count{' db.om)
+[ "$n100" -gt $((n1 * 8)) ] && pass "metrics: --step 100ms: ~10x the points ($n1 -> $n100)" || fail "metrics: --step 100ms: $n1 -> $n100 points"
+cp inc.db far.db && /usr/bin/python3 -c "import sqlite3; d=sqlite3.connect('far.db'); d.execute('UPDATE system_snapshots SET timestamp = 1000 WHERE rowid = (SELECT min(rowid) FROM system_snapshots)'); d.commit()"
+out=$("$M" far.db -o far.om 2>&1); rc=$?
+eq "metrics: a span of 56 years at 1s is refused" "$rc" 1
+contains "metrics: ... saying why" "$out" "use a larger --step"
 "$M" inc.db --step 2s -o s2.om
 n1=$(grep -c '^gpu_cuda_operation_count{' db.om); n2=$(grep -c '^gpu_cuda_operation_count{' s2.om)
 [ "$n2" -lt "$n1" ] && [ "$n2" -gt 0 ] && pass "metrics: --step 2s halves the points ($n1 -> $n2)" ||

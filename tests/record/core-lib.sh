@@ -75,7 +75,7 @@ rec_stop() {
 }
 
 # json DIR OUT: every record of a recording as NDJSON
-json() { "$DUMP" --json "$1" >"$2" 2>"$2.err"; }
+json() { "$DUMP" --ndjson "$1" >"$2" 2>"$2.err"; }
 
 # load_py: python prelude for checks (records grouped by kind, stack names)
 CORE_PY='

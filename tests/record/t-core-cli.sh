@@ -9,13 +9,14 @@
 out=$("$REC" record --help); rc=$?
 eq "core-cli: record --help exits 0" "$rc" 0
 for o in --pid --user --cuda-lib --nccl --output --node --duration --max-disk --json \
-	--stack --wait --overhead-budget --quiet; do
+	--ndjson --append --version --stack --wait --overhead-budget --quiet; do
 	contains "core-cli: --help documents $o" "$out" "$o"
 done
 err=$("$REC" --bogus 2>&1); rc=$?
 eq "core-cli: unknown option exits 2" "$rc" 2
-eq "core-cli: usage error is one line" "$(printf '%s\n' "$err" | wc -l)" 1
-contains "core-cli: usage error names the tool" "$err" "ingero-record: "
+eq "core-cli: usage error is the message and the Try line" "$(printf '%s\n' "$err" | wc -l)" 2
+contains "core-cli: usage error names the tool" "$(printf '%s\n' "$err" | head -1)" "ingero-record: unknown option '--bogus'"
+contains "core-cli: usage error says where help is" "$(printf '%s\n' "$err" | tail -1)" "Try 'ingero-record --help'"
 "$REC" --pid abc >/dev/null 2>&1; eq "core-cli: bad --pid exits 2" "$?" 2
 "$REC" -d xyz >/dev/null 2>&1; eq "core-cli: bad --duration exits 2" "$?" 2
 "$REC" --overhead-budget 200 >/dev/null 2>&1; eq "core-cli: bad --overhead-budget exits 2" "$?" 2
@@ -49,7 +50,7 @@ contains "core-cli: --wait=false names the problem" "$err" "no CUDA library foun
 kill "$SP" 2>/dev/null
 eq "core-cli: BPF programs load and a 1.5 s recording exits 0" "$rc" 0
 eq "core-cli: -q prints nothing" "$(grep -v '^$' "$T_OUT/q.err" | grep -vc 'no CUDA library found yet')" 0
-"$DUMP" --json "$T_OUT/quiet" >"$T_OUT/q.json" 2>&1
+"$DUMP" --ndjson "$T_OUT/quiet" >"$T_OUT/q.json" 2>&1
 eq "core-cli: recording reads back" "$?" 0
 for k in header anchor sys footer; do
 	n=$(grep -c "\"kind\":\"$k\"" "$T_OUT/q.json")

@@ -16,7 +16,7 @@ read -r up _ </proc/uptime
 kill -9 "$RP"
 wait "$RP" 2>/dev/null
 RP=
-"$DUMP" --json "$T_OUT/rec" >"$T_OUT/rec.json" 2>"$T_OUT/dump.err"
+"$DUMP" --ndjson "$T_OUT/rec" >"$T_OUT/rec.json" 2>"$T_OUT/dump.err"
 eq "core-kill: reader exit status after SIGKILL" "$?" 0
 python3 - "$T_OUT/rec.json" "$WP" "$up" <<PY
 $CORE_PY

@@ -18,7 +18,7 @@ t_kill=$(python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_BOOTTIM
 kill -9 "$REC_PID"; wait "$REC_PID" 2>/dev/null; REC_PID=
 wait "$WL_PID"; WL_PID=
 ls "$T_OUT/rec"/*.igz >/dev/null 2>&1 || { fail "e2e-kill: no segment written"; exit 0; }
-"$DUMP" --json "$T_OUT/rec" >"$T_OUT/d.json" 2>"$T_OUT/d.err"
+"$DUMP" --ndjson "$T_OUT/rec" >"$T_OUT/d.json" 2>"$T_OUT/d.err"
 eq "e2e-kill: reader exits 0 on the killed recording" "$?" 0
 
 python3 - "$T_OUT/d.json" "$T_OUT/wl.out" "$t_kill" <<'PY'

@@ -37,7 +37,7 @@ eq "e2e-rotate: reader reads the rotated recording" "$?" 0
 # segment holding the workload's events also holds its PROCESS record
 bad=
 for f in "$T_OUT/rec"/seg-*.igz; do
-	"$DUMP" --json "$f" >"$T_OUT/one.json" 2>/dev/null || bad="$bad $(basename "$f"):unreadable"
+	"$DUMP" --ndjson "$f" >"$T_OUT/one.json" 2>/dev/null || bad="$bad $(basename "$f"):unreadable"
 	head -1 "$T_OUT/one.json" | grep -q '"kind":"header"' || bad="$bad $(basename "$f"):no-header"
 	if grep -q "\"kind\":\"event\".*\"pid\":$WLP," "$T_OUT/one.json" &&
 	   ! grep -q "\"kind\":\"process\".*\"pid\":$WLP," "$T_OUT/one.json"; then

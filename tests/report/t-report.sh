@@ -72,8 +72,12 @@ sz=$(stat -c %s incident.html)
 [ "$sz" -lt 400000 ] && pass "report: incident page is small ($sz bytes)" || fail "report: incident page is $sz bytes"
 
 # engine v2 step tables (contract in docs/schema.md) via a fixture with hostile text
-cp incident.db steps.db && sqlite3 steps.db < "$TESTS/report/steps-fixture.sql" &&
-	"$R" steps.db -o steps.html && pages+=(steps.html steps.db "$SHOTS/steps.png")
+if cp incident.db steps.db && sqlite3 -bail steps.db < "$TESTS/report/steps-fixture.sql" 2>err.txt &&
+	"$R" steps.db -o steps.html 2>>err.txt; then
+	pages+=(steps.html steps.db "$SHOTS/steps.png")
+else
+	fail "report: steps fixture: $(cat err.txt)"
+fi
 grep -q 'id="plot-steps"\|"id":"steps"' steps.html && pass "report: step plot from the steps table" ||
 	fail "report: no step plot"
 grep -qF '&lt;fixture&gt; &amp; more' steps.html && pass "report: step finding text escaped" ||
