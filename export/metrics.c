@@ -568,6 +568,14 @@ int main(int argc, char **argv)
 		ig_error("%s: not an analysis database (no events table)", in);
 		goto done_db;
 	}
+	if (an.dir && ig_db_has_col(c.db, "main", "inputs", "last_warning")) {
+		/* ingero-analyze ran quietly: pass on what it found wrong with the input */
+		sqlite3_stmt *st = prep(&c, "SELECT path, warnings, last_warning FROM inputs WHERE warnings > 0");
+		while (sqlite3_step(st) == SQLITE_ROW)
+			ig_warning("%s: %lld warning(s) while reading, the last: %s", col_text(st, 0),
+				   (long long)sqlite3_column_int64(st, 1), col_text(st, 2));
+		sqlite3_finalize(st);
+	}
 	load_names(&c);
 	int64_t tmin, tmax;
 	span_of(&c, &tmin, &tmax);
