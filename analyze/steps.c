@@ -795,6 +795,14 @@ static void flag_steps(struct eng *e)
 			if (seen[ph]) {
 				int64_t b[5];
 				baseline(e, i, j, ph, b);
+				if (e->o.inference && b[3] > 0)
+					for (size_t k = i; k < j; k++) {
+						struct step *s = &S->s[k];
+						if (s->phase != ph || s->warm)
+							continue;
+						double r = (double)s->dur / (double)b[3];
+						s->outlier = r >= 3.0 ? 3 : r >= 2.0 ? 2 : r >= 1.5 ? 1 : 0;
+					}
 			}
 		}
 		i = j;

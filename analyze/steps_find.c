@@ -316,6 +316,8 @@ static int idle_finding(struct eng *e, size_t lo, size_t hi)
 	size_t n = 0;
 	for (size_t i = lo; i < hi; i++) {
 		struct step *s = &S->s[i];
+		if (in_stall(e, s))
+			continue;   /* the stall finding explains it */
 		idle += s->idle;
 		dur += s->dur;
 		for (int c = 0; c < NCAT; c++)

@@ -196,12 +196,18 @@ static const char *const memcpy_dir[] = { "h2h", "h2d", "d2h", "d2d", "unknown" 
 /* a per-event cache of the series of one (node, pid, source, op) */
 struct ev_key { uint32_t cnt, dur; };
 
-static void pass_events(struct ctx *c)
+/* The first pass.  ingero-analyze stores events in time order, so they are
+ * read in storage order (no sort) unless `sorted`; an event of a window
+ * already flushed then returns -1 and the caller starts over sorted. */
+static int pass_events(struct ctx *c, int sorted)
 {
 	struct mt_engine *e = &c->e;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
-				   "FROM events ORDER BY timestamp");
+	sqlite3_stmt *st = prep(c, sorted ? "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
+					    "FROM events ORDER BY timestamp"
+					  : "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
+					    "FROM events");
+	int late = 0;
 	struct ig_map cache = { 0 }, mcache = { 0 };
 	struct ev_key *keys = NULL;
 	size_t nkeys = 0, capkeys = 0;
@@ -217,6 +223,10 @@ static void pass_events(struct ctx *c)
 		int64_t dur = sqlite3_column_int64(st, 7);
 		if (src < 0 || src >= 16 || op < 0 || op >= 64)
 			continue;
+		if (!sorted && mt_window(e, ts) < e->cur_w) {
+			late = 1;
+			break;
+		}
 		mt_at(e, ts);
 		e->events++;
 		uint32_t nid = lastnid;
@@ -269,12 +279,18 @@ static void pass_events(struct ctx *c)
 			mt_add(e, ms, sqlite3_column_int64(st, 8));
 		}
 	}
-	step_done(c, st, rc);
-	mt_pass_end(e);
+	if (late)
+		sqlite3_finalize(st);
+	else
+		step_done(c, st, rc);
 	free(keys);
 	ig_map_release(&cache);
 	ig_map_release(&mcache);
 	ig_strtab_release(&nodes);
+	if (late)
+		return -1;
+	mt_pass_end(e);
+	return 0;
 }
 
 static void pass_system(struct ctx *c)
@@ -569,7 +585,14 @@ int main(int argc, char **argv)
 	}
 	mt_init(&c.e, tmin, tmax, step, outpath && strcmp(outpath, "-") ? outpath : NULL);
 	double t_read = ig_now();
-	pass_events(&c);
+	if (pass_events(&c, 0) < 0) {
+		/* not in time order (e.g. the original's .db): start over, sorted */
+		if (ig_verbose)
+			fprintf(stderr, PROG ": events not stored in time order: reading them sorted\n");
+		mt_release(&c.e);
+		mt_init(&c.e, tmin, tmax, step, outpath && strcmp(outpath, "-") ? outpath : NULL);
+		pass_events(&c, 1);
+	}
 	pass_system(&c);
 	pass_gpu(&c);
 	pass_offcpu(&c);

@@ -115,6 +115,12 @@ void mt_pass_begin(struct mt_engine *e);
  * pass must come in ts order; ts outside the span is clamped. */
 void mt_at(struct mt_engine *e, int64_t ts);
 void mt_pass_end(struct mt_engine *e);
+/* window of ts (clamped to the span) */
+static inline int64_t mt_window(const struct mt_engine *e, int64_t ts)
+{
+	int64_t w = ts < e->t0 ? 0 : (ts - e->t0) / e->step;
+	return w >= e->nw ? e->nw - 1 : w;
+}
 static inline void mt_add(struct mt_engine *e, uint32_t s, int64_t v) { e->s[s].iv += v; }
 static inline void mt_set(struct mt_engine *e, uint32_t s, double v) { e->s[s].v = v; }
 void mt_obs(struct mt_engine *e, uint32_t s, int64_t ns);   /* MT_PCTL */

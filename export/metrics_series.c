@@ -290,9 +290,7 @@ static void flush_window(struct mt_engine *e, int64_t w)
 
 void mt_at(struct mt_engine *e, int64_t ts)
 {
-	int64_t w = ts < e->t0 ? 0 : (ts - e->t0) / e->step;
-	if (w >= e->nw)
-		w = e->nw - 1;
+	int64_t w = mt_window(e, ts);
 	while (e->cur_w < w)
 		flush_window(e, e->cur_w++);
 }

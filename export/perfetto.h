@@ -17,6 +17,7 @@
 #include "ingero.h"
 
 struct px;
+struct ig_progress;
 
 struct px_opts {
 	int json;                 /* 0 protobuf, 1 Chrome JSON */
@@ -26,6 +27,7 @@ struct px_opts {
 	int have_pid;
 	uint32_t pid;
 	const char *node;         /* only this node (NULL = all) */
+	struct ig_progress *progress; /* inputs report their progress here (NULL = none) */
 };
 
 struct px_stats {
@@ -96,7 +98,8 @@ int px_chain_wanted(struct px *px, uint32_t node, uint64_t start, uint64_t end);
 /* Chains go on the "Ingero findings" track; give them sorted by start. */
 void px_chain(struct px *px, const struct px_chain *c);
 
-/* Inputs (perfetto_rec.c, perfetto_db.c): 0 ok, 1 error (message printed). */
+/* Inputs (perfetto_rec.c, perfetto_db.c), chosen by perfetto_main.c: they
+ * feed the writer above.  0 ok, 1 error (message printed). */
 int px_input_recording(struct px *px, const char *path, const struct px_opts *o);
 int px_input_db(struct px *px, const char *path, const struct px_opts *o);
 

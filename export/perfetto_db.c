@@ -69,6 +69,8 @@ struct dbin {
 	size_t nchains, capchains;
 	sqlite3_stmt *offq;       /* off-CPU row by (node, tid, start) */
 	struct idvec out, in, tie; /* flows at the slice being exported */
+	struct ig_progress *prog; /* rows exported of nrows, scaled to the file's bytes */
+	uint64_t rows, nrows;
 	/* stack summaries by hash */
 	struct ig_map stackidx;   /* hash -> index + 1 into ss */
 	char **ss;
@@ -99,6 +101,13 @@ static uint64_t off_key(uint32_t node, int64_t tid, int64_t start)
 }
 
 static uint64_t ev_key(uint32_t node, int64_t seq) { return ((uint64_t)node << 40) ^ (uint64_t)seq; }
+
+static void progress(struct dbin *in)
+{
+	if (!in->prog || !in->prog->on || (++in->rows & 4095)) return;
+	uint64_t done = in->nrows ? (uint64_t)((double)in->rows / (double)in->nrows * (double)in->prog->total) : 0;
+	ig_progress_update(in->prog, done > in->prog->total ? in->prog->total : done, in->rows);
+}
 
 static void idvec_push(struct idvec *v, uint64_t id)
 {
@@ -450,6 +459,7 @@ static int export_offcpu(struct dbin *in)
 			  px_event_wanted(in->px, node, ev.pid, ev.ts, ev.dur), ev.ts);
 		info.fl = flows_view(in);
 		px_event(in->px, node, &ev, &info);
+		progress(in);
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -498,6 +508,7 @@ static int export_events(struct dbin *in)
 		end_flows(in, ev_key(node, seq), 0, px_event_wanted(in->px, node, ev.pid, ev.ts, ev.dur), ev.ts);
 		info.fl = flows_view(in);
 		px_event(in->px, node, &ev, &info);
+		progress(in);
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(sq);
@@ -591,9 +602,8 @@ static void dbin_free(struct dbin *in)
 
 int px_input_db(struct px *px, const char *path, const struct px_opts *o)
 {
-	struct dbin in = { .px = px, .path = path };
+	struct dbin in = { .px = px, .path = path, .prog = o->progress };
 	int ret = 1;
-	(void)o;
 	in.db = ig_db_open_ro(path);
 	if (!in.db) goto out;
 	if (!has_table(&in, "events")) {
@@ -611,6 +621,9 @@ int px_input_db(struct px *px, const char *path, const struct px_opts *o)
 	int64_t t0 = ig_db_int(in.db, "SELECT coalesce(min(timestamp), -1) FROM events", -1);
 	if (t0 >= 0) px_set_origin(px, (uint64_t)t0);
 	load_names(&in);
+	if (in.prog && in.prog->on)
+		in.nrows = (uint64_t)ig_db_int(in.db, "SELECT count(*) FROM events", 0) +
+			   (in.have_off ? (uint64_t)ig_db_int(in.db, "SELECT count(*) FROM offcpu", 0) : 0);
 	if (load_chains(&in) || export_events(&in) || export_offcpu(&in)) goto out;
 	export_chains(&in);
 	export_counters(&in);

@@ -25,6 +25,14 @@ ok "metrics: recording input (analyzed on the fly)" "$M" inc -o rec.om
 "$M" inc.db -o db.om
 ok "metrics: same series from the recording and from its DB" cmp rec.om db.om
 eq "metrics: OpenMetrics ends with # EOF" "$(tail -1 db.om)" "# EOF"
+# events not stored in time order: the same series (read again, sorted)
+cp inc.db shuffled.db && /usr/bin/python3 -c "
+import sqlite3; d = sqlite3.connect('shuffled.db'); cols = ','.join(r[1] for r in d.execute('PRAGMA table_info(events)'))
+d.execute('CREATE TEMP TABLE e2 AS SELECT %s FROM events ORDER BY timestamp DESC' % cols)
+d.execute('DELETE FROM events'); d.execute('INSERT INTO events (%s) SELECT %s FROM e2' % (cols, cols)); d.commit()"
+out=$("$M" -v shuffled.db -o shuffled.om 2>&1)
+contains "metrics: events out of time order are read sorted" "$out" "reading them sorted"
+ok "metrics: ... and give the same series" cmp shuffled.om db.om
 fails "metrics: refuses to replace without --force" "$M" inc.db -o db.om
 ok "metrics: --force replaces" "$M" inc.db -o db.om --force
 out=$("$M" inc.db --format opnemetrics 2>&1); rc=$?
