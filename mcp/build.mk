@@ -4,4 +4,4 @@ MCP_SRCS := $(wildcard mcp/*.c)
 TOOLS += $(B)/ingero-mcp
 $(B)/ingero-mcp: $(call obj,$(MCP_SRCS)) $(SQLGUARD_LIB) $(COMMON_DB_LIB) $(FORMATS_LIB) $(COMMON_LIB)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c $(FORMATS_LDLIBS) -lm
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c $(FORMATS_LDLIBS) -lm -lpthread

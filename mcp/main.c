@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -274,11 +276,11 @@ static json_object *do_initialize(json_object *params)
 	json_object_object_add(t, "version", json_object_new_string(INGERO_VERSION));
 	json_object_object_add(r, "serverInfo", t);
 	char *ins = xasprintf(
-		"Read-only analysis of one GPU trace (%s: %llu events, %d node(s)). Start with get_trace_stats and "
+		"Read-only analysis of one GPU trace (%s). Start with get_trace_stats and "
 		"get_causal_chains, then get_steps, get_stacks and get_timeline to confirm a cause; run_sql for "
 		"anything else (read-only SQLite; schema: SELECT name, sql FROM sqlite_master). Outputs are compact "
 		"text; pass {\"verbose\": true} for full JSON. The prompt 'investigate' walks through it.",
-		S.demo_name ? S.demo_name : S.input, (unsigned long long)S.ix.events, S.ix.nnodes);
+		S.demo_name ? S.demo_name : S.input);
 	json_object_object_add(r, "instructions", mcp_str(ins));
 	free(ins);
 	return r;
@@ -404,8 +406,63 @@ static void serve(void)
 
 /* -------------------------------------------------------------- setup */
 
+static struct {
+	pthread_t th;
+	int running;               /* a thread to join */
+	int rc, ok;
+	char *path;
+	struct mcp_index ix;
+} bg;
+
+static void *index_thread(void *arg)
+{
+	(void)arg;
+	sqlite3 *db = ig_db_open_ro(bg.path);
+	bg.rc = -1;
+	if (db) {
+		sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+		bg.rc = mcp_index_build(db, &bg.ix);
+		sqlite3_close(db);
+	}
+	if (!bg.rc)
+		mcp_log("indexed %llu events, %d node(s) in %.2f s", (unsigned long long)bg.ix.events, bg.ix.nnodes, bg.ix.scan_s);
+	return NULL;
+}
+
+static void index_done(void)
+{
+	bg.running = 0;
+	free(bg.path);
+	bg.path = NULL;
+	bg.ok = bg.rc == 0;
+	if (bg.ok) S.ix = bg.ix;
+	memset(&bg.ix, 0, sizeof bg.ix);
+}
+
+int mcp_index_wait(void)
+{
+	if (!bg.running) return bg.ok ? 0 : -1;
+	for (;;) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+		if (pthread_timedjoin_np(bg.th, NULL, &ts) == 0) break;
+		mcp_poll_input();
+		if (S.cancel_now) return 1;
+	}
+	index_done();
+	return bg.ok ? 0 : -1;
+}
+
 void mcp_close_db(void)
 {
+	if (bg.running) {
+		mcp_index_stop = 1;
+		pthread_join(bg.th, NULL);
+		mcp_index_stop = 0;
+		index_done();
+	}
 	if (S.guard) {
 		ig_sqlguard_close(S.guard);
 		free(S.guard);
@@ -423,13 +480,7 @@ int mcp_open_db(const char *path, char *msg, size_t msglen)
 		snprintf(msg, msglen, "%s: cannot open the analysis database", path);
 		return -1;
 	}
-	struct mcp_index ix;
 	sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
-	if (mcp_index_build(db, &ix)) {
-		snprintf(msg, msglen, "%s: cannot read the events", path);
-		sqlite3_close(db);
-		return -1;
-	}
 	struct ig_sqlguard *g = xcalloc(1, sizeof *g);
 	g->timeout_s = 5;
 	g->timeout_opt = "timeout_s";
@@ -437,15 +488,22 @@ int mcp_open_db(const char *path, char *msg, size_t msglen)
 	if (ig_sqlguard_open(g, path)) {
 		snprintf(msg, msglen, "%s", g->msg);
 		free(g);
-		mcp_index_free(&ix);
 		sqlite3_close(db);
 		return -1;
 	}
 	mcp_close_db();
 	S.db = db;
-	S.ix = ix;
 	S.guard = g;
 	S.kind = ig_db_kind(db, "main");
+	bg.path = xstrdup(path);
+	bg.ok = 0;
+	if (pthread_create(&bg.th, NULL, index_thread, NULL) != 0) {
+		index_thread(NULL);
+		index_done();
+		if (!bg.ok) { snprintf(msg, msglen, "%s: cannot read the events", path); return -1; }
+	} else {
+		bg.running = 1;
+	}
 	return 0;
 }
 
@@ -515,8 +573,7 @@ int main(int argc, char **argv)
 		ig_analysis_release(&S.an);
 		return IG_EXIT_FAIL;
 	}
-	mcp_log("serving %s: %llu events, %d node(s) (scan %.2f s)", input, (unsigned long long)S.ix.events,
-		S.ix.nnodes, S.ix.scan_s);
+	mcp_log("serving %s (indexing its events in the background)", input);
 	/* stdout must never block us forever: non-blocking writes with a deadline */
 	struct stat sb;
 	if (fstat(1, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
