@@ -265,18 +265,21 @@ static int pass_events(struct ctx *c, int sorted)
 				kind = 4;
 			uint64_t mk = (uint64_t)nid << 40 | (uint64_t)kind << 32 | (uint32_t)pid;
 			uint64_t *mp = ig_map_get(&mcache, mk);
-			uint32_t ms;
+			uint32_t ms, md;
 			if (!mp) {
 				char pidb[24];
 				snprintf(pidb, sizeof pidb, "%lld", (long long)pid);
 				const char *lk[] = { "pid", "comm", "direction" };
 				const char *lv[] = { pidb, col_text(st, 3), memcpy_dir[kind] };
 				ms = mt_series(e, F_MEMCPY_BYTES, node, 3, lk, lv);
-				ig_map_xput(&mcache, mk, ms);
+				md = mt_series(e, F_MEMCPY_DUR, node, 3, lk, lv);
+				ig_map_xput(&mcache, mk, (uint64_t)ms << 32 | md);
 			} else {
-				ms = (uint32_t)*mp;
+				ms = (uint32_t)(*mp >> 32);
+				md = (uint32_t)*mp;
 			}
 			mt_add(e, ms, sqlite3_column_int64(st, 8));
+			mt_hist(e, md, dur);
 		}
 	}
 	if (late)
@@ -406,7 +409,8 @@ static void pass_nccl(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "nccl_collectives"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT start, node, op, count, datatype, rank FROM nccl_collectives ORDER BY start");
+	sqlite3_stmt *st = prep(c, "SELECT start, node, op, count, datatype, rank, duration FROM nccl_collectives "
+				   "ORDER BY start");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -419,6 +423,7 @@ static void pass_nccl(struct ctx *c)
 		const char *lk[] = { "op_type", "rank" };
 		const char *lv[] = { op >= 0 && op < 64 ? c->names[INGERO_SRC_NCCL][op] : "", rank };
 		mt_add(e, mt_series(e, F_NCCL_COUNT, node, 2, lk, lv), 1);
+		mt_hist(e, mt_series(e, F_NCCL_DUR, node, 2, lk, lv), sqlite3_column_int64(st, 6));
 		if (dt >= 0 && dt < (int64_t)(sizeof nccl_dtsize / sizeof nccl_dtsize[0]))
 			mt_add(e, mt_series(e, F_NCCL_BYTES, node, 2, lk, lv),
 			       sqlite3_column_int64(st, 3) * nccl_dtsize[dt]);
@@ -562,6 +567,14 @@ int main(int argc, char **argv)
 	if (!ig_db_has_table(c.db, "main", "events")) {
 		ig_error("%s: not an analysis database (no events table)", in);
 		goto done_db;
+	}
+	if (an.dir && ig_db_has_col(c.db, "main", "inputs", "last_warning")) {
+		/* ingero-analyze ran quietly: pass on what it found wrong with the input */
+		sqlite3_stmt *st = prep(&c, "SELECT path, warnings, last_warning FROM inputs WHERE warnings > 0");
+		while (sqlite3_step(st) == SQLITE_ROW)
+			ig_warning("%s: %lld warning(s) while reading, the last: %s", col_text(st, 0),
+				   (long long)sqlite3_column_int64(st, 1), col_text(st, 2));
+		sqlite3_finalize(st);
 	}
 	load_names(&c);
 	int64_t tmin, tmax;
