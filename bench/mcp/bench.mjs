@@ -32,7 +32,7 @@ const calls = [
   ["graph_frequency", {}],
   ["get_nodes", {}],
   ["run_sql", { sql: "SELECT id, severity, summary FROM causal_chains ORDER BY impact_ns DESC LIMIT 5" }],
-  ["run_sql", { sql: "SELECT * FROM named_events WHERE rowid BETWEEN 5000000 AND 5000099" }],
+  ["run_sql", { sql: "SELECT * FROM named_events WHERE event BETWEEN 5000000 AND 5000099" }],
   ["run_sql", { sql: "SELECT culprit_comm, count(*), sum(duration) FROM offcpu GROUP BY 1 ORDER BY 3 DESC LIMIT 5" }],
   // a scan of all 10 M events: bounded by timeout_s (default 5 s), not by the 1 s bar
   ["run_sql", { sql: "SELECT op_name, count(*) FROM named_events GROUP BY 1" }],
