@@ -65,7 +65,7 @@ async function callAll(client, label, schemas) {
   await call("graph_frequency", {});
   await call("get_nodes", {});
   const q = await call("run_sql", { sql: "SELECT count(*) AS n FROM events; SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", limit: 5 });
-  check(`${label}: run_sql returns rows`, Number.isInteger(q?.structuredContent?.results?.[0]?.rows?.[0]?.[0]), JSON.stringify(q?.structuredContent).slice(0, 200));
+  check(`${label}: run_sql returns rows`, Number.isInteger(q?.structuredContent?.results?.[0]?.rows?.[0]?.[0]), String(JSON.stringify(q?.structuredContent)).slice(0, 200));
   check(`${label}: run_sql limit cuts and says so`, q?.structuredContent?.results?.[1]?.rows?.length <= 5 && (q.structuredContent.results[1].rows.length < 5 || q.structuredContent.results[1].truncated === true));
   for (const [what, sql, want] of [
     ["DELETE", "DELETE FROM events", "refused: DELETE from events"],
