@@ -297,6 +297,42 @@ static void sort_items(struct sitem *a, size_t n)
 	}
 }
 
+/* GPU idle time of a step from its top-level calls: idle from a sync's
+ * return (or the step start) to the next work submission; and a host gap of
+ * >= IDLE_GAP_NS between two calls while work is queued counts as idle when
+ * the next sync waits less than a tenth of the gap: the GPU was not behind
+ * the host (its queue had drained during the gap) */
+#define IDLE_GAP_NS 1000000LL
+static int64_t gpu_idle(const void *v, size_t n, int64_t s0, int64_t s1, int busy)
+{
+	const struct { int64_t s, e; int8_t work, sync; } *tc = v;
+	int64_t idle = 0, from = s0, nextw = -1;
+	int64_t *nw = xmalloc((n ? n : 1) * sizeof(int64_t));
+	for (size_t i = n; i-- > 0;) {
+		if (tc[i].sync)
+			nextw = tc[i].e - tc[i].s;
+		nw[i] = nextw;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (busy && i > 0 && tc[i].s - tc[i - 1].e >= IDLE_GAP_NS && nw[i] >= 0 &&
+		    nw[i] * 10 < tc[i].s - tc[i - 1].e)
+			idle += tc[i].s - tc[i - 1].e;
+		if (tc[i].work) {
+			if (!busy && tc[i].s > from)
+				idle += tc[i].s - from;
+			busy = 1;
+		}
+		if (tc[i].sync) {
+			busy = 0;
+			from = tc[i].e;
+		}
+	}
+	if (!busy && s1 > from)
+		idle += s1 - from;
+	free(nw);
+	return idle;
+}
+
 /* breakdown of the items of t over [s0, s1) into st */
 static void breakdown(struct sthr *t, int64_t s0, int64_t s1, struct step *st, int gpu_busy0)
 {
@@ -307,8 +343,8 @@ static void breakdown(struct sthr *t, int64_t s0, int64_t s1, struct step *st, i
 	int64_t cover = s0, incall = 0;
 	size_t nseg = 0, cseg = 0;
 	int64_t (*seg)[2] = NULL;
-	int busy = gpu_busy0;
-	int64_t idle_from = s0;
+	struct tcall { int64_t s, e; int8_t work, sync; } *tc = NULL;
+	size_t ntc = 0, ctc = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct sitem *c = &a[i];
 		if (c->kind != IT_CALL)
@@ -319,15 +355,8 @@ static void breakdown(struct sthr *t, int64_t s0, int64_t s1, struct step *st, i
 		int64_t from = cs > cover ? cs : cover;
 		st->cat[c->cls] += ce - from;
 		incall += ce - from;
-		if (c->gpu_work) {
-			if (!busy && cs > idle_from)
-				st->idle += cs - idle_from;
-			busy = 1;
-		}
-		if (c->gpu_sync) {
-			busy = 0;
-			idle_from = ce;
-		}
+		struct tcall x = { cs, ce, c->gpu_work, c->gpu_sync };
+		VEC_PUSH(tc, ntc, ctc, x);
 		if (c->cls == CAT_LAUNCH)
 			st->launches++;
 		else if (c->cls == CAT_MEMCPY)
@@ -346,8 +375,8 @@ static void breakdown(struct sthr *t, int64_t s0, int64_t s1, struct step *st, i
 		}
 		cover = ce;
 	}
-	if (!busy && s1 > idle_from)
-		st->idle += s1 - idle_from;
+	st->idle = gpu_idle(tc, ntc, s0, s1, gpu_busy0);
+	free(tc);
 	/* off-CPU and I/O: inside calls or in the gaps between them */
 	int64_t gpre = 0, gblk = 0, gio = 0;
 	size_t k = 0;
