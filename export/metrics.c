@@ -33,6 +33,9 @@ static void usage(FILE *f)
 		"                        otlp-json, otlp-proto (ExportMetricsServiceRequest batches)\n"
 		"  --step D              series resolution (default 1s; a multiple of 1ms)\n"
 		"  --cluster ID          resource attribute ingero.cluster.id (OTLP)\n"
+		"  --node NAME           only this node\n"
+		"  --since X, --until X  only [X, Y] of the recording (30s, +2m, -10s, unix ns,\n"
+		"                        2026-12-02 10:00:00); counters start at X\n"
 		"  --traces FILE         also write causal chains, step findings and slow/outlier\n"
 		"                        steps as OTLP spans (ExportTraceServiceRequest; protobuf\n"
 		"                        with --format otlp-proto, else OTLP/JSON lines)\n"
@@ -57,6 +60,7 @@ struct ctx {
 	struct mt_engine e;
 	char *names[16][64];       /* op names [source][op] */
 	char *srcnames[16];
+	struct mt_filter flt;
 	struct ig_map comm;        /* hash(node, pid) -> index into comms */
 	char **comms;
 	size_t ncomms, capcomms;
@@ -67,6 +71,17 @@ static sqlite3_stmt *prep(struct ctx *c, const char *sql)
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		ig_die("%s: %s", c->dbpath, sqlite3_errmsg(c->db));
+	return st;
+}
+
+/* prep of "<head><where> <tail>" with the filter on nodecol / tcol */
+static sqlite3_stmt *prepw(struct ctx *c, const char *head, const char *nodecol, const char *tcol, const char *tail)
+{
+	char *w = mt_where(&c->flt, nodecol, tcol, NULL);
+	char *q = xasprintf("%s%s %s", head, w, tail);
+	sqlite3_stmt *st = prep(c, q);
+	free(q);
+	free(w);
 	return st;
 }
 
@@ -144,18 +159,43 @@ static void free_names(struct ctx *c)
 	ig_map_release(&c->comm);
 }
 
+char *mt_where(const struct mt_filter *f, const char *nodecol, const char *tcol, const char *extra)
+{
+	char *w = xstrdup("");
+	const char *sep = " WHERE ";
+	if (f && f->node && nodecol) {
+		char *q = sqlite3_mprintf("%s%s%s = %Q", w, sep, nodecol, f->node);
+		free(w);
+		w = xstrdup(q);
+		sqlite3_free(q);
+		sep = " AND ";
+	}
+	if (f && tcol && (f->since != INT64_MIN || f->until != INT64_MAX)) {
+		char *q = xasprintf("%s%s%s BETWEEN %lld AND %lld", w, sep, tcol, (long long)f->since, (long long)f->until);
+		free(w);
+		w = q;
+		sep = " AND ";
+	}
+	if (extra) {
+		char *q = xasprintf("%s%s(%s)", w, sep, extra);
+		free(w);
+		w = q;
+	}
+	return w;
+}
+
 /* ------------------------------------------------------------ the span */
 
 static void span_of(struct ctx *c, int64_t *tmin, int64_t *tmax)
 {
-	static const char *const q[][2] = {
-		{ "nodes", "SELECT min(first_ts), max(last_ts) FROM nodes" },
-		{ "system_snapshots", "SELECT min(timestamp), max(timestamp) FROM system_snapshots" },
-		{ "gpu_snapshots", "SELECT min(timestamp), max(timestamp) FROM gpu_snapshots" },
-		{ "offcpu", "SELECT min(start), max(start) FROM offcpu" },
-		{ "nccl_collectives", "SELECT min(start), max(start) FROM nccl_collectives" },
-		{ "causal_chains", "SELECT min(detected_at), max(detected_at) FROM causal_chains" },
-		{ "steps", "SELECT min(start), max(start) FROM steps" },
+	static const char *const q[][4] = {
+		{ "nodes", "SELECT min(first_ts), max(last_ts) FROM nodes", "name", NULL },
+		{ "system_snapshots", "SELECT min(timestamp), max(timestamp) FROM system_snapshots", "node", "timestamp" },
+		{ "gpu_snapshots", "SELECT min(timestamp), max(timestamp) FROM gpu_snapshots", "node", "timestamp" },
+		{ "offcpu", "SELECT min(start), max(start) FROM offcpu", "node", "start" },
+		{ "nccl_collectives", "SELECT min(start), max(start) FROM nccl_collectives", "node", "start" },
+		{ "causal_chains", "SELECT min(detected_at), max(detected_at) FROM causal_chains", "node", "detected_at" },
+		{ "steps", "SELECT min(start), max(start) FROM steps", "node", "start" },
 	};
 	*tmin = INT64_MAX;
 	*tmax = INT64_MIN;
@@ -163,7 +203,7 @@ static void span_of(struct ctx *c, int64_t *tmin, int64_t *tmax)
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
 		if (!ig_db_has_table(c->db, "main", q[i][0]))
 			continue;
-		sqlite3_stmt *st = prep(c, q[i][1]);
+		sqlite3_stmt *st = prepw(c, q[i][1], q[i][2], q[i][3], "");
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 			int64_t a = sqlite3_column_int64(st, 0), b = sqlite3_column_int64(st, 1);
 			if (a < *tmin)
@@ -176,7 +216,7 @@ static void span_of(struct ctx *c, int64_t *tmin, int64_t *tmax)
 		sqlite3_finalize(st);
 	}
 	if (!have_nodes) {
-		sqlite3_stmt *st = prep(c, "SELECT min(timestamp), max(timestamp) FROM events");
+		sqlite3_stmt *st = prepw(c, "SELECT min(timestamp), max(timestamp) FROM events", "node", "timestamp", "");
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 			int64_t a = sqlite3_column_int64(st, 0), b = sqlite3_column_int64(st, 1);
 			if (a < *tmin)
@@ -203,10 +243,8 @@ static int pass_events(struct ctx *c, int sorted)
 {
 	struct mt_engine *e = &c->e;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, sorted ? "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
-					    "FROM events ORDER BY timestamp"
-					  : "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
-					    "FROM events");
+	sqlite3_stmt *st = prepw(c, "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
+				    "FROM events", "node", "timestamp", sorted ? "ORDER BY timestamp" : "");
 	int late = 0;
 	struct ig_map cache = { 0 }, mcache = { 0 };
 	struct ev_key *keys = NULL;
@@ -302,8 +340,8 @@ static void pass_system(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "system_snapshots"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT timestamp, COALESCE(node, ''), cpu_pct, mem_pct, mem_avail, swap_mb, "
-				   "load_avg FROM system_snapshots ORDER BY timestamp");
+	sqlite3_stmt *st = prepw(c, "SELECT timestamp, COALESCE(node, ''), cpu_pct, mem_pct, mem_avail, swap_mb, "
+				    "load_avg FROM system_snapshots", "node", "timestamp", "ORDER BY timestamp");
 	static const int fams[] = { F_CPU_UTIL, F_MEM_UTIL, F_MEM_AVAIL, F_SWAP, F_LOAD1 };
 	static const double mul[] = { 1, 1, 1048576.0, 1048576.0, 1 }, dv[] = { 100, 100, 1, 1, 1 };
 	int rc;
@@ -346,8 +384,8 @@ static void pass_gpu(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "gpu_snapshots"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT timestamp, COALESCE(node, ''), gpu, util_pct, mem_used_mb, mem_total_mb, "
-				   "throttle_reasons FROM gpu_snapshots ORDER BY timestamp");
+	sqlite3_stmt *st = prepw(c, "SELECT timestamp, COALESCE(node, ''), gpu, util_pct, mem_used_mb, mem_total_mb, "
+				    "throttle_reasons FROM gpu_snapshots", "node", "timestamp", "ORDER BY timestamp");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -384,7 +422,8 @@ static void pass_offcpu(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "offcpu"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT start, node, pid, duration, prev_state FROM offcpu ORDER BY start");
+	sqlite3_stmt *st = prepw(c, "SELECT start, node, pid, duration, prev_state FROM offcpu", "node", "start",
+				 "ORDER BY start");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -409,8 +448,8 @@ static void pass_nccl(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "nccl_collectives"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT start, node, op, count, datatype, rank, duration FROM nccl_collectives "
-				   "ORDER BY start");
+	sqlite3_stmt *st = prepw(c, "SELECT start, node, op, count, datatype, rank, duration FROM nccl_collectives",
+				 "node", "start", "ORDER BY start");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -438,8 +477,8 @@ static void pass_chains(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "causal_chains"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT detected_at, COALESCE(node, ''), severity FROM causal_chains "
-				   "ORDER BY detected_at");
+	sqlite3_stmt *st = prepw(c, "SELECT detected_at, COALESCE(node, ''), severity FROM causal_chains", "node",
+				 "detected_at", "ORDER BY detected_at");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -465,13 +504,12 @@ static void pass_steps(struct ctx *c)
 		if (!ig_db_has_col(c->db, "main", "steps", need[i]))
 			return;
 	int bl = ig_db_has_table(c->db, "main", "step_baselines");
-	char *q = xasprintf("SELECT s.start, s.node, s.pid, s.stream, s.phase, s.duration, s.outlier, %s FROM steps s %s "
-			    "ORDER BY s.start, s.id",
+	char *q = xasprintf("SELECT s.start, s.node, s.pid, s.stream, s.phase, s.duration, s.outlier, %s FROM steps s %s",
 			    bl ? "b.mean, b.p95" : "NULL, NULL",
 			    bl ? "LEFT JOIN step_baselines b ON b.node = s.node AND b.pid = s.pid AND "
 				 "b.stream = s.stream AND b.phase = s.phase" : "");
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, q);
+	sqlite3_stmt *st = prepw(c, q, "s.node", "s.start", "ORDER BY s.start, s.id");
 	free(q);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -494,6 +532,43 @@ static void pass_steps(struct ctx *c)
 	mt_pass_end(e);
 }
 
+/* --node NAME: an unknown node is an error naming the known ones */
+static int check_node(struct ctx *c, const char *in, const char *node)
+{
+	int nodes = ig_db_has_table(c->db, "main", "nodes");
+	sqlite3_stmt *st = prep(c, nodes ? "SELECT name FROM nodes ORDER BY name" : "SELECT DISTINCT node FROM events ORDER BY 1");
+	const char *names[256];
+	char *own[256];
+	int n = 0, found = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!strcmp(col_text(st, 0), node))
+			found = 1;
+		if (n < 255) {
+			own[n] = xstrdup(col_text(st, 0));
+			names[n] = own[n];
+			n++;
+		}
+	}
+	step_done(c, st, rc);
+	names[n] = NULL;
+	if (!found) {
+		size_t len = 1;
+		for (int i = 0; i < n; i++)
+			len += strlen(names[i]) + 2;
+		char *list = xmalloc(len), *p = list;
+		*p = 0;
+		for (int i = 0; i < n; i++)
+			p += sprintf(p, "%s%s", i ? ", " : "", names[i]);
+		const char *dm = ig_did_you_mean(node, names);
+		ig_error("%s: --node '%s': 0 events; known nodes: %s%s%s%s", in, node, list,
+			 dm ? " (did you mean '" : "", dm ? dm : "", dm ? "'?)" : "");
+		free(list);
+	}
+	for (int i = 0; i < n; i++)
+		free(own[i]);
+	return found ? 0 : -1;
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -502,12 +577,15 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' }, { "format", required_argument, NULL, 'f' },
 		{ "step", required_argument, NULL, 's' }, { "cluster", required_argument, NULL, 'C' },
+		{ "node", required_argument, NULL, 'N' }, { "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
 		{ "traces", required_argument, NULL, 'T' }, { "otlp-endpoint", required_argument, NULL, 'E' },
 		{ "force", no_argument, NULL, 'F' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *outpath = NULL, *cluster = "", *tracepath = NULL, *endpoint = NULL;
+	const char *node = NULL, *since = NULL, *until = NULL;
 	int fmt = FMT_OM, force = 0, ch;
 	int64_t step = 1000000000;
 	while ((ch = ig_getopt(argc, argv, "o:qvh", lo, NULL)) != -1) {
@@ -531,6 +609,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C': cluster = optarg; break;
 		case 'T': tracepath = optarg; break;
+		case 'N': node = optarg; break;
+		case 'S': since = optarg; break;
+		case 'U': until = optarg; break;
 		case 'E': endpoint = optarg; break;
 		case 'F': force = 1; break;
 		case 'q': ig_quiet++; break;
@@ -577,11 +658,42 @@ int main(int argc, char **argv)
 		sqlite3_finalize(st);
 	}
 	load_names(&c);
+	c.flt.since = INT64_MIN;
+	c.flt.until = INT64_MAX;
+	if (node && check_node(&c, in, node))
+		goto done_names;
+	c.flt.node = node;
 	int64_t tmin, tmax;
 	span_of(&c, &tmin, &tmax);
 	if (tmin > tmax) {
 		ig_error("%s: no events", in);
 		goto done_names;
+	}
+	if (since || until) {
+		int64_t a = tmin, b = tmax;
+		char s1[IG_DUR_BUF], s2[IG_DUR_BUF];
+		if (since && ig_parse_time(since, tmin, tmax, &a)) {
+			ig_usage_error("bad --since '%s'", since);
+			rc = IG_EXIT_USAGE;
+			goto done_names;
+		}
+		if (until && ig_parse_time(until, tmin, tmax, &b)) {
+			ig_usage_error("bad --until '%s'", until);
+			rc = IG_EXIT_USAGE;
+			goto done_names;
+		}
+		if (b < a || a > tmax || b < tmin) {
+			ig_error("%s: --since/--until select nothing: the recording spans %s (%lld .. %lld)", in,
+				 ig_fmt_duration(tmax - tmin, s1, sizeof s1), (long long)tmin, (long long)tmax);
+			(void)s2;
+			goto done_names;
+		}
+		c.flt.since = a;
+		c.flt.until = b;
+		if (a > tmin)
+			tmin = a;
+		if (b < tmax)
+			tmax = b;
 	}
 	struct ig_out tout = { 0 };
 	if ((tmax - tmin) / step > MAX_WINDOWS) {
@@ -618,7 +730,8 @@ int main(int argc, char **argv)
 	static char obuf[1 << 16];
 	if (outpath)
 		setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
-	struct mt_otlp_opts ot = { .json = fmt != FMT_OTLP_PROTO, .cluster = cluster, .endpoint = endpoint };
+	struct mt_otlp_opts ot = { .json = fmt != FMT_OTLP_PROTO, .cluster = cluster, .endpoint = endpoint,
+				   .flt = &c.flt };
 	if (otlp) {
 		if (mt_write_otlp(&c.e, outpath ? out.f : NULL, &ot)) {
 			if (outpath && ferror(out.f))

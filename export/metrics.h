@@ -148,10 +148,19 @@ struct mt_out_opts {
 	int prom_text;          /* --format prometheus: the last sample of every series, text 0.0.4 */
 };
 int mt_write_openmetrics(const struct mt_engine *e, FILE *f, const struct mt_out_opts *o);
+/* --node, --since, --until */
+struct mt_filter {
+	const char *node;       /* NULL = every node */
+	int64_t since, until;   /* unix ns, inclusive; INT64_MIN / INT64_MAX = open */
+};
+/* " WHERE <node> = '..' AND <t> BETWEEN .. AND (extra)" for the filter, or
+ * "" (malloc'ed either way); any of nodecol, tcol, extra may be NULL. */
+char *mt_where(const struct mt_filter *f, const char *nodecol, const char *tcol, const char *extra);
 struct mt_otlp_opts {
 	int json;               /* otlp-json, else otlp-proto */
 	const char *cluster;    /* resource attribute ingero.cluster.id ("" = none) */
 	const char *endpoint;   /* POST each request to ENDPOINT/v1/metrics (NULL = no) */
+	const struct mt_filter *flt;   /* spans: node and start time */
 };
 /* ExportMetricsServiceRequest batches to out (NULL = POST only). */
 int mt_write_otlp(const struct mt_engine *e, FILE *out, const struct mt_otlp_opts *o);

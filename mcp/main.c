@@ -68,7 +68,7 @@ static void out_write(const char *s, size_t n)
 	}
 }
 
-static void send_json(json_object *o)
+static __attribute__((unused)) void send_json(json_object *o)
 {
 	size_t n;
 	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
@@ -227,8 +227,11 @@ static int was_cancelled(json_object *id)
 
 /* Read what is waiting on stdin without blocking and look for
  * cancellations among the complete lines (they stay queued). */
+int mcp_no_stdin;
+
 void mcp_poll_input(void)
 {
+	if (mcp_no_stdin) return;
 	while (in.len < max_message && fill(0)) {}
 	if (in.discarding) return;
 	/* scan the complete lines that arrived for cancellations */
@@ -360,47 +363,54 @@ static json_object *handle(json_object *msg)
 	return error_resp(id, -32601, e);
 }
 
-static void serve(void)
+/* One message line (line[n] must be its NUL or newline): the response to
+ * send, or NULL.  The fuzz target (tests/mcp/fuzz_rpc.c) calls this. */
+json_object *mcp_process_line(const char *line, size_t n)
+{
+	size_t k = 0;
+	while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
+	if (k == n) return NULL;      /* blank line */
+	int bad;
+	json_object *msg = parse(line, n, &bad), *out = NULL;
+	mcp_poll_input();     /* cancellations queued behind this message */
+	if (bad) {
+		out = error_resp(NULL, -32700, "Parse error: not valid JSON (one message per line, UTF-8)");
+	} else if (json_object_is_type(msg, json_type_array)) {
+		size_t len = json_object_array_length(msg);
+		if (!len) {
+			out = error_resp(NULL, -32600, "Invalid Request: empty batch");
+		} else {
+			out = json_object_new_array();
+			for (size_t i = 0; i < len; i++) {
+				json_object *x = handle(json_object_array_get_idx(msg, i));
+				if (x) json_object_array_add(out, x);
+			}
+			if (!json_object_array_length(out)) { json_object_put(out); out = NULL; }
+		}
+	} else {
+		out = handle(msg);
+	}
+	json_object_put(msg);
+	return out;
+}
+
+static __attribute__((unused)) void serve(void)
 {
 	char *line;
 	size_t n;
 	int r;
 	while ((r = next_line(&line, &n, 1)) != 0) {
+		json_object *out;
 		if (r == 2) {
 			char e[128];
 			snprintf(e, sizeof e, "Invalid Request: message longer than %zu bytes", max_message);
-			json_object *o = error_resp(NULL, -32600, e);
-			send_json(o);
-			json_object_put(o);
-			continue;
-		}
-		size_t k = 0;
-		while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
-		if (k == n) { free(line); continue; }      /* blank line */
-		int bad;
-		json_object *msg = parse(line, n, &bad), *out = NULL;
-		free(line);
-		mcp_poll_input();     /* cancellations queued behind this message */
-		if (bad) {
-			out = error_resp(NULL, -32700, "Parse error: not valid JSON (one message per line, UTF-8)");
-		} else if (json_object_is_type(msg, json_type_array)) {
-			size_t len = json_object_array_length(msg);
-			if (!len) {
-				out = error_resp(NULL, -32600, "Invalid Request: empty batch");
-			} else {
-				out = json_object_new_array();
-				for (size_t i = 0; i < len; i++) {
-					json_object *x = handle(json_object_array_get_idx(msg, i));
-					if (x) json_object_array_add(out, x);
-				}
-				if (!json_object_array_length(out)) { json_object_put(out); out = NULL; }
-			}
+			out = error_resp(NULL, -32600, e);
 		} else {
-			out = handle(msg);
+			out = mcp_process_line(line, n);
+			free(line);
 		}
 		if (out) send_json(out);
 		json_object_put(out);
-		json_object_put(msg);
 	}
 }
 
@@ -507,6 +517,7 @@ int mcp_open_db(const char *path, char *msg, size_t msglen)
 	return 0;
 }
 
+#ifndef MCP_NO_MAIN
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -586,3 +597,4 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ncancelled; i++) free(cancelled[i]);
 	return 0;
 }
+#endif

@@ -103,6 +103,9 @@ void mcp_close_db(void);
 /* Poll stdin for pending messages (cancellation) without blocking; sets
  * S.cancel_now when the running request was cancelled. */
 void mcp_poll_input(void);
+extern int mcp_no_stdin;       /* fuzz target: never read stdin */
+/* One message line -> the response to send, or NULL (main.c). */
+json_object *mcp_process_line(const char *line, size_t n);
 /* Remove run_demo's scratch directory (at exit). */
 void mcp_demo_cleanup(void);
 

@@ -49,6 +49,17 @@ cp inc.db far.db && /usr/bin/python3 -c "import sqlite3; d=sqlite3.connect('far.
 out=$("$M" far.db -o far.om 2>&1); rc=$?
 eq "metrics: a span of 56 years at 1s is refused" "$rc" 1
 contains "metrics: ... saying why" "$out" "use a larger --step"
+# --node, --since, --until (absolute unix ns here)
+out=$("$M" multi.db --node node-9 2>&1); rc=$?
+eq "metrics: unknown --node exits 1" "$rc" 1
+contains "metrics: ... listing the known nodes" "$out" "known nodes: node-0, node-1"
+read -r a b < <("$BIN/ingero-sql" --csv multi.db "SELECT min(timestamp) + 2000000000, min(timestamp) + 5000000000 FROM events" | tail -1 | tr -d '\r' | tr ',' ' ')
+"$M" multi.db --node node-1 --since "$a" --until "$b" --format prometheus -o f.prom
+got=$(awk '/^gpu_cuda_operation_count[{ ]/ { s += $NF } END { print s + 0 }' f.prom)
+want=$("$BIN/ingero-sql" --csv multi.db "SELECT count(*) FROM events WHERE node = 'node-1' AND timestamp BETWEEN $a AND $b" | tail -1 | tr -d '\r')
+eq "metrics: --node --since --until: counts = SQL over [since, until] of that node" "$got" "$want"
+eq "metrics: --node: only that node's series" "$(grep -c 'node="node-0"' f.prom)" 0
+fails "metrics: --since after the end" "$M" multi.db --since 1h
 "$M" inc.db --step 2s -o s2.om
 n1=$(grep -c '^gpu_cuda_operation_count{' db.om); n2=$(grep -c '^gpu_cuda_operation_count{' s2.om)
 [ "$n2" -lt "$n1" ] && [ "$n2" -gt 0 ] && pass "metrics: --step 2s halves the points ($n1 -> $n2)" ||
