@@ -18,6 +18,7 @@ static const double us_bounds[] = { 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 20
 				    10000, 20000, 50000, 100000, 200000, 500000, 1000000 };
 static const double step_bounds[] = { 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7,
 				      1e8, 2.5e8, 5e8, 1e9, 2.5e9, 5e9, 1e10 };
+static const double ms_bounds[] = { 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000 };
 #define NB(a) (int)(sizeof(a) / sizeof(a[0]))
 
 const struct mt_family mt_families[F_MAX] = {
@@ -55,10 +56,15 @@ const struct mt_family mt_families[F_MAX] = {
 			 "GPU utilization ratio (NVML poll)", MT_GAUGE, 0, NULL, 0 },
 	[F_MEMCPY_BYTES] = { "gpu.memcpy.bytes_total", "gpu_memcpy_bytes_total", "counter", "By",
 			     "Cumulative CUDA memcpy bytes by direction", MT_COUNTER, 1, NULL, 0 },
+	[F_MEMCPY_DUR] = { "gpu.memcpy.duration_ms", "gpu_memcpy_duration_ms", "histogram", "ms",
+			   "Per-event CUDA memcpy duration by direction", MT_HIST, 0, ms_bounds, NB(ms_bounds), 1e6 },
 	[F_NCCL_COUNT] = { "gpu.nccl.collective.count", "gpu_nccl_collective_count", "unknown", "{call}",
 			   "Total NCCL collective events captured per op_type", MT_COUNTER, 1, NULL, 0 },
 	[F_NCCL_BYTES] = { "gpu.nccl.collective.bytes_total", "gpu_nccl_collective_bytes_total", "counter", "By",
 			   "Cumulative bytes transferred by NCCL collective per op_type", MT_COUNTER, 1, NULL, 0 },
+	[F_NCCL_DUR] = { "nccl.collective.duration_ms", "nccl_collective_duration_ms", "histogram", "ms",
+			 "NCCL collective call duration (enqueue time, not the barrier wait)", MT_HIST, 0, ms_bounds,
+			 NB(ms_bounds), 1e6 },
 	[F_OFFCPU] = { "ingero.process.offcpu.time", "ingero_process_offcpu_time_seconds_total", "counter", "s",
 		       "Cumulative off-CPU time per process (preempted or blocked)", MT_COUNTER, 0, NULL, 0, 1e9 },
 	[F_STEP_DUR] = { "ingero.infer.step_duration_ns", "ingero_infer_step_duration_ns", "histogram", "ns",
@@ -290,9 +296,7 @@ static void flush_window(struct mt_engine *e, int64_t w)
 
 void mt_at(struct mt_engine *e, int64_t ts)
 {
-	int64_t w = ts < e->t0 ? 0 : (ts - e->t0) / e->step;
-	if (w >= e->nw)
-		w = e->nw - 1;
+	int64_t w = mt_window(e, ts);
 	while (e->cur_w < w)
 		flush_window(e, e->cur_w++);
 }
@@ -303,10 +307,13 @@ void mt_pass_end(struct mt_engine *e)
 		flush_window(e, e->cur_w++);
 }
 
-static void bucket_add(struct mt_series *s, const struct mt_family *f, double v)
+/* compared in the input's integer unit, so SQL can count the same buckets
+ * exactly (duration <= bound * div) */
+static void bucket_add(struct mt_series *s, const struct mt_family *f, int64_t v)
 {
 	int k = 0;
-	while (k < f->nb && v > f->bounds[k])
+	double d = fam_div(f);
+	while (k < f->nb && (double)v > f->bounds[k] * d)
 		k++;
 	s->bk[k]++;
 }
@@ -325,7 +332,7 @@ void mt_hist(struct mt_engine *e, uint32_t si, int64_t v)
 	const struct mt_family *f = &mt_families[s->fam];
 	s->count++;
 	s->iv += v;
-	bucket_add(s, f, (double)v / fam_div(f));
+	bucket_add(s, f, v);
 }
 
 static const struct mt_engine *sort_e;

@@ -334,6 +334,7 @@ static void sec_step_findings(struct rep *r)
 			       "ORDER BY " SEV_ORDER ", impact_share DESC, id");
 	fprintf(f, "<section id=\"step-findings\"><h2>Step findings (%" PRId64 ")</h2>\n",
 		count(r, "step_findings", NULL));
+	int n = 0;
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		char b1[IG_DUR_BUF], b2[IG_DUR_BUF];
 		fputs("<article class=\"chain step\" id=\"step-", f);
@@ -357,8 +358,11 @@ static void sec_step_findings(struct rep *r)
 		fputs("</dl><ul class=\"recs\">", f);
 		json_list(f, col(st, 11), 0);
 		fputs("</ul></article>\n", f);
+		n++;
 	}
 	sqlite3_finalize(st);
+	if (!n)
+		fputs("<p>None: no slow step, GPU starvation or stall.</p>\n", f);
 	fputs("</section>\n", f);
 }
 

@@ -235,6 +235,7 @@ static double bin_mid_s(const struct rep *r, uint32_t b)
 
 struct series {
 	FILE *j;
+	int tdec;       /* decimals of times (s): about span / 100 000 resolution */
 	int n;          /* series in the current plot */
 	int npts;       /* points in the current series */
 };
@@ -270,7 +271,7 @@ static void ser_begin(struct series *s, const char *name, const char *style)
 
 static void ser_pt(struct series *s, double t, double v)
 {
-	fprintf(s->j, "%s%.4f,%.5g", s->npts++ ? "," : "", t, v);
+	fprintf(s->j, "%s%.*f,%.4g", s->npts++ ? "," : "", s->tdec, t, v);
 }
 
 static void ser_end(struct series *s)
@@ -283,7 +284,7 @@ static void ser_end_marks(struct series *s, const double *tv, size_t n)
 {
 	fputs("],\"marks\":[", s->j);
 	for (size_t i = 0; i < n; i++)
-		fprintf(s->j, "%s%.4f,%.5g", i ? "," : "", tv[2 * i], tv[2 * i + 1]);
+		fprintf(s->j, "%s%.*f,%.4g", i ? "," : "", s->tdec, tv[2 * i], tv[2 * i + 1]);
 	fputs("]}", s->j);
 }
 
@@ -577,7 +578,9 @@ int rep_plots_json(struct rep *r)
 	s.j = open_memstream(&buf, &len);
 	if (!s.j)
 		return ig_error("out of memory");
-	fprintf(s.j, "{\"t0_ns\":\"%" PRId64 "\",\"span_s\":%.4f,\"plots\":[", r->t0, rel_s(r, r->t1));
+	s.tdec = (int)ceil(5 - log10(fmax(rel_s(r, r->t1), 1e-6)));
+	s.tdec = s.tdec < 0 ? 0 : s.tdec > 6 ? 6 : s.tdec;
+	fprintf(s.j, "{\"t0_ns\":\"%" PRId64 "\",\"span_s\":%.6f,\"plots\":[", r->t0, rel_s(r, r->t1));
 	if (r->has_steps && has_rows(r, "steps")) {
 		plot_steps(r, &s);
 		plot_step_parts(r, &s);

@@ -29,9 +29,12 @@ printf 'ingero-report: %.2f s wall, %.2f s CPU, peak RSS %d MB; file %d bytes (%
 	"$wall" "$(echo "$user + $sys" | bc)" $((rss / 1024)) "$size" "$(echo "$size / 1048576" | bc -l)" \
 	"$([ "$size" -le 3145728 ] && echo ok || echo MISSED)"
 if [ -x /usr/bin/chromium ]; then
-	/usr/bin/python3 tests/report/browser.py "$D/report.html" - "$D/report.png" | tee "$D/browser.txt"
-	ms=$(sed -n 's/.*"render_ms": \([0-9.]*\).*/\1/p' "$D/browser.txt" | head -1)
-	echo "render in headless Chromium: ${ms} ms (bar 2000 ms: $(awk -v m="$ms" 'BEGIN { print (m < 2000) ? "ok" : "MISSED" }'))"
+	# three loads in one browser: the first includes the renderer's start
+	/usr/bin/python3 tests/report/browser.py "$D/report.html" - "$D/report.png" "$D/report.html" - - \
+		"$D/report.html" - - | tee "$D/browser.txt"
+	ms=$(sed -n 's/.*"render_ms": \([0-9.]*\).*/\1/p' "$D/browser.txt" | sort -n | sed -n 2p)
+	echo "render in headless Chromium (navigation start to load end, median of 3): ${ms} ms" \
+		"(bar 2000 ms: $(awk -v m="$ms" 'BEGIN { print (m < 2000) ? "ok" : "MISSED" }'))"
 else
 	echo "(no /usr/bin/chromium: render time not measured)"
 fi
