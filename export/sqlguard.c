@@ -508,7 +508,7 @@ int ig_sqlguard_open(struct ig_sqlguard *g, const char *path)
 	 * memory: the file is never written) */
 	if (ig_db_has_table(db, "main", "events") && ig_db_has_col(db, "main", "events", "source") &&
 	    ig_db_has_col(db, "main", "events", "op"))
-		sqlite3_exec(db, "CREATE TEMP VIEW named_events AS SELECT source_name(source) AS source_name, "
+		sqlite3_exec(db, "CREATE TEMP VIEW named_events AS SELECT rowid AS event, source_name(source) AS source_name, "
 			     "op_name(source, op) AS op_name, * FROM main.events", NULL, NULL, NULL);
 	g->db = db;
 	g->path = xstrdup(path);

@@ -1055,7 +1055,8 @@ static struct tool tools[] = {
 	  "Runs read-only SQL (SQLite) on the analysis database with ingero-sql's guarantees: the file is opened "
 	  "immutable; writes, ATTACH, state-changing PRAGMAs and extensions are refused; time, memory and value size "
 	  "are bounded. Tables: events, causal_chains, steps, step_findings, stack_traces, processes, offcpu, ... "
-	  "(SELECT name, sql FROM sqlite_master); the view-free names: ops(source_id, op_id, name), sources(id, name).",
+	  "(SELECT name, sql FROM sqlite_master). The view named_events adds event (the event numbers of the other tools), "
+	  "source_name and op_name to events; functions source_name(s), op_name(s, o).",
 	  "{\"type\":\"object\",\"required\":[\"sql\"],\"properties\":{\"sql\":{\"type\":\"string\",\"description\":"
 	  "\"one or more SELECT / WITH / VALUES / PRAGMA / EXPLAIN statements\"}," LIMIT_P(100, 1000) ","
 	  "\"timeout_s\":{\"type\":\"number\",\"minimum\":0.1,\"maximum\":30,\"description\":\"per statement (default 5)\"},"

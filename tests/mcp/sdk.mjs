@@ -58,7 +58,13 @@ async function callAll(client, label, schemas) {
   if (pid !== undefined && pid !== null) {
     const tl = await call("get_timeline", { pid, window: "2s", limit: 50 });
     const ev = tl?.structuredContent?.events?.[0]?.event ?? stk?.structuredContent?.slowest?.[0]?.event;
-    if (ev !== undefined) await call("get_stacks", { event: ev });
+    if (ev !== undefined) {
+      await call("get_stacks", { event: ev });
+      const want = tl?.structuredContent?.events?.[0]?.op ?? stk?.structuredContent?.slowest?.[0]?.op;
+      const r = await call("run_sql", { sql: `SELECT op_name FROM named_events WHERE event = ${ev}` });
+      check(`${label}: event ${ev} reads back through named_events (${want})`, r?.structuredContent?.results?.[0]?.rows?.[0]?.[0] === want,
+        String(JSON.stringify(r?.structuredContent)).slice(0, 200));
+    }
     check(`${label}: timeline bounded by limit`, (tl?.structuredContent?.events?.length ?? 0) <= 50);
   }
   await call("graph_lifecycle", {});
