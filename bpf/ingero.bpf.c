@@ -182,6 +182,8 @@ static __always_inline void submit(void *e)
 	bpf_ringbuf_submit(e, avail >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
+#include "pyframes.bpf.h"
+
 static __always_inline bool is_traced(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
@@ -416,8 +418,10 @@ int BPF_KPROBE(uprobe_entry)
 	en.ts = bpf_ktime_get_boot_ns();
 	read_args(ctx, src, op, &en);
 	en.stack_id = -1;
-	if (capture_stack && src != INGERO_SRC_NCCL)
+	if (capture_stack && src != INGERO_SRC_NCCL) {
 		en.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		py_capture(tgid, (__u32)id, en.ts, src);
+	}
 	key = (__u32)id | (__u64)src << 32;
 	bpf_map_update_elem(&inflight, &key, &en, BPF_ANY);
 	return 0;

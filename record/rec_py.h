@@ -48,4 +48,30 @@ struct rec_py_offsets {
 /* The offsets for 3.minor, NULL for a version without a table. */
 const struct rec_py_offsets *rec_py_offsets(int minor);
 
+
+/* ------------------------------------------------ live processes */
+
+struct ibpf_py_proc;
+/* Fill *pp (the BPF walker's per-process state) for pid: CPython version
+ * from its maps, _PyRuntime from the ELF symbols of libpython / the binary
+ * and its load address.  Returns 1 when the process can be walked, 0 when
+ * it maps no CPython, -1 for a CPython without an offset table or without
+ * a _PyRuntime symbol (*minor set when a version was found, else 0). */
+int rec_py_proc_setup(uint32_t pid, struct ibpf_py_proc *pp, int *minor);
+
+struct rec_py_loc {
+	char file[256];
+	char func[128];       /* co_qualname (3.11+), co_name (3.10) */
+	int line;             /* 0 = unknown */
+};
+/* Resolve one frame (code object address, instruction: 3.11+ the frame's
+ * prev_instr pointer, 3.10 f_lasti) of pid to file:function:line, reading
+ * the code object with bounded process_vm_readv calls.  0 or -1. */
+int rec_py_resolve(uint32_t pid, int minor, uint64_t code, uint64_t instr, struct rec_py_loc *out);
+
+/* Line of code-unit index `idx` in a CPython 3.11/3.12 location table
+ * (Objects/locations.md), or of byte offset 2*idx in a 3.10 co_linetable;
+ * firstlineno is co_firstlineno.  0 when the table has no line for it. */
+int rec_py_line(int minor, const uint8_t *tab, size_t len, int firstlineno, uint32_t idx);
+
 #endif

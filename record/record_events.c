@@ -16,12 +16,34 @@
 #include "record_int.h"
 #include "rec_nvml.h"
 #include "../bpf/ingero_bpf.h"
+#include "../bpf/pyframes_bpf.h"
+#include "record_py.h"
 #include "bpf/ingero.skel.h"
 
 /* -------------------------------------------------------- event path */
 
 /* --ndjson: the event layout every tool prints (docs/cli.md "JSON"):
  * 64-bit values that can exceed 2^53 as strings of digits */
+/* "py":[["file","function",line],...] innermost first, when the call has
+ * Python frames (record_py.c) */
+static void json_py(FILE *f)
+{
+	const struct rec_py_loc *l;
+	int n = rec_py_current(&l);
+
+	if (!n)
+		return;
+	fputs(",\"py\":[", f);
+	for (int i = 0; i < n; i++) {
+		fputs(i ? ",[" : "[", f);
+		ig_json_str(f, l[i].file);
+		fputc(',', f);
+		ig_json_str(f, l[i].func);
+		fprintf(f, ",%d]", l[i].line);
+	}
+	fputc(']', f);
+}
+
 static void json_event(const struct rec *r, const struct ingero_event *ev)
 {
 	const char *s = ingero_source_name(ev->source), *o = ingero_op_name(ev->source, ev->op);
@@ -44,7 +66,9 @@ static void json_event(const struct rec *r, const struct ingero_event *ev)
 			fputc(',', f);
 		ig_json_u64str(f, ev->arg[i]);
 	}
-	fprintf(f, "]%s}\n", ev->flags & INGERO_EVF_SAMPLED ? ",\"sampled\":true" : "");
+	fputc(']', f);
+	json_py(f);
+	fprintf(f, "%s}\n", ev->flags & INGERO_EVF_SAMPLED ? ",\"sampled\":true" : "");
 }
 
 static void write_event(struct rec *r, const struct ingero_event *ev)
@@ -139,6 +163,8 @@ int rec_handle_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e) || r->discard)
 		return 0;
+	if (e->flags & IBPF_F_PYFRAMES)
+		return rec_py_on_frames(r, data, len);
 	if (!r->disk_full) {    /* when full: still count, and keep --ndjson going */
 		char comm[IBPF_COMM_LEN + 1];
 
@@ -160,6 +186,8 @@ int rec_handle_event(void *ctx, void *data, size_t len)
 	ev.stack_id = 0;
 	if (e->stack_id >= 0 && !r->disk_full)
 		ev.stack_id = rec_sym_stack(&r->sym, e->pid, e->stack_id);
+	if (!r->disk_full)
+		rec_py_on_event(r, e);
 	if (e->source == INGERO_SRC_HOST && !r->disk_full)
 		host_event(r, e, len);
 	if (r->o.budget_pct > 0 && e->source != INGERO_SRC_HOST && e->source != INGERO_SRC_IO) {

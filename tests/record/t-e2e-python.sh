@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Python frames, live: the system python3 (Debian: CPython 3.11) calls the
+# fake libcudart through ctypes from nested functions, a lambda, a generator
+# and a second thread; every CUDA call must carry the exact file, function
+# and line of each Python frame (ingero-record --ndjson "py").  A native
+# workload (wl-train) recorded alongside gets no Python frames.
+. "$TESTS/lib.sh"
+. "$TESTS/record/e2e-lib.sh"
+e2e_ready "python frames" || exit 0
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+minor=$("$PY" -c 'import sys; print(sys.version_info[1])')
+case $minor in 10|11|12) ;; *) skip "python frames: $PY is CPython 3.$minor (walked: 3.10-3.12)"; exit 0;; esac
+SCRIPT=$TESTS/record/py/train.py
+go=$T_OUT/go
+"$REC" record -o "$T_OUT/rec" --overhead-budget 0 --cuda-lib "$TD/libcudart.so.12" --ndjson \
+	>"$T_OUT/ev.ndjson" 2>"$T_OUT/rec.err" &
+REC_PID=$!
+rec_attached "$T_OUT/rec.err" || { fail "python frames: recorder did not attach: $(tail -2 "$T_OUT/rec.err")"; exit 0; }
+"$PY" "$SCRIPT" "$TD/libcudart.so.12" "$go" >"$T_OUT/py.out" 2>&1 &
+pp=$!
+# the recorder sets a process up at its first CUDA event: wait for it
+wait_for "$T_OUT/ev.ndjson" "\"pid\":$pp,.*\"source\":\"cuda\"" 20
+sleep 0.5
+"$TD/wl-train" --steps 5 >"$T_OUT/wl.out" 2>&1 &
+wl=$!
+touch "$go"
+wait $pp; prc=$?
+wait $wl
+sleep 1.5
+rec_stop
+eq "python frames: workload ran" "$prc $(cat "$T_OUT/py.out")" "0 done"
+python3 - "$T_OUT/ev.ndjson" "$SCRIPT" "$pp" "$wl" <<'PYEOF'
+import json, sys
+evf, script, pid, wl = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+def check(name, cond, why=""):
+    print(("PASS: %s" % name) if cond else ("FAIL: %s: %s" % (name, why)))
+L = {}
+for n, line in enumerate(open(script), 1):
+    if "# @" in line:
+        L[line.split("# @")[1].strip()] = n
+ev = [json.loads(l) for l in open(evf) if l.startswith("{")]
+mine = [e for e in ev if e["pid"] == pid and e["source"] == "cuda"]
+# the calls after the warm-up loop (its first calls precede the process set-up)
+warm = [i for i, e in enumerate(mine) if e.get("py") and e["py"][0][2] == L["WARM"]]
+check("python frames: warm-up calls carry <module>:%d" % L["WARM"], len(warm) > 0)
+calls = mine[warm[-1] + 1:] if warm else mine
+want = {
+  "forward<-train_step": ([("forward", L["FORWARD"]), ("train_step", L["STEP_FORWARD"]), ("<module>", L["MODULE"])], 3),
+  "lambda<-train_step": ([("train_step.<locals>.<lambda>", L["LAMBDA"]), ("train_step", L["STEP_LAMBDA"]), ("<module>", L["MODULE"])], 3),
+  "generator<-train_step": ([("batches", L["GEN"]), ("train_step", L["STEP_GEN"]), ("<module>", L["MODULE"])], 6),
+  "forward<-worker thread": ([("forward", L["FORWARD"]), ("worker", L["WORKER"])], 1),
+}
+got = {}
+for e in calls:
+    fr = [(f[1], f[2]) for f in e.get("py", [])]
+    files = {f[0] for f in e.get("py", [])}
+    key = None
+    for k, (frames, _) in want.items():
+        if fr[:len(frames)] == frames:
+            key = k
+    got.setdefault(key, []).append((fr, files, e["tid"]))
+check("python frames: the script's calls were recorded", len(calls) >= 13, len(calls))
+for k, (frames, n) in want.items():
+    g = got.get(k, [])
+    check("python frames: %s: %d calls with exact function:line" % (k, n), len(g) == n,
+          "%d, unmatched: %s" % (len(g), [x[0] for x in got.get(None, [])][:3]))
+    # the thread's outer frames are threading.py's (Thread.run, _bootstrap)
+    check("python frames: %s: file is the script" % k,
+          all(all(f == script or f.endswith("/threading.py") for f in x[1]) for x in g), [x[1] for x in g][:2])
+check("python frames: no call without a match", not got.get(None), [x[0] for x in got.get(None, [])][:3])
+w = got.get("forward<-worker thread", [])
+check("python frames: the thread's call ran on another tid", w and all(x[2] != pid for x in w), [x[2] for x in w])
+nat = [e for e in ev if e["pid"] == wl and e["source"] == "cuda"]
+check("python frames: native workload recorded", len(nat) > 0, len(nat))
+check("python frames: native workload has no Python frames", nat and not any("py" in e for e in nat),
+      [e.get("py") for e in nat if "py" in e][:2])
+PYEOF
