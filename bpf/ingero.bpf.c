@@ -614,7 +614,9 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			.ntid = ntid,
 		};
 		__builtin_memcpy(v.comm, next->comm, sizeof(v.comm));
-		bpf_map_update_elem(&offcpu_start, &ptid, &v, BPF_ANY);
+		/* a failed update would lose the interval silently: count it */
+		if (bpf_map_update_elem(&offcpu_start, &ptid, &v, BPF_ANY))
+			count(&lost, INGERO_SRC_HOST);
 	}
 	if (!ntid)
 		return 0;
