@@ -56,17 +56,21 @@ int eng_prep(struct eng *e, sqlite3_stmt **st, const char *sql, const char *what
  * part of any output or decision) */
 static void phase(const char *name)
 {
-	static struct timespec t0;
+	static struct timespec t0, c0;
 	static int on = -1;
 	if (on < 0)
 		on = getenv("INGERO_ENGINE_TIMING") != NULL;
 	if (!on)
 		return;
-	struct timespec t;
+	struct timespec t, c;
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
 	if (name)
-		fprintf(stderr, "engine: %-10s %.3f s\n", name, (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9);
+		fprintf(stderr, "engine: %-10s %.3f s (cpu %.3f s)\n", name,
+			(double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9,
+			(double)(c.tv_sec - c0.tv_sec) + (double)(c.tv_nsec - c0.tv_nsec) / 1e9);
 	t0 = t;
+	c0 = c;
 }
 
 /* ------------------------------------------------------------ chains */
@@ -317,7 +321,7 @@ static int rules(struct eng *e)
 static int run(struct eng *e)
 {
 	phase(NULL);
-	if (setup(e) || pass1(e))
+	if (setup(e) || steps_init(e) || pass1(e))
 		return -1;
 	phase("pass1");
 	if (pass2(e))

@@ -227,6 +227,9 @@ int64_t map_busy(struct eng *e, struct amap *m, int64_t ts, int64_t dur);
 void filt_sql(struct eng *e, char *buf, size_t len, const char *tscol);
 void filt_bind(struct eng *e, sqlite3_stmt *st);
 int pass1(struct eng *e);
+/* steps.c: pass 1 feeds the step pass its boundary candidates */
+void steps_observe(struct eng *e, int node, int64_t pid, int64_t tid, int src, int op, int64_t ts, int64_t dur,
+		   int64_t a0, int64_t a1);
 int pass2(struct eng *e);
 
 /* ------------------------------------------------------ engine_evidence.c */

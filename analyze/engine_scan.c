@@ -305,6 +305,8 @@ static void row1(struct eng *e, const char *nd, int64_t pid, int64_t tid, int sr
 		e->t_min = ts;
 	if (ts + dur > e->t_max)
 		e->t_max = ts + dur;
+	if (src == INGERO_SRC_GRAPH || src == INGERO_SRC_NCCL || is_gpu_call(src))
+		steps_observe(e, node, pid, tid, src, op, ts, dur, a0, a1);
 	if (is_gpu_call(src)) {
 		row_gpu(e, node, pid, tid, src, op, ts, dur, seq, a0);
 		return;

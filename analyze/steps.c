@@ -193,14 +193,14 @@ static void cand_add(struct eng *e, int th, int src, int op, int cls, int64_t st
 		c->last_end = end;
 }
 
-static void rowA(struct eng *e, const char *nd, int64_t pid, int64_t tid, int src, int op, int64_t ts,
-		 int64_t dur, int64_t a0, int64_t a1, int64_t a2)
+/* pass 1 calls this for every row of events (engine_scan.c): boundary
+ * candidates per thread, no scan of its own */
+void steps_observe(struct eng *e, int node, int64_t pid, int64_t tid, int src, int op, int64_t ts, int64_t dur,
+		   int64_t a0, int64_t a1)
 {
 	struct steps *S = e->st;
-	S->rows++;
-	if (!is_step_call(src) || (e->o.pid >= 0 && pid != e->o.pid))
+	if (!S || !is_step_call(src) || (e->o.pid >= 0 && pid != e->o.pid))
 		return;
-	int node = node_of(e, nd);
 	int th = step_thread(e, node, pid, tid, 1);
 	struct sthr *t = &S->t[th];
 	t->calls++;
@@ -209,7 +209,8 @@ static void rowA(struct eng *e, const char *nd, int64_t pid, int64_t tid, int sr
 	int cls = boundary_class(src, op, a1);
 	if (!cls || (S->step_src && (src != S->step_src || op != S->step_op)))
 		return;
-	cand_add(e, th, src, op, cls, call_stream(src, op, a0, a1, a2), ts + dur);
+	/* (an async copy is never a boundary: a2, its stream, is not needed) */
+	cand_add(e, th, src, op, cls, call_stream(src, op, a0, a1, 0), ts + dur);
 }
 
 /* regularity of a candidate: share of its intervals within [m/2, 2m] of their median m */
@@ -297,6 +298,42 @@ static void sort_items(struct sitem *a, size_t n)
 	}
 }
 
+/* GPU idle time of a step from its top-level calls: idle from a sync's
+ * return (or the step start) to the next work submission; and a host gap of
+ * >= IDLE_GAP_NS between two calls while work is queued counts as idle when
+ * the next sync waits less than a tenth of the gap: the GPU was not behind
+ * the host (its queue had drained during the gap) */
+#define IDLE_GAP_NS 1000000LL
+static int64_t gpu_idle(const void *v, size_t n, int64_t s0, int64_t s1, int busy)
+{
+	const struct { int64_t s, e; int8_t work, sync; } *tc = v;
+	int64_t idle = 0, from = s0, nextw = -1;
+	int64_t *nw = xmalloc((n ? n : 1) * sizeof(int64_t));
+	for (size_t i = n; i-- > 0;) {
+		if (tc[i].sync)
+			nextw = tc[i].e - tc[i].s;
+		nw[i] = nextw;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (busy && i > 0 && tc[i].s - tc[i - 1].e >= IDLE_GAP_NS && nw[i] >= 0 &&
+		    nw[i] * 10 < tc[i].s - tc[i - 1].e)
+			idle += tc[i].s - tc[i - 1].e;
+		if (tc[i].work) {
+			if (!busy && tc[i].s > from)
+				idle += tc[i].s - from;
+			busy = 1;
+		}
+		if (tc[i].sync) {
+			busy = 0;
+			from = tc[i].e;
+		}
+	}
+	if (!busy && s1 > from)
+		idle += s1 - from;
+	free(nw);
+	return idle;
+}
+
 /* breakdown of the items of t over [s0, s1) into st */
 static void breakdown(struct sthr *t, int64_t s0, int64_t s1, struct step *st, int gpu_busy0)
 {
@@ -307,8 +344,8 @@ static void breakdown(struct sthr *t, int64_t s0, int64_t s1, struct step *st, i
 	int64_t cover = s0, incall = 0;
 	size_t nseg = 0, cseg = 0;
 	int64_t (*seg)[2] = NULL;
-	int busy = gpu_busy0;
-	int64_t idle_from = s0;
+	struct tcall { int64_t s, e; int8_t work, sync; } *tc = NULL;
+	size_t ntc = 0, ctc = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct sitem *c = &a[i];
 		if (c->kind != IT_CALL)
@@ -319,15 +356,8 @@ static void breakdown(struct sthr *t, int64_t s0, int64_t s1, struct step *st, i
 		int64_t from = cs > cover ? cs : cover;
 		st->cat[c->cls] += ce - from;
 		incall += ce - from;
-		if (c->gpu_work) {
-			if (!busy && cs > idle_from)
-				st->idle += cs - idle_from;
-			busy = 1;
-		}
-		if (c->gpu_sync) {
-			busy = 0;
-			idle_from = ce;
-		}
+		struct tcall x = { cs, ce, c->gpu_work, c->gpu_sync };
+		VEC_PUSH(tc, ntc, ctc, x);
 		if (c->cls == CAT_LAUNCH)
 			st->launches++;
 		else if (c->cls == CAT_MEMCPY)
@@ -346,8 +376,8 @@ static void breakdown(struct sthr *t, int64_t s0, int64_t s1, struct step *st, i
 		}
 		cover = ce;
 	}
-	if (!busy && s1 > idle_from)
-		st->idle += s1 - idle_from;
+	st->idle = gpu_idle(tc, ntc, s0, s1, gpu_busy0);
+	free(tc);
 	/* off-CPU and I/O: inside calls or in the gaps between them */
 	int64_t gpre = 0, gblk = 0, gio = 0;
 	size_t k = 0;
@@ -577,17 +607,7 @@ static void rowB(struct eng *e, const char *nd, int64_t pid, int64_t tid, int sr
 	}
 }
 
-/* both scans run as SQL functions inside one statement (see pass1) */
-static void rowA_fn(sqlite3_context *ctx, int argc, sqlite3_value **v)
-{
-	(void)argc;
-	rowA(sqlite3_user_data(ctx), (const char *)sqlite3_value_text(v[0]), sqlite3_value_int64(v[1]),
-	     sqlite3_value_int64(v[2]), sqlite3_value_int(v[3]), sqlite3_value_int(v[4]), cts(sqlite3_value_int64(v[5])),
-	     cdur(sqlite3_value_int64(v[6])), sqlite3_value_int64(v[7]), sqlite3_value_int64(v[8]),
-	     sqlite3_value_int64(v[9]));
-	sqlite3_result_int(ctx, 0);
-}
-
+/* scan B runs as an SQL function inside one statement (see pass1) */
 static void rowB_fn(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
 	(void)argc;
@@ -692,8 +712,22 @@ static void baseline(struct eng *e, size_t lo, size_t hi, int ph, int64_t out[5]
 	out[4] = h ? sum / (int64_t)h : 0;
 }
 
+/* process names of the steps' culprits: a small cache in front of proc_name */
+struct ncache { int node; int64_t pid; char name[64]; };
+static const char *cname(struct eng *e, struct ncache *c, int node, int64_t pid)
+{
+	struct ncache *x = &c[(uint64_t)pid % 64];
+	if (x->pid != pid || x->node != node) {
+		x->pid = pid;
+		x->node = node;
+		proc_name(e, node, pid, x->name, sizeof(x->name));
+	}
+	return x->name;
+}
+
 static int write_steps(struct eng *e)
 {
+	struct ncache *nc = xcalloc(64, sizeof(*nc));
 	struct steps *S = e->st;
 	sqlite3_stmt *st = NULL, *bl = NULL;
 	char sql[1024];
@@ -715,7 +749,7 @@ static int write_steps(struct eng *e)
 		return -1;
 	}
 	static const char *const obk[4] = { "", "1.5x", "2x", "3x" };
-	char b1[32], nm[64], nm2[64];
+	char b1[32];
 	int rc = 0;
 	for (size_t i = 0; i < S->ns && !rc; i++) {
 		struct step *s = &S->s[i];
@@ -739,11 +773,11 @@ static int write_steps(struct eng *e)
 		sqlite3_bind_text(st, 16, obk[s->outlier & 3], -1, SQLITE_STATIC);
 		if (s->pre.pid > 0) {
 			sqlite3_bind_int64(st, 17, s->pre.pid);
-			sqlite3_bind_text(st, 18, proc_name(e, s->node, s->pre.pid, nm, sizeof(nm)), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 18, cname(e, nc, s->node, s->pre.pid), -1, SQLITE_TRANSIENT);
 		}
 		if (s->wak.pid > 0) {
 			sqlite3_bind_int64(st, 19, s->wak.pid);
-			sqlite3_bind_text(st, 20, proc_name(e, s->node, s->wak.pid, nm2, sizeof(nm2)), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 20, cname(e, nc, s->node, s->wak.pid), -1, SQLITE_TRANSIENT);
 		}
 		for (int c = 0; c < NCAT; c++)
 			sqlite3_bind_int64(st, 21 + c, s->cat[c]);
@@ -777,6 +811,7 @@ static int write_steps(struct eng *e)
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(bl);
+	free(nc);
 	return rc;
 }
 
@@ -795,6 +830,14 @@ static void flag_steps(struct eng *e)
 			if (seen[ph]) {
 				int64_t b[5];
 				baseline(e, i, j, ph, b);
+				if (e->o.inference && b[3] > 0)
+					for (size_t k = i; k < j; k++) {
+						struct step *s = &S->s[k];
+						if (s->phase != ph || s->warm)
+							continue;
+						double r = (double)s->dur / (double)b[3];
+						s->outlier = r >= 3.0 ? 3 : r >= 2.0 ? 2 : r >= 1.5 ? 1 : 0;
+					}
 			}
 		}
 		i = j;
@@ -807,17 +850,20 @@ int64_t steps_wall(struct eng *e, int node)
 	return w > 0 ? w : 1;
 }
 
-int steps_run(struct eng *e)
+/* before pass 1 (which feeds steps_observe) */
+int steps_init(struct eng *e)
 {
 	struct steps *S = e->st = xcalloc(1, sizeof(*e->st));
 	S->last_th = -1;
 	if (e->o.step_op && ingero_op_lookup(e->o.step_op, &S->step_src, &S->step_op) != 0)
 		return eng_err(e, "--step-op: unknown op '%s'", e->o.step_op);
+	return 0;
+}
+
+int steps_run(struct eng *e)
+{
+	struct steps *S = e->st;
 	char w[160];
-	snprintf(w, sizeof(w), "source IN (%d, %d, %d, %d)", INGERO_SRC_CUDA, INGERO_SRC_DRIVER, INGERO_SRC_GRAPH,
-		 INGERO_SRC_NCCL);
-	if (scan(e, rowA_fn, w))
-		return -1;
 	choose(e);
 	int any = 0;
 	for (size_t i = 0; i < S->nt; i++)

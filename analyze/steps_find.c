@@ -219,7 +219,15 @@ static int slow_findings(struct eng *e, size_t lo, size_t hi, int ph)
 			g[k].worst = i;
 		}
 	}
+	/* between-call growth on a stream with a gpu_idle finding: that finding explains it */
+	int idle_here = 0;
+	for (size_t i = 0; i < S->nf; i++)
+		if (!strcmp(S->f[i].kind, "gpu_idle") && S->f[i].node == S->s[lo].node && S->f[i].pid == S->s[lo].pid &&
+		    S->f[i].stream == S->s[lo].stream)
+			idle_here = 1;
 	for (size_t k = 0; k < ng; k++) {
+		if (idle_here && g[k].cat >= CAT_HOST)
+			continue;
 		struct step *w = &S->s[g[k].worst];
 		struct stepfind *f = sf_new(e, "slow_step");
 		char who[160], b1[32], b2[32], strm[48] = "", ex[512];
@@ -316,6 +324,8 @@ static int idle_finding(struct eng *e, size_t lo, size_t hi)
 	size_t n = 0;
 	for (size_t i = lo; i < hi; i++) {
 		struct step *s = &S->s[i];
+		if (in_stall(e, s))
+			continue;   /* the stall finding explains it */
 		idle += s->idle;
 		dur += s->dur;
 		for (int c = 0; c < NCAT; c++)
@@ -349,6 +359,18 @@ static int idle_finding(struct eng *e, size_t lo, size_t hi)
 			    "timestamp BETWEEN ?2 AND ?3", s0->node, f->start, f->start + f->dur, -1);
 	int64_t nkids = q_int(e, "SELECT count(*) FROM processes WHERE node = ?1 AND ppid = ?2 AND pid != ?2 AND ?3 >= 0",
 			      s0->node, s0->pid, 0, 0);
+	if (nkids <= 0)   /* original databases: no ppid, but fork events */
+		nkids = q_int(e, "SELECT count(DISTINCT CASE WHEN arg0 > 0 THEN arg0 ELSE arg1 END) FROM events WHERE "
+			      "node = ?1 AND pid = ?2 AND source = 3 AND op = 7 AND ?3 >= 0", s0->node, s0->pid, 0, 0);
+	int64_t kid = q_int(e, "SELECT min(CASE WHEN arg0 > 0 THEN arg0 ELSE arg1 END) FROM events WHERE node = ?1 AND "
+			    "pid = ?2 AND source = 3 AND op = 7 AND ?3 >= 0", s0->node, s0->pid, 0, -1);
+	if (kid <= 0)
+		kid = q_int(e, "SELECT min(pid) FROM processes WHERE node = ?1 AND ppid = ?2 AND pid != ?2 AND ?3 >= 0",
+			    s0->node, s0->pid, 0, -1);
+	char kidwho[160] = "";
+	if (kid > 0)
+		proc_who(e, s0->node, kid, kidwho, sizeof(kidwho));
+	int legacy = legacy_input(e);
 	const char *cause;
 	if (main == CAT_BLK && nwk)
 		cause = "the main thread is blocked waiting for other processes";
@@ -358,8 +380,9 @@ static int idle_finding(struct eng *e, size_t lo, size_t hi)
 		cause = "the main thread is preempted by other tasks";
 	else if (main == CAT_IO)
 		cause = "the main thread waits on block I/O";
-	else if (t->nsched == 0)
-		cause = "what the thread did between steps is unknown (no scheduler events: computing and waiting for work look alike)";
+	else if (t->nsched == 0 || legacy)
+		cause = "the process makes no CUDA call for most of the time (sampled or missing scheduler events: "
+			"whether it computed or waited, e.g. for data-loading workers, cannot be shown)";
 	else
 		cause = "the main thread computes on the CPU between steps";
 	f->summary = xasprintf("GPU idle %.0f%% of %s's steps (%s of %s): host-bound, %s%s%s", 100.0 * ish, who,
@@ -368,19 +391,20 @@ static int idle_finding(struct eng *e, size_t lo, size_t hi)
 	size_t off = 0;
 	char root[1024];
 	off += (size_t)snprintf(root + off, sizeof(root) - off, "no CUDA work in flight for %s between a sync's return "
-				"and the next launch; between CUDA calls the thread was blocked %s, on-CPU %s, preempted %s, "
-				"in block I/O %s", FD(idle, b1), FD(cat[CAT_BLK], b2), FD(cat[CAT_HOST], b3),
+				"and the next launch; between CUDA calls the thread was blocked %s, %s %s, preempted %s, "
+				"in block I/O %s", FD(idle, b1), FD(cat[CAT_BLK], b2),
+				legacy || t->nsched == 0 ? "not seen off-CPU (sampled: may have waited)" : "on-CPU", FD(cat[CAT_HOST], b3),
 				FD(cat[CAT_PRE], b4), FD(cat[CAT_IO], b5));
 	if (nwk)
 		off += (size_t)snprintf(root + off, sizeof(root) - off, "; woken by %s%s", wtxt,
 					kids ? ", forked by this process (its data-loading workers)" : "");
 	else if (nkids > 0)
-		off += (size_t)snprintf(root + off, sizeof(root) - off, "; it forked %" PRId64 " process(es) (likely "
-					"data-loading workers; no wakeup events to confirm)", nkids);
+		off += (size_t)snprintf(root + off, sizeof(root) - off, "; it forked %" PRId64 " process(es) (e.g. %s: likely "
+					"data-loading workers; no wakeup events to confirm)", nkids, kidwho);
 	if (cpu >= 0)
 		off += (size_t)snprintf(root + off, sizeof(root) - off, "; host CPU %" PRId64 "%% busy on average%s", cpu,
 					cpu >= 90 ? " (saturated)" : "");
-	if (legacy_input(e))
+	if (legacy)
 		off += (size_t)snprintf(root + off, sizeof(root) - off, "; original-tool database: events are sampled "
 					"and sched_wakeup is not recorded, so who the thread waited for cannot be shown");
 	(void)off;
@@ -398,13 +422,16 @@ static int idle_finding(struct eng *e, size_t lo, size_t hi)
 	if (cpu >= 90 || main == CAT_PRE)
 		rec_add(f->recs, "Host CPU is saturated: pin the trainer and the workers to separate cores (taskset / numactl) "
 			"or add CPU");
+	if (main == CAT_HOST && nkids > 0 && (legacy || t->nsched == 0))
+		rec_add(f->recs, "Record again with ingero-record (sched_switch + sched_wakeup) to see whether the main thread "
+			"waits for its workers or computes");
 	if (main == CAT_HOST)
 		rec_add(f->recs, "Profile the host code between steps (py-spy); move preprocessing into DataLoader workers or "
 			"onto the GPU; CUDA graphs / larger batches cut per-step Python overhead");
 	if (main == CAT_IO)
 		rec_add(f->recs, "Reading the data waits on disk: faster storage, page cache, or prefetching");
 	sf_severity(f);
-	if (t->nsched == 0)
+	if (t->nsched == 0 && !legacy)
 		f->sev = 2;
 	return 0;
 }
@@ -583,10 +610,12 @@ int steps_findings(struct eng *e)
 		int seen[NPH] = { 0 };
 		for (size_t k = i; k < j; k++)
 			seen[S->s[k].phase] = 1;
+		if (idle_finding(e, i, j))
+			return -1;
 		for (int ph = 0; ph < NPH; ph++)
 			if (seen[ph] && !e->o.inference && slow_findings(e, i, j, ph))
 				return -1;
-		if (idle_finding(e, i, j) || drop_findings(e, i, j))
+		if (drop_findings(e, i, j))
 			return -1;
 		i = j;
 	}

@@ -126,6 +126,7 @@ struct steps {
 };
 
 /* steps.c */
+int steps_init(struct eng *e);
 int steps_run(struct eng *e);
 void steps_free(struct eng *e);
 int step_thread(struct eng *e, int node, int64_t pid, int64_t tid, int create);

@@ -175,7 +175,7 @@ int ingero_steps_json(sqlite3 *db, json_object *root)
 		return 0;
 	json_object_object_add(root, "steps_summary", rows_json(db,
 		"SELECT s.node, s.pid, s.stream, s.phase, count(*) AS steps, min(boundary_op) AS boundary_op, "
-		"sum(warmup) AS warmup, sum(slow) AS slow, sum(outlier != '') AS outliers, sum(duration) AS total_ns, "
+		"sum(s.warmup) AS warmup, sum(slow) AS slow, sum(outlier != '') AS outliers, sum(duration) AS total_ns, "
 		"sum(gpu_idle_ns) AS gpu_idle_ns, b.p50, b.p95, b.mean, sum(launch_ns) AS launch_ns, "
 		"sum(memcpy_ns) AS memcpy_ns, sum(sync_ns) AS sync_ns, sum(alloc_ns) AS alloc_ns, "
 		"sum(other_cuda_ns) AS other_cuda_ns, sum(nccl_ns) AS nccl_ns, sum(host_ns) AS host_ns, "

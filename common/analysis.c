@@ -50,6 +50,48 @@ static int needs_analysis(const char *path, unsigned flags)
 	       (kind == IG_DB_OURS && !engine && (flags & IG_ANALYSIS_ENGINE));
 }
 
+/* Copy the child's stderr to ours line by line, its "ingero-analyze: "
+ * prefix replaced by this tool's name; returns the number of lines that
+ * are not warnings. */
+static int relay_stderr(int fd)
+{
+	static const char pre[] = "ingero-analyze: ";
+	char buf[4096];
+	size_t len = 0;
+	int errors = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0)
+			len += (size_t)n;
+		/* print every complete line (or a full buffer, or the rest at EOF) */
+		char *start = buf, *nl;
+		buf[len] = 0;
+		while ((nl = memchr(start, '\n', len - (size_t)(start - buf))) ||
+		       (n <= 0 && start < buf + len) || (len == sizeof buf - 1 && start == buf)) {
+			char *end = nl ? nl : buf + len;
+			*end = 0;
+			const char *msg = strncmp(start, pre, sizeof pre - 1) ? start : start + sizeof pre - 1;
+			if (!strncmp(start, pre, sizeof pre - 1)) {
+				if (strncmp(msg, "warning: ", 9))
+					errors++;
+				fprintf(stderr, "%s: %s\n", ig_prog(), msg);
+			} else {
+				fprintf(stderr, "%s\n", msg);
+			}
+			start = end + (nl ? 1 : 0);
+			if (!nl)
+				break;
+		}
+		len -= (size_t)(start - buf);
+		memmove(buf, start, len);
+		if (n <= 0)
+			break;
+	}
+	return errors;
+}
+
 int ig_analysis_open(struct ig_analysis *a, const char *input, const char *const *extra)
 {
 	return ig_analysis_open_flags(a, input, extra, 0);
@@ -79,9 +121,18 @@ int ig_analysis_open_flags(struct ig_analysis *a, const char *input, const char 
 	argv[n++] = input;
 	argv[n] = NULL;
 	fflush(NULL);
+	int pfd[2];
+	if (pipe(pfd) < 0) {
+		ig_error("cannot start %s: %s", prog, strerror(errno));
+		free(prog);
+		ig_analysis_release(a);
+		return -1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		ig_error("cannot start %s: %s", prog, strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
 		free(prog);
 		ig_analysis_release(a);
 		return -1;
@@ -90,18 +141,27 @@ int ig_analysis_open_flags(struct ig_analysis *a, const char *input, const char 
 		int fd = open("/dev/null", O_WRONLY);
 		if (fd >= 0)
 			dup2(fd, 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
 		execvp(prog, (char *const *)argv);
-		fprintf(stderr, "%s: cannot run %s: %s\n", ig_prog(), prog, strerror(errno));
+		fprintf(stderr, "ingero-analyze: cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
+	close(pfd[1]);
+	/* The analyzer's messages are the caller's: "ingero-analyze: x" is
+	   passed on as "<prog>: x", one line each, as they come. */
+	int errors = relay_stderr(pfd[0]);
+	close(pfd[0]);
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	free(prog);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		ig_error("%s: could not be analyzed (ingero-analyze %s %d)", input,
-			 WIFEXITED(st) ? "exited with" : "killed by signal",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		if (!errors || !WIFEXITED(st))
+			ig_error("%s: could not be analyzed (ingero-analyze %s %d)", input,
+				 WIFEXITED(st) ? "exited with" : "killed by signal",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		ig_analysis_release(a);
 		return -1;
 	}

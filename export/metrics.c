@@ -18,6 +18,7 @@
 #include "metrics.h"
 
 #define PROG "ingero-metrics"
+#define MAX_WINDOWS 10000000   /* ~116 days at 1 s */
 
 static void usage(FILE *f)
 {
@@ -32,6 +33,9 @@ static void usage(FILE *f)
 		"                        otlp-json, otlp-proto (ExportMetricsServiceRequest batches)\n"
 		"  --step D              series resolution (default 1s; a multiple of 1ms)\n"
 		"  --cluster ID          resource attribute ingero.cluster.id (OTLP)\n"
+		"  --node NAME           only this node\n"
+		"  --since X, --until X  only [X, Y] of the recording (30s, +2m, -10s, unix ns,\n"
+		"                        2026-12-02 10:00:00); counters start at X\n"
 		"  --traces FILE         also write causal chains, step findings and slow/outlier\n"
 		"                        steps as OTLP spans (ExportTraceServiceRequest; protobuf\n"
 		"                        with --format otlp-proto, else OTLP/JSON lines)\n"
@@ -56,6 +60,7 @@ struct ctx {
 	struct mt_engine e;
 	char *names[16][64];       /* op names [source][op] */
 	char *srcnames[16];
+	struct mt_filter flt;
 	struct ig_map comm;        /* hash(node, pid) -> index into comms */
 	char **comms;
 	size_t ncomms, capcomms;
@@ -66,6 +71,17 @@ static sqlite3_stmt *prep(struct ctx *c, const char *sql)
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		ig_die("%s: %s", c->dbpath, sqlite3_errmsg(c->db));
+	return st;
+}
+
+/* prep of "<head><where> <tail>" with the filter on nodecol / tcol */
+static sqlite3_stmt *prepw(struct ctx *c, const char *head, const char *nodecol, const char *tcol, const char *tail)
+{
+	char *w = mt_where(&c->flt, nodecol, tcol, NULL);
+	char *q = xasprintf("%s%s %s", head, w, tail);
+	sqlite3_stmt *st = prep(c, q);
+	free(q);
+	free(w);
 	return st;
 }
 
@@ -143,18 +159,43 @@ static void free_names(struct ctx *c)
 	ig_map_release(&c->comm);
 }
 
+char *mt_where(const struct mt_filter *f, const char *nodecol, const char *tcol, const char *extra)
+{
+	char *w = xstrdup("");
+	const char *sep = " WHERE ";
+	if (f && f->node && nodecol) {
+		char *q = sqlite3_mprintf("%s%s%s = %Q", w, sep, nodecol, f->node);
+		free(w);
+		w = xstrdup(q);
+		sqlite3_free(q);
+		sep = " AND ";
+	}
+	if (f && tcol && (f->since != INT64_MIN || f->until != INT64_MAX)) {
+		char *q = xasprintf("%s%s%s BETWEEN %lld AND %lld", w, sep, tcol, (long long)f->since, (long long)f->until);
+		free(w);
+		w = q;
+		sep = " AND ";
+	}
+	if (extra) {
+		char *q = xasprintf("%s%s(%s)", w, sep, extra);
+		free(w);
+		w = q;
+	}
+	return w;
+}
+
 /* ------------------------------------------------------------ the span */
 
 static void span_of(struct ctx *c, int64_t *tmin, int64_t *tmax)
 {
-	static const char *const q[][2] = {
-		{ "nodes", "SELECT min(first_ts), max(last_ts) FROM nodes" },
-		{ "system_snapshots", "SELECT min(timestamp), max(timestamp) FROM system_snapshots" },
-		{ "gpu_snapshots", "SELECT min(timestamp), max(timestamp) FROM gpu_snapshots" },
-		{ "offcpu", "SELECT min(start), max(start) FROM offcpu" },
-		{ "nccl_collectives", "SELECT min(start), max(start) FROM nccl_collectives" },
-		{ "causal_chains", "SELECT min(detected_at), max(detected_at) FROM causal_chains" },
-		{ "steps", "SELECT min(start), max(start) FROM steps" },
+	static const char *const q[][4] = {
+		{ "nodes", "SELECT min(first_ts), max(last_ts) FROM nodes", "name", NULL },
+		{ "system_snapshots", "SELECT min(timestamp), max(timestamp) FROM system_snapshots", "node", "timestamp" },
+		{ "gpu_snapshots", "SELECT min(timestamp), max(timestamp) FROM gpu_snapshots", "node", "timestamp" },
+		{ "offcpu", "SELECT min(start), max(start) FROM offcpu", "node", "start" },
+		{ "nccl_collectives", "SELECT min(start), max(start) FROM nccl_collectives", "node", "start" },
+		{ "causal_chains", "SELECT min(detected_at), max(detected_at) FROM causal_chains", "node", "detected_at" },
+		{ "steps", "SELECT min(start), max(start) FROM steps", "node", "start" },
 	};
 	*tmin = INT64_MAX;
 	*tmax = INT64_MIN;
@@ -162,7 +203,7 @@ static void span_of(struct ctx *c, int64_t *tmin, int64_t *tmax)
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
 		if (!ig_db_has_table(c->db, "main", q[i][0]))
 			continue;
-		sqlite3_stmt *st = prep(c, q[i][1]);
+		sqlite3_stmt *st = prepw(c, q[i][1], q[i][2], q[i][3], "");
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 			int64_t a = sqlite3_column_int64(st, 0), b = sqlite3_column_int64(st, 1);
 			if (a < *tmin)
@@ -175,7 +216,7 @@ static void span_of(struct ctx *c, int64_t *tmin, int64_t *tmax)
 		sqlite3_finalize(st);
 	}
 	if (!have_nodes) {
-		sqlite3_stmt *st = prep(c, "SELECT min(timestamp), max(timestamp) FROM events");
+		sqlite3_stmt *st = prepw(c, "SELECT min(timestamp), max(timestamp) FROM events", "node", "timestamp", "");
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 			int64_t a = sqlite3_column_int64(st, 0), b = sqlite3_column_int64(st, 1);
 			if (a < *tmin)
@@ -195,16 +236,22 @@ static const char *const memcpy_dir[] = { "h2h", "h2d", "d2h", "d2d", "unknown" 
 /* a per-event cache of the series of one (node, pid, source, op) */
 struct ev_key { uint32_t cnt, dur; };
 
-static void pass_events(struct ctx *c)
+/* The first pass.  ingero-analyze stores events in time order, so they are
+ * read in storage order (no sort) unless `sorted`; an event of a window
+ * already flushed then returns -1 and the caller starts over sorted. */
+static int pass_events(struct ctx *c, int sorted)
 {
 	struct mt_engine *e = &c->e;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
-				   "FROM events ORDER BY timestamp");
+	sqlite3_stmt *st = prepw(c, "SELECT timestamp, node, pid, comm, rank, source, op, duration, arg0, arg1 "
+				    "FROM events", "node", "timestamp", sorted ? "ORDER BY timestamp" : "");
+	int late = 0;
 	struct ig_map cache = { 0 }, mcache = { 0 };
 	struct ev_key *keys = NULL;
 	size_t nkeys = 0, capkeys = 0;
 	struct ig_strtab nodes = { 0 };
+	char lastnode[256] = "";
+	uint32_t lastnid = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t ts = sqlite3_column_int64(st, 0);
@@ -214,9 +261,19 @@ static void pass_events(struct ctx *c)
 		int64_t dur = sqlite3_column_int64(st, 7);
 		if (src < 0 || src >= 16 || op < 0 || op >= 64)
 			continue;
+		if (!sorted && mt_window(e, ts) < e->cur_w) {
+			late = 1;
+			break;
+		}
 		mt_at(e, ts);
 		e->events++;
-		uint32_t nid = ig_strtab_id(&nodes, node);
+		uint32_t nid = lastnid;
+		if (!nid || strcmp(node, lastnode)) {   /* rows come in runs of one node */
+			nid = lastnid = ig_strtab_id(&nodes, node);
+			snprintf(lastnode, sizeof lastnode, "%s", node);
+			if (strlen(node) >= sizeof lastnode)
+				lastnid = 0;
+		}
 		uint64_t k = (uint64_t)nid << 44 | (uint64_t)src << 38 | (uint64_t)op << 32 | (uint32_t)pid;
 		uint64_t *p = ig_map_get(&cache, k);
 		struct ev_key *ek;
@@ -246,26 +303,35 @@ static void pass_events(struct ctx *c)
 				kind = 4;
 			uint64_t mk = (uint64_t)nid << 40 | (uint64_t)kind << 32 | (uint32_t)pid;
 			uint64_t *mp = ig_map_get(&mcache, mk);
-			uint32_t ms;
+			uint32_t ms, md;
 			if (!mp) {
 				char pidb[24];
 				snprintf(pidb, sizeof pidb, "%lld", (long long)pid);
 				const char *lk[] = { "pid", "comm", "direction" };
 				const char *lv[] = { pidb, col_text(st, 3), memcpy_dir[kind] };
 				ms = mt_series(e, F_MEMCPY_BYTES, node, 3, lk, lv);
-				ig_map_xput(&mcache, mk, ms);
+				md = mt_series(e, F_MEMCPY_DUR, node, 3, lk, lv);
+				ig_map_xput(&mcache, mk, (uint64_t)ms << 32 | md);
 			} else {
-				ms = (uint32_t)*mp;
+				ms = (uint32_t)(*mp >> 32);
+				md = (uint32_t)*mp;
 			}
 			mt_add(e, ms, sqlite3_column_int64(st, 8));
+			mt_hist(e, md, dur);
 		}
 	}
-	step_done(c, st, rc);
-	mt_pass_end(e);
+	if (late)
+		sqlite3_finalize(st);
+	else
+		step_done(c, st, rc);
 	free(keys);
 	ig_map_release(&cache);
 	ig_map_release(&mcache);
 	ig_strtab_release(&nodes);
+	if (late)
+		return -1;
+	mt_pass_end(e);
+	return 0;
 }
 
 static void pass_system(struct ctx *c)
@@ -274,8 +340,8 @@ static void pass_system(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "system_snapshots"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT timestamp, COALESCE(node, ''), cpu_pct, mem_pct, mem_avail, swap_mb, "
-				   "load_avg FROM system_snapshots ORDER BY timestamp");
+	sqlite3_stmt *st = prepw(c, "SELECT timestamp, COALESCE(node, ''), cpu_pct, mem_pct, mem_avail, swap_mb, "
+				    "load_avg FROM system_snapshots", "node", "timestamp", "ORDER BY timestamp");
 	static const int fams[] = { F_CPU_UTIL, F_MEM_UTIL, F_MEM_AVAIL, F_SWAP, F_LOAD1 };
 	static const double mul[] = { 1, 1, 1048576.0, 1048576.0, 1 }, dv[] = { 100, 100, 1, 1, 1 };
 	int rc;
@@ -318,8 +384,8 @@ static void pass_gpu(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "gpu_snapshots"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT timestamp, COALESCE(node, ''), gpu, util_pct, mem_used_mb, mem_total_mb, "
-				   "throttle_reasons FROM gpu_snapshots ORDER BY timestamp");
+	sqlite3_stmt *st = prepw(c, "SELECT timestamp, COALESCE(node, ''), gpu, util_pct, mem_used_mb, mem_total_mb, "
+				    "throttle_reasons FROM gpu_snapshots", "node", "timestamp", "ORDER BY timestamp");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -356,7 +422,8 @@ static void pass_offcpu(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "offcpu"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT start, node, pid, duration, prev_state FROM offcpu ORDER BY start");
+	sqlite3_stmt *st = prepw(c, "SELECT start, node, pid, duration, prev_state FROM offcpu", "node", "start",
+				 "ORDER BY start");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -381,7 +448,8 @@ static void pass_nccl(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "nccl_collectives"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT start, node, op, count, datatype, rank FROM nccl_collectives ORDER BY start");
+	sqlite3_stmt *st = prepw(c, "SELECT start, node, op, count, datatype, rank, duration FROM nccl_collectives",
+				 "node", "start", "ORDER BY start");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -394,6 +462,7 @@ static void pass_nccl(struct ctx *c)
 		const char *lk[] = { "op_type", "rank" };
 		const char *lv[] = { op >= 0 && op < 64 ? c->names[INGERO_SRC_NCCL][op] : "", rank };
 		mt_add(e, mt_series(e, F_NCCL_COUNT, node, 2, lk, lv), 1);
+		mt_hist(e, mt_series(e, F_NCCL_DUR, node, 2, lk, lv), sqlite3_column_int64(st, 6));
 		if (dt >= 0 && dt < (int64_t)(sizeof nccl_dtsize / sizeof nccl_dtsize[0]))
 			mt_add(e, mt_series(e, F_NCCL_BYTES, node, 2, lk, lv),
 			       sqlite3_column_int64(st, 3) * nccl_dtsize[dt]);
@@ -408,8 +477,8 @@ static void pass_chains(struct ctx *c)
 	if (!ig_db_has_table(c->db, "main", "causal_chains"))
 		return;
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, "SELECT detected_at, COALESCE(node, ''), severity FROM causal_chains "
-				   "ORDER BY detected_at");
+	sqlite3_stmt *st = prepw(c, "SELECT detected_at, COALESCE(node, ''), severity FROM causal_chains", "node",
+				 "detected_at", "ORDER BY detected_at");
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mt_at(e, sqlite3_column_int64(st, 0));
@@ -435,13 +504,12 @@ static void pass_steps(struct ctx *c)
 		if (!ig_db_has_col(c->db, "main", "steps", need[i]))
 			return;
 	int bl = ig_db_has_table(c->db, "main", "step_baselines");
-	char *q = xasprintf("SELECT s.start, s.node, s.pid, s.stream, s.phase, s.duration, s.outlier, %s FROM steps s %s "
-			    "ORDER BY s.start, s.id",
+	char *q = xasprintf("SELECT s.start, s.node, s.pid, s.stream, s.phase, s.duration, s.outlier, %s FROM steps s %s",
 			    bl ? "b.mean, b.p95" : "NULL, NULL",
 			    bl ? "LEFT JOIN step_baselines b ON b.node = s.node AND b.pid = s.pid AND "
 				 "b.stream = s.stream AND b.phase = s.phase" : "");
 	mt_pass_begin(e);
-	sqlite3_stmt *st = prep(c, q);
+	sqlite3_stmt *st = prepw(c, q, "s.node", "s.start", "ORDER BY s.start, s.id");
 	free(q);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -464,6 +532,43 @@ static void pass_steps(struct ctx *c)
 	mt_pass_end(e);
 }
 
+/* --node NAME: an unknown node is an error naming the known ones */
+static int check_node(struct ctx *c, const char *in, const char *node)
+{
+	int nodes = ig_db_has_table(c->db, "main", "nodes");
+	sqlite3_stmt *st = prep(c, nodes ? "SELECT name FROM nodes ORDER BY name" : "SELECT DISTINCT node FROM events ORDER BY 1");
+	const char *names[256];
+	char *own[256];
+	int n = 0, found = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!strcmp(col_text(st, 0), node))
+			found = 1;
+		if (n < 255) {
+			own[n] = xstrdup(col_text(st, 0));
+			names[n] = own[n];
+			n++;
+		}
+	}
+	step_done(c, st, rc);
+	names[n] = NULL;
+	if (!found) {
+		size_t len = 1;
+		for (int i = 0; i < n; i++)
+			len += strlen(names[i]) + 2;
+		char *list = xmalloc(len), *p = list;
+		*p = 0;
+		for (int i = 0; i < n; i++)
+			p += sprintf(p, "%s%s", i ? ", " : "", names[i]);
+		const char *dm = ig_did_you_mean(node, names);
+		ig_error("%s: --node '%s': 0 events; known nodes: %s%s%s%s", in, node, list,
+			 dm ? " (did you mean '" : "", dm ? dm : "", dm ? "'?)" : "");
+		free(list);
+	}
+	for (int i = 0; i < n; i++)
+		free(own[i]);
+	return found ? 0 : -1;
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -472,12 +577,15 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' }, { "format", required_argument, NULL, 'f' },
 		{ "step", required_argument, NULL, 's' }, { "cluster", required_argument, NULL, 'C' },
+		{ "node", required_argument, NULL, 'N' }, { "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
 		{ "traces", required_argument, NULL, 'T' }, { "otlp-endpoint", required_argument, NULL, 'E' },
 		{ "force", no_argument, NULL, 'F' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const char *outpath = NULL, *cluster = "", *tracepath = NULL, *endpoint = NULL;
+	const char *node = NULL, *since = NULL, *until = NULL;
 	int fmt = FMT_OM, force = 0, ch;
 	int64_t step = 1000000000;
 	while ((ch = ig_getopt(argc, argv, "o:qvh", lo, NULL)) != -1) {
@@ -501,6 +609,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C': cluster = optarg; break;
 		case 'T': tracepath = optarg; break;
+		case 'N': node = optarg; break;
+		case 'S': since = optarg; break;
+		case 'U': until = optarg; break;
 		case 'E': endpoint = optarg; break;
 		case 'F': force = 1; break;
 		case 'q': ig_quiet++; break;
@@ -538,14 +649,59 @@ int main(int argc, char **argv)
 		ig_error("%s: not an analysis database (no events table)", in);
 		goto done_db;
 	}
+	if (an.dir && ig_db_has_col(c.db, "main", "inputs", "last_warning")) {
+		/* ingero-analyze ran quietly: pass on what it found wrong with the input */
+		sqlite3_stmt *st = prep(&c, "SELECT path, warnings, last_warning FROM inputs WHERE warnings > 0");
+		while (sqlite3_step(st) == SQLITE_ROW)
+			ig_warning("%s: %lld warning(s) while reading, the last: %s", col_text(st, 0),
+				   (long long)sqlite3_column_int64(st, 1), col_text(st, 2));
+		sqlite3_finalize(st);
+	}
 	load_names(&c);
+	c.flt.since = INT64_MIN;
+	c.flt.until = INT64_MAX;
+	if (node && check_node(&c, in, node))
+		goto done_names;
+	c.flt.node = node;
 	int64_t tmin, tmax;
 	span_of(&c, &tmin, &tmax);
 	if (tmin > tmax) {
 		ig_error("%s: no events", in);
 		goto done_names;
 	}
+	if (since || until) {
+		int64_t a = tmin, b = tmax;
+		char s1[IG_DUR_BUF], s2[IG_DUR_BUF];
+		if (since && ig_parse_time(since, tmin, tmax, &a)) {
+			ig_usage_error("bad --since '%s'", since);
+			rc = IG_EXIT_USAGE;
+			goto done_names;
+		}
+		if (until && ig_parse_time(until, tmin, tmax, &b)) {
+			ig_usage_error("bad --until '%s'", until);
+			rc = IG_EXIT_USAGE;
+			goto done_names;
+		}
+		if (b < a || a > tmax || b < tmin) {
+			ig_error("%s: --since/--until select nothing: the recording spans %s (%lld .. %lld)", in,
+				 ig_fmt_duration(tmax - tmin, s1, sizeof s1), (long long)tmin, (long long)tmax);
+			(void)s2;
+			goto done_names;
+		}
+		c.flt.since = a;
+		c.flt.until = b;
+		if (a > tmin)
+			tmin = a;
+		if (b < tmax)
+			tmax = b;
+	}
 	struct ig_out tout = { 0 };
+	if ((tmax - tmin) / step > MAX_WINDOWS) {
+		char a[IG_DUR_BUF], b[IG_DUR_BUF];
+		ig_error("%s: spans %s: more than %d windows of %s (use a larger --step)", in,
+			 ig_fmt_duration(tmax - tmin, a, sizeof a), MAX_WINDOWS, ig_fmt_duration(step, b, sizeof b));
+		goto done_names;
+	}
 	if (outpath && ig_out_open(&out, outpath, force ? IG_OUT_FORCE : 0))
 		goto done_names;
 	if (tracepath && ig_out_open(&tout, tracepath, force ? IG_OUT_FORCE : 0)) {
@@ -554,7 +710,14 @@ int main(int argc, char **argv)
 	}
 	mt_init(&c.e, tmin, tmax, step, outpath && strcmp(outpath, "-") ? outpath : NULL);
 	double t_read = ig_now();
-	pass_events(&c);
+	if (pass_events(&c, 0) < 0) {
+		/* not in time order (e.g. the original's .db): start over, sorted */
+		if (ig_verbose)
+			fprintf(stderr, PROG ": events not stored in time order: reading them sorted\n");
+		mt_release(&c.e);
+		mt_init(&c.e, tmin, tmax, step, outpath && strcmp(outpath, "-") ? outpath : NULL);
+		pass_events(&c, 1);
+	}
 	pass_system(&c);
 	pass_gpu(&c);
 	pass_offcpu(&c);
@@ -567,7 +730,8 @@ int main(int argc, char **argv)
 	static char obuf[1 << 16];
 	if (outpath)
 		setvbuf(out.f, obuf, _IOFBF, sizeof obuf);
-	struct mt_otlp_opts ot = { .json = fmt != FMT_OTLP_PROTO, .cluster = cluster, .endpoint = endpoint };
+	struct mt_otlp_opts ot = { .json = fmt != FMT_OTLP_PROTO, .cluster = cluster, .endpoint = endpoint,
+				   .flt = &c.flt };
 	if (otlp) {
 		if (mt_write_otlp(&c.e, outpath ? out.f : NULL, &ot)) {
 			if (outpath && ferror(out.f))

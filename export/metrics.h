@@ -52,7 +52,7 @@ enum mt_fam_id {
 	F_CPU_UTIL, F_MEM_UTIL, F_MEM_AVAIL, F_LOAD1, F_SWAP,
 	F_THR_POWER, F_THR_THERMAL, F_THR_SW, F_THR_HW,
 	F_GPU_MEM_USED, F_GPU_MEM_FREE, F_GPU_MEM_TOTAL, F_GPU_UTIL,
-	F_MEMCPY_BYTES, F_NCCL_COUNT, F_NCCL_BYTES, F_OFFCPU,
+	F_MEMCPY_BYTES, F_MEMCPY_DUR, F_NCCL_COUNT, F_NCCL_BYTES, F_NCCL_DUR, F_OFFCPU,
 	F_STEP_DUR, F_STEP_OUTLIER, F_STEP_MEAN, F_STEP_P95,
 	F_MAX
 };
@@ -115,6 +115,12 @@ void mt_pass_begin(struct mt_engine *e);
  * pass must come in ts order; ts outside the span is clamped. */
 void mt_at(struct mt_engine *e, int64_t ts);
 void mt_pass_end(struct mt_engine *e);
+/* window of ts (clamped to the span) */
+static inline int64_t mt_window(const struct mt_engine *e, int64_t ts)
+{
+	int64_t w = ts < e->t0 ? 0 : (ts - e->t0) / e->step;
+	return w >= e->nw ? e->nw - 1 : w;
+}
 static inline void mt_add(struct mt_engine *e, uint32_t s, int64_t v) { e->s[s].iv += v; }
 static inline void mt_set(struct mt_engine *e, uint32_t s, double v) { e->s[s].v = v; }
 void mt_obs(struct mt_engine *e, uint32_t s, int64_t ns);   /* MT_PCTL */
@@ -142,10 +148,19 @@ struct mt_out_opts {
 	int prom_text;          /* --format prometheus: the last sample of every series, text 0.0.4 */
 };
 int mt_write_openmetrics(const struct mt_engine *e, FILE *f, const struct mt_out_opts *o);
+/* --node, --since, --until */
+struct mt_filter {
+	const char *node;       /* NULL = every node */
+	int64_t since, until;   /* unix ns, inclusive; INT64_MIN / INT64_MAX = open */
+};
+/* " WHERE <node> = '..' AND <t> BETWEEN .. AND (extra)" for the filter, or
+ * "" (malloc'ed either way); any of nodecol, tcol, extra may be NULL. */
+char *mt_where(const struct mt_filter *f, const char *nodecol, const char *tcol, const char *extra);
 struct mt_otlp_opts {
 	int json;               /* otlp-json, else otlp-proto */
 	const char *cluster;    /* resource attribute ingero.cluster.id ("" = none) */
 	const char *endpoint;   /* POST each request to ENDPOINT/v1/metrics (NULL = no) */
+	const struct mt_filter *flt;   /* spans: node and start time */
 };
 /* ExportMetricsServiceRequest batches to out (NULL = POST only). */
 int mt_write_otlp(const struct mt_engine *e, FILE *out, const struct mt_otlp_opts *o);

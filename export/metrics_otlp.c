@@ -333,11 +333,14 @@ int mt_write_otlp(const struct mt_engine *e, FILE *out, const struct mt_otlp_opt
 		int64_t win;
 		const double *v;
 		mt_reader_open(&r, e, s);
-		while (mt_reader_next(&r, &win, &v))
+		while (rc == 0 && mt_reader_next(&r, &win, &v)) {
+			if (!w.open)
+				open_metric(&w, s);   /* a long series continues in the next request */
 			write_point(&w, s, win, v);
+			if (w.batch_points >= BATCH_POINTS)
+				rc = flush_request(&w, out);
+		}
 		mt_reader_close(&r);
-		if (w.batch_points >= BATCH_POINTS)
-			rc = flush_request(&w, out);
 	}
 	if (rc == 0)
 		rc = flush_request(&w, out);

@@ -18,6 +18,7 @@ static const double us_bounds[] = { 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 20
 				    10000, 20000, 50000, 100000, 200000, 500000, 1000000 };
 static const double step_bounds[] = { 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7,
 				      1e8, 2.5e8, 5e8, 1e9, 2.5e9, 5e9, 1e10 };
+static const double ms_bounds[] = { 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000 };
 #define NB(a) (int)(sizeof(a) / sizeof(a[0]))
 
 const struct mt_family mt_families[F_MAX] = {
@@ -55,10 +56,15 @@ const struct mt_family mt_families[F_MAX] = {
 			 "GPU utilization ratio (NVML poll)", MT_GAUGE, 0, NULL, 0 },
 	[F_MEMCPY_BYTES] = { "gpu.memcpy.bytes_total", "gpu_memcpy_bytes_total", "counter", "By",
 			     "Cumulative CUDA memcpy bytes by direction", MT_COUNTER, 1, NULL, 0 },
+	[F_MEMCPY_DUR] = { "gpu.memcpy.duration_ms", "gpu_memcpy_duration_ms", "histogram", "ms",
+			   "Per-event CUDA memcpy duration by direction", MT_HIST, 0, ms_bounds, NB(ms_bounds), 1e6 },
 	[F_NCCL_COUNT] = { "gpu.nccl.collective.count", "gpu_nccl_collective_count", "unknown", "{call}",
 			   "Total NCCL collective events captured per op_type", MT_COUNTER, 1, NULL, 0 },
 	[F_NCCL_BYTES] = { "gpu.nccl.collective.bytes_total", "gpu_nccl_collective_bytes_total", "counter", "By",
 			   "Cumulative bytes transferred by NCCL collective per op_type", MT_COUNTER, 1, NULL, 0 },
+	[F_NCCL_DUR] = { "nccl.collective.duration_ms", "nccl_collective_duration_ms", "histogram", "ms",
+			 "NCCL collective call duration (enqueue time, not the barrier wait)", MT_HIST, 0, ms_bounds,
+			 NB(ms_bounds), 1e6 },
 	[F_OFFCPU] = { "ingero.process.offcpu.time", "ingero_process_offcpu_time_seconds_total", "counter", "s",
 		       "Cumulative off-CPU time per process (preempted or blocked)", MT_COUNTER, 0, NULL, 0, 1e9 },
 	[F_STEP_DUR] = { "ingero.infer.step_duration_ns", "ingero_infer_step_duration_ns", "histogram", "ns",
@@ -196,10 +202,39 @@ void mt_pass_begin(struct mt_engine *e)
 	e->cur_w = 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* the k-th smallest of a[0..n) (quickselect, median of three); afterwards
+ * a[0..k] <= a[k] <= a[k+1..n) */
+static int64_t kth(int64_t *a, size_t n, size_t k)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t x = a[lo], y = a[mid], z = a[hi];
+		int64_t pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pv)
+				i++;
+			while (a[j] > pv)
+				j--;
+			if (i <= j) {
+				int64_t t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return a[k];
+	}
+	return a[k];
 }
 
 /* nearest rank: the value at index ceil(q*n)-1 (as analyze/stats.c) */
@@ -227,10 +262,11 @@ static void flush_window(struct mt_engine *e, int64_t w)
 			break;
 		case MT_PCTL:
 			if (s->nobs) {
-				static const unsigned pm[MT_PCT_N] = { 500, 950, 990 };
-				qsort(s->obs, s->nobs, sizeof *s->obs, cmp_i64);
-				for (int k = 0; k < MT_PCT_N; k++)
-					vals[k] = (double)s->obs[rank_idx(s->nobs, pm[k])] / div;
+				/* p99 first: then p95 and p50 lie in a[0..r99] */
+				size_t n = s->nobs, r99 = rank_idx(n, 990), r95 = rank_idx(n, 950), r50 = rank_idx(n, 500);
+				vals[2] = (double)kth(s->obs, n, r99) / div;
+				vals[1] = (double)kth(s->obs, r99 + 1, r95) / div;
+				vals[0] = (double)kth(s->obs, r95 + 1, r50) / div;
 				s->nobs = 0;
 			} else {
 				for (int k = 0; k < MT_PCT_N; k++)
@@ -260,9 +296,7 @@ static void flush_window(struct mt_engine *e, int64_t w)
 
 void mt_at(struct mt_engine *e, int64_t ts)
 {
-	int64_t w = ts < e->t0 ? 0 : (ts - e->t0) / e->step;
-	if (w >= e->nw)
-		w = e->nw - 1;
+	int64_t w = mt_window(e, ts);
 	while (e->cur_w < w)
 		flush_window(e, e->cur_w++);
 }
@@ -273,10 +307,13 @@ void mt_pass_end(struct mt_engine *e)
 		flush_window(e, e->cur_w++);
 }
 
-static void bucket_add(struct mt_series *s, const struct mt_family *f, double v)
+/* compared in the input's integer unit, so SQL can count the same buckets
+ * exactly (duration <= bound * div) */
+static void bucket_add(struct mt_series *s, const struct mt_family *f, int64_t v)
 {
 	int k = 0;
-	while (k < f->nb && v > f->bounds[k])
+	double d = fam_div(f);
+	while (k < f->nb && (double)v > f->bounds[k] * d)
 		k++;
 	s->bk[k]++;
 }
@@ -295,7 +332,7 @@ void mt_hist(struct mt_engine *e, uint32_t si, int64_t v)
 	const struct mt_family *f = &mt_families[s->fam];
 	s->count++;
 	s->iv += v;
-	bucket_add(s, f, (double)v / fam_div(f));
+	bucket_add(s, f, v);
 }
 
 static const struct mt_engine *sort_e;
@@ -307,7 +344,7 @@ static int cmp_series(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-#define DROP_EVERY (64u << 20)
+#define DROP_EVERY (4u << 20)
 
 int mt_finish(struct mt_engine *e)
 {

@@ -284,10 +284,15 @@ static void chains(struct tw *w, sqlite3 *db)
 	if (!has_cols(db, "causal_chains", cols))
 		return;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT id, COALESCE(node, ''), severity, summary, root_cause, kind, "
-			       "COALESCE(window_start, detected_at), COALESCE(window_end, detected_at), impact_ns, "
-			       "pid, culprit_pid, culprit_comm, cuda_op, tail_ratio FROM causal_chains "
-			       "ORDER BY COALESCE(window_start, detected_at), id", -1, &st, NULL) != SQLITE_OK)
+	char *wh = mt_where(w->o->flt, "node", "COALESCE(window_start, detected_at)", NULL);
+	char *q = xasprintf("SELECT id, COALESCE(node, ''), severity, summary, root_cause, kind, "
+			    "COALESCE(window_start, detected_at), COALESCE(window_end, detected_at), impact_ns, "
+			    "pid, culprit_pid, culprit_comm, cuda_op, tail_ratio FROM causal_chains%s "
+			    "ORDER BY COALESCE(window_start, detected_at), id", wh);
+	int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
+	free(q);
+	free(wh);
+	if (rc != SQLITE_OK)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct span s = { 0 };
@@ -321,9 +326,13 @@ static void findings(struct tw *w, sqlite3 *db)
 	if (!ig_db_has_table(db, "main", "step_findings"))
 		return;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT id, node, kind, severity, pid, stream, start, duration, lost_ns, summary, "
-			       "root_cause, culprit_pid, culprit_comm FROM step_findings ORDER BY start, id",
-			       -1, &st, NULL) != SQLITE_OK)
+	char *wh = mt_where(w->o->flt, "node", "start", NULL);
+	char *q = xasprintf("SELECT id, node, kind, severity, pid, stream, start, duration, lost_ns, summary, "
+			    "root_cause, culprit_pid, culprit_comm FROM step_findings%s ORDER BY start, id", wh);
+	int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
+	free(q);
+	free(wh);
+	if (rc != SQLITE_OK)
 		return;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct span s = { 0 };
@@ -358,11 +367,13 @@ static void steps(struct tw *w, sqlite3 *db)
 	if (!ig_db_has_table(db, "main", "steps"))
 		return;
 	int bl = ig_db_has_table(db, "main", "step_baselines");
+	char *wh = mt_where(w->o->flt, "s.node", "s.start", "s.slow != 0 OR s.outlier != ''");
 	char *q = xasprintf("SELECT s.id, s.node, s.pid, s.stream, s.step, s.start, s.duration, s.phase, s.outlier, "
-			    "s.slow, %s FROM steps s %s WHERE s.slow != 0 OR s.outlier != '' ORDER BY s.start, s.id",
+			    "s.slow, %s FROM steps s %s%s ORDER BY s.start, s.id",
 			    bl ? "b.p95, b.mean" : "NULL, NULL",
 			    bl ? "LEFT JOIN step_baselines b ON b.node = s.node AND b.pid = s.pid AND "
-				 "b.stream = s.stream AND b.phase = s.phase" : "");
+				 "b.stream = s.stream AND b.phase = s.phase" : "", wh);
+	free(wh);
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
 	free(q);

@@ -17,6 +17,7 @@
 #include "ingero.h"
 
 struct px;
+struct ig_progress;
 
 struct px_opts {
 	int json;                 /* 0 protobuf, 1 Chrome JSON */
@@ -26,6 +27,7 @@ struct px_opts {
 	int have_pid;
 	uint32_t pid;
 	const char *node;         /* only this node (NULL = all) */
+	struct ig_progress *progress; /* inputs report their progress here (NULL = none) */
 };
 
 struct px_stats {
@@ -93,10 +95,29 @@ struct px_chain {
 };
 /* 1 when a chain slice of node at [start, end] passes the filters. */
 int px_chain_wanted(struct px *px, uint32_t node, uint64_t start, uint64_t end);
+/* One training / inference step of a CUDA stream (the analysis DB's steps
+ * table, docs/perfetto.md "Steps"): a slice on the stream's "steps" track
+ * and the step's GPU-idle share on its "GPU idle" counter track. */
+struct px_step {
+	uint32_t node, pid;
+	uint64_t stream;
+	int64_t id, step;
+	uint64_t start, dur;
+	const char *phase, *boundary_op, *outlier, *preempt_comm, *waker_comm;
+	int64_t preempt_pid, waker_pid;  /* 0 = none */
+	int warmup, slow;
+	uint64_t launches, memcpy_bytes;
+	uint64_t launch_ns, memcpy_ns, sync_ns, alloc_ns, other_cuda_ns, nccl_ns, host_ns;
+	uint64_t preempted_ns, blocked_ns, io_ns, mem_ns, gpu_idle_ns;
+};
+/* Give them per stream in start order.  Returns 1 if written. */
+int px_step(struct px *px, const struct px_step *s);
+
 /* Chains go on the "Ingero findings" track; give them sorted by start. */
 void px_chain(struct px *px, const struct px_chain *c);
 
-/* Inputs (perfetto_rec.c, perfetto_db.c): 0 ok, 1 error (message printed). */
+/* Inputs (perfetto_rec.c, perfetto_db.c), chosen by perfetto_main.c: they
+ * feed the writer above.  0 ok, 1 error (message printed). */
 int px_input_recording(struct px *px, const char *path, const struct px_opts *o);
 int px_input_db(struct px *px, const char *path, const struct px_opts *o);
 

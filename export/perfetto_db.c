@@ -69,6 +69,8 @@ struct dbin {
 	size_t nchains, capchains;
 	sqlite3_stmt *offq;       /* off-CPU row by (node, tid, start) */
 	struct idvec out, in, tie; /* flows at the slice being exported */
+	struct ig_progress *prog; /* rows exported of nrows, scaled to the file's bytes */
+	uint64_t rows, nrows;
 	/* stack summaries by hash */
 	struct ig_map stackidx;   /* hash -> index + 1 into ss */
 	char **ss;
@@ -99,6 +101,13 @@ static uint64_t off_key(uint32_t node, int64_t tid, int64_t start)
 }
 
 static uint64_t ev_key(uint32_t node, int64_t seq) { return ((uint64_t)node << 40) ^ (uint64_t)seq; }
+
+static void progress(struct dbin *in)
+{
+	if (!in->prog || !in->prog->on || (++in->rows & 4095)) return;
+	uint64_t done = in->nrows ? (uint64_t)((double)in->rows / (double)in->nrows * (double)in->prog->total) : 0;
+	ig_progress_update(in->prog, done > in->prog->total ? in->prog->total : done, in->rows);
+}
 
 static void idvec_push(struct idvec *v, uint64_t id)
 {
@@ -450,6 +459,7 @@ static int export_offcpu(struct dbin *in)
 			  px_event_wanted(in->px, node, ev.pid, ev.ts, ev.dur), ev.ts);
 		info.fl = flows_view(in);
 		px_event(in->px, node, &ev, &info);
+		progress(in);
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -498,10 +508,56 @@ static int export_events(struct dbin *in)
 		end_flows(in, ev_key(node, seq), 0, px_event_wanted(in->px, node, ev.pid, ev.ts, ev.dur), ev.ts);
 		info.fl = flows_view(in);
 		px_event(in->px, node, &ev, &info);
+		progress(in);
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(sq);
 	if (rc != SQLITE_DONE) return db_err(in, "reading events");
+	return 0;
+}
+
+/* Steps (engine v2, docs/perfetto.md "Steps"), when the DB has them. */
+static int export_steps(struct dbin *in)
+{
+	sqlite3_stmt *st;
+	if (!in->ours || !has_table(in, "steps")) return 0;
+	if (sqlite3_prepare_v2(in->db, "SELECT node, pid, stream, id, step, start, duration, phase, boundary_op, "
+			       "outlier, coalesce(preempt_comm, ''), coalesce(waker_comm, ''), "
+			       "coalesce(preempt_pid, 0), coalesce(waker_pid, 0), warmup, slow, launches, memcpy_bytes, "
+			       "launch_ns, memcpy_ns, sync_ns, alloc_ns, other_cuda_ns, nccl_ns, host_ns, "
+			       "preempted_ns, blocked_ns, io_ns, mem_ns, gpu_idle_ns "
+			       "FROM steps ORDER BY node, pid, stream, start, id", -1, &st, NULL))
+		return db_err(in, "reading steps");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct px_step s = { 0 };
+		uint64_t *ns[] = { &s.launch_ns, &s.memcpy_ns, &s.sync_ns, &s.alloc_ns, &s.other_cuda_ns, &s.nccl_ns,
+				   &s.host_ns, &s.preempted_ns, &s.blocked_ns, &s.io_ns, &s.mem_ns, &s.gpu_idle_ns };
+		s.node = row_node(in, st, 0);
+		s.pid = (uint32_t)sqlite3_column_int64(st, 1);
+		s.stream = (uint64_t)sqlite3_column_int64(st, 2);
+		s.id = sqlite3_column_int64(st, 3);
+		s.step = sqlite3_column_int64(st, 4);
+		s.start = (uint64_t)sqlite3_column_int64(st, 5);
+		int64_t d = sqlite3_column_int64(st, 6);
+		s.dur = d > 0 ? (uint64_t)d : 0;
+		s.phase = col_text(st, 7);
+		s.boundary_op = col_text(st, 8);
+		s.outlier = col_text(st, 9);
+		s.preempt_comm = col_text(st, 10);
+		s.waker_comm = col_text(st, 11);
+		s.preempt_pid = sqlite3_column_int64(st, 12);
+		s.waker_pid = sqlite3_column_int64(st, 13);
+		s.warmup = sqlite3_column_int(st, 14);
+		s.slow = sqlite3_column_int(st, 15);
+		s.launches = (uint64_t)sqlite3_column_int64(st, 16);
+		s.memcpy_bytes = (uint64_t)sqlite3_column_int64(st, 17);
+		for (int i = 0; i < 12; i++) {
+			int64_t v = sqlite3_column_int64(st, 18 + i);
+			*ns[i] = v > 0 ? (uint64_t)v : 0;
+		}
+		px_step(in->px, &s);
+	}
+	sqlite3_finalize(st);
 	return 0;
 }
 
@@ -591,9 +647,8 @@ static void dbin_free(struct dbin *in)
 
 int px_input_db(struct px *px, const char *path, const struct px_opts *o)
 {
-	struct dbin in = { .px = px, .path = path };
+	struct dbin in = { .px = px, .path = path, .prog = o->progress };
 	int ret = 1;
-	(void)o;
 	in.db = ig_db_open_ro(path);
 	if (!in.db) goto out;
 	if (!has_table(&in, "events")) {
@@ -611,7 +666,10 @@ int px_input_db(struct px *px, const char *path, const struct px_opts *o)
 	int64_t t0 = ig_db_int(in.db, "SELECT coalesce(min(timestamp), -1) FROM events", -1);
 	if (t0 >= 0) px_set_origin(px, (uint64_t)t0);
 	load_names(&in);
-	if (load_chains(&in) || export_events(&in) || export_offcpu(&in)) goto out;
+	if (in.prog && in.prog->on)
+		in.nrows = (uint64_t)ig_db_int(in.db, "SELECT count(*) FROM events", 0) +
+			   (in.have_off ? (uint64_t)ig_db_int(in.db, "SELECT count(*) FROM offcpu", 0) : 0);
+	if (load_chains(&in) || export_events(&in) || export_offcpu(&in) || export_steps(&in)) goto out;
 	export_chains(&in);
 	export_counters(&in);
 	ret = 0;

@@ -8,65 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "perfetto.h"
 
 #define STACK_FRAMES 3    /* frames in the "stack" annotation */
 
-/* (node, id) -> string */
-struct smap { uint64_t *k; char **v; size_t cap, n; };
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
+/* (node, id) -> string: a map to ids of one string table (struct recin.strs) */
+struct smap { struct ig_map m; const struct ig_strtab *strs; };
 
 static const char *smap_get(const struct smap *m, uint64_t k)
 {
-	if (!m->cap) return NULL;
-	for (size_t i = mix(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->v[i]) return NULL;
-		if (m->k[i] == k) return m->v[i];
-	}
+	const uint64_t *v = ig_map_get(&m->m, k);
+	return v ? ig_strtab_str(m->strs, (uint32_t)*v) : NULL;
 }
 
-static int smap_put(struct smap *m, uint64_t k, const char *s)
+static int smap_put(struct smap *m, struct ig_strtab *strs, uint64_t k, const char *s)
 {
-	if ((m->n + 1) * 2 > m->cap) {
-		struct smap o = *m;
-		m->cap = o.cap ? o.cap * 2 : 256;
-		m->k = calloc(m->cap, sizeof *m->k);
-		m->v = calloc(m->cap, sizeof *m->v);
-		if (!m->k || !m->v) return -1;
-		m->n = 0;
-		for (size_t i = 0; i < o.cap; i++) {
-			if (!o.v[i]) continue;
-			size_t j = mix(o.k[i]) & (m->cap - 1);
-			while (m->v[j]) j = (j + 1) & (m->cap - 1);
-			m->k[j] = o.k[i];
-			m->v[j] = o.v[i];
-			m->n++;
-		}
-		free(o.k);
-		free(o.v);
-	}
-	size_t i = mix(k) & (m->cap - 1);
-	while (m->v[i] && m->k[i] != k) i = (i + 1) & (m->cap - 1);
-	char *d = strdup(s ? s : "");
-	if (!d) return -1;
-	if (m->v[i]) free(m->v[i]);
-	else m->n++;
-	m->k[i] = k;
-	m->v[i] = d;
+	if (k != IG_MAP_EMPTY) ig_map_xput(&m->m, k, ig_strtab_id(strs, s ? s : ""));
 	return 0;
-}
-
-static void smap_free(struct smap *m)
-{
-	for (size_t i = 0; i < m->cap; i++) free(m->v[i]);
-	free(m->k);
-	free(m->v);
 }
 
 static uint64_t nkey(uint32_t node, uint64_t id) { return (uint64_t)node << 48 ^ id; }
@@ -94,6 +53,8 @@ struct recin {
 	struct ingero_clock clk;
 	int identity, have_nodes, node0_named;
 	struct smap comms, syms, stacks;
+	struct ig_strtab strs;
+	uint64_t nev;
 	const struct ingero_header *hdr;
 	char hdr_node[256];
 	int32_t hdr_rank;
@@ -119,6 +80,7 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 	struct ingero_error err = { 0 };
 	struct ingero_record rec;
 	struct recin s = { .px = px, .hdr_rank = -1 };
+	s.comms.strs = s.syms.strs = s.stacks.strs = &s.strs;
 	char buf[1024], stack[512];
 	int rc, ret = 1, first_hdr = 1;
 	(void)o;
@@ -126,7 +88,7 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 	ingero_clock_init(&s.clk);
 	rc = ingero_reader_open(&r, path, &err);
 	if (rc < 0) {
-		fprintf(stderr, "ingero-perfetto: %s\n", ingero_strerror(&err, buf, sizeof buf));
+		ig_error("%s", ingero_strerror(&err, buf, sizeof buf));
 		goto out;
 	}
 	while ((rc = ingero_reader_next(r, &rec)) > 0) {
@@ -154,7 +116,7 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 			break;
 		case INGERO_REC_PROCESS:
 			name_node0(&s);
-			if (smap_put(&s.comms, nkey(node, rec.u.proc.pid), rec.u.proc.comm)) goto oom;
+			if (smap_put(&s.comms, &s.strs, nkey(node, rec.u.proc.pid), rec.u.proc.comm)) goto oom;
 			px_process(px, node, rec.u.proc.pid, rec.u.proc.comm, rec.u.proc.rank);
 			break;
 		case INGERO_REC_THREAD:
@@ -162,15 +124,17 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 			px_thread(px, node, rec.u.thr.pid, rec.u.thr.tid, rec.u.thr.name);
 			break;
 		case INGERO_REC_SYMBOL:
-			if (smap_put(&s.syms, nkey(node, rec.u.sym.id), rec.u.sym.name)) goto oom;
+			if (smap_put(&s.syms, &s.strs, nkey(node, rec.u.sym.id), rec.u.sym.name)) goto oom;
 			break;
 		case INGERO_REC_STACK:
 			if (!rec.u.stack) break;
 			stack_summary(&s.syms, node, rec.u.stack, stack, sizeof stack);
-			if (smap_put(&s.stacks, nkey(node, rec.u.stack->id), stack)) goto oom;
+			if (smap_put(&s.stacks, &s.strs, nkey(node, rec.u.stack->id), stack)) goto oom;
 			break;
 		case INGERO_REC_EVENT: {
 			struct ingero_event ev = rec.u.ev;
+			if (o->progress && !(++s.nev & 4095))
+				ig_progress_update(o->progress, ingero_reader_bytes(r), s.nev);
 			struct px_evinfo info = { 0 };
 			name_node0(&s);
 			ev.ts = to_unix(&s, ev.ts);
@@ -212,25 +176,26 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 	}
 	if (rc < 0) {
 		const struct ingero_error *w = ingero_reader_last_warning(r);
-		if (w) fprintf(stderr, "ingero-perfetto: %s\n", ingero_strerror(w, buf, sizeof buf));
-		else fprintf(stderr, "ingero-perfetto: %s: read error\n", path);
+		if (w) ig_error("%s", ingero_strerror(w, buf, sizeof buf));
+		else ig_error("%s: read error", path);
 		goto out;
 	}
 	name_node0(&s);
 	if (ingero_reader_warnings(r)) {
 		const struct ingero_error *w = ingero_reader_last_warning(r);
-		fprintf(stderr, "ingero-perfetto: warning: %u damaged part(s) skipped; last: %s\n",
-			ingero_reader_warnings(r), w ? ingero_strerror(w, buf, sizeof buf) : "?");
+		ig_warning("%u damaged part(s) skipped; last: %s",
+			   ingero_reader_warnings(r), w ? ingero_strerror(w, buf, sizeof buf) : "?");
 	}
 	ret = 0;
 	goto out;
 oom:
-	fprintf(stderr, "ingero-perfetto: out of memory\n");
+	ig_error("out of memory");
 out:
 	ingero_reader_close(r);
 	ingero_clock_release(&s.clk);
-	smap_free(&s.comms);
-	smap_free(&s.syms);
-	smap_free(&s.stacks);
+	ig_map_release(&s.comms.m);
+	ig_map_release(&s.syms.m);
+	ig_map_release(&s.stacks.m);
+	ig_strtab_release(&s.strs);
 	return ret;
 }

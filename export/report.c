@@ -166,17 +166,25 @@ static void sec_verdict(struct rep *r)
 				    "culprit_pid, recommendations, impact_share, " SEV_ORDER " FROM step_findings" : "");
 	sqlite3_stmt *st = prep(r, q);
 	free(q);
-	int64_t nch = count(r, "causal_chains", NULL), nhigh = count(r, "causal_chains", "severity = 'HIGH'");
-	int64_t nmed = count(r, "causal_chains", "severity = 'MEDIUM'");
+	int64_t nch = count(r, "causal_chains", NULL), nsf = steps ? count(r, "step_findings", NULL) : 0;
+	int64_t nhigh = count(r, "causal_chains", "severity = 'HIGH'") +
+			(steps ? count(r, "step_findings", "severity = 'HIGH'") : 0);
+	int64_t nmed = count(r, "causal_chains", "severity = 'MEDIUM'") +
+		       (steps ? count(r, "step_findings", "severity = 'MEDIUM'") : 0);
+	char what[128];
+	if (steps)
+		snprintf(what, sizeof what, " (%" PRId64 " causal chain(s), %" PRId64 " step finding(s))", nch, nsf);
+	else
+		snprintf(what, sizeof what, " (causal chains)");
 	fputs("<section id=\"verdict\"><h2>Verdict</h2>\n", f);
 	if (nhigh > 0 || nmed > 0)
-		fprintf(f, "<p class=\"headline bad\">%" PRId64 " causal chain(s): %" PRId64 " HIGH, %" PRId64
-			" MEDIUM. The top findings:</p>\n", nch, nhigh, nmed);
-	else if (nch > 0)
+		fprintf(f, "<p class=\"headline bad\">%" PRId64 " finding(s)%s: %" PRId64 " HIGH, %" PRId64
+			" MEDIUM. The top ones:</p>\n", nch + nsf, what, nhigh, nmed);
+	else if (nch + nsf > 0)
 		fprintf(f, "<p class=\"headline ok\">No HIGH or MEDIUM finding; %" PRId64
-			" LOW causal chain(s) (minor tails).</p>\n", nch);
+			" LOW finding(s)%s: minor tails.</p>\n", nch + nsf, what);
 	else
-		fputs("<p class=\"headline ok\">No causal chain found: no slow-call tail with a host cause.</p>\n", f);
+		fputs("<p class=\"headline ok\">No finding: no slow-call tail with a host cause, no slow step.</p>\n", f);
 	fputs("<ol class=\"findings\">\n", f);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		const char *sev = col(st, 2);
@@ -326,6 +334,7 @@ static void sec_step_findings(struct rep *r)
 			       "ORDER BY " SEV_ORDER ", impact_share DESC, id");
 	fprintf(f, "<section id=\"step-findings\"><h2>Step findings (%" PRId64 ")</h2>\n",
 		count(r, "step_findings", NULL));
+	int n = 0;
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		char b1[IG_DUR_BUF], b2[IG_DUR_BUF];
 		fputs("<article class=\"chain step\" id=\"step-", f);
@@ -349,8 +358,11 @@ static void sec_step_findings(struct rep *r)
 		fputs("</dl><ul class=\"recs\">", f);
 		json_list(f, col(st, 11), 0);
 		fputs("</ul></article>\n", f);
+		n++;
 	}
 	sqlite3_finalize(st);
+	if (!n)
+		fputs("<p>None: no slow step, GPU starvation or stall.</p>\n", f);
 	fputs("</section>\n", f);
 }
 

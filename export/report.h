@@ -19,7 +19,7 @@
 
 #define REPORT_BINS 600          /* time bins of the binned plots */
 #define REPORT_TOP_OPS 3         /* ops in the latency plot */
-#define REPORT_MAX_POINTS 2000   /* points per raw series before downsampling */
+#define REPORT_MAX_POINTS 1200   /* points per raw series before downsampling */
 
 struct rep_op {
 	int source, op;

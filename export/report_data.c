@@ -235,6 +235,7 @@ static double bin_mid_s(const struct rep *r, uint32_t b)
 
 struct series {
 	FILE *j;
+	int tdec;       /* decimals of times (s): about span / 100 000 resolution */
 	int n;          /* series in the current plot */
 	int npts;       /* points in the current series */
 };
@@ -270,7 +271,7 @@ static void ser_begin(struct series *s, const char *name, const char *style)
 
 static void ser_pt(struct series *s, double t, double v)
 {
-	fprintf(s->j, "%s%.4f,%.5g", s->npts++ ? "," : "", t, v);
+	fprintf(s->j, "%s%.*f,%.4g", s->npts++ ? "," : "", s->tdec, t, v);
 }
 
 static void ser_end(struct series *s)
@@ -283,7 +284,7 @@ static void ser_end_marks(struct series *s, const double *tv, size_t n)
 {
 	fputs("],\"marks\":[", s->j);
 	for (size_t i = 0; i < n; i++)
-		fprintf(s->j, "%s%.4f,%.5g", i ? "," : "", tv[2 * i], tv[2 * i + 1]);
+		fprintf(s->j, "%s%.*f,%.4g", i ? "," : "", s->tdec, tv[2 * i], tv[2 * i + 1]);
 	fputs("]}", s->j);
 }
 
@@ -429,6 +430,61 @@ static void plot_steps(struct rep *r, struct series *s)
 	plot_end(s);
 }
 
+/* where the step time of the busiest stream goes: the mean of each
+ * breakdown column (steps-contract) per bin, the columns that are ever
+ * non-zero */
+static const char *const step_parts[] = {
+	"sync_ns", "launch_ns", "memcpy_ns", "alloc_ns", "other_cuda_ns", "nccl_ns", "host_ns",
+	"preempted_ns", "blocked_ns", "io_ns", "mem_ns", "gpu_idle_ns",
+};
+#define NPARTS (sizeof step_parts / sizeof step_parts[0])
+
+static void plot_step_parts(struct rep *r, struct series *s)
+{
+	char *q = xasprintf("SELECT start");
+	for (size_t k = 0; k < NPARTS; k++) {
+		char *q2 = xasprintf("%s, %s", q, step_parts[k]);
+		free(q);
+		q = q2;
+	}
+	char *q2 = xasprintf("%s FROM steps WHERE (node, pid, stream) = (SELECT node, pid, stream FROM steps "
+			     "GROUP BY node, pid, stream ORDER BY count(*) DESC, node, pid, stream LIMIT 1)", q);
+	free(q);
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(r->db, q2, -1, &st, NULL);
+	free(q2);
+	if (rc != SQLITE_OK)
+		return;
+	double (*sum)[NPARTS] = xcalloc(REPORT_BINS, sizeof *sum);
+	uint32_t *cnt = xcalloc(REPORT_BINS, sizeof *cnt);
+	double tot[NPARTS] = { 0 };
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		uint32_t b = bin_of(r, sqlite3_column_int64(st, 0));
+		cnt[b]++;
+		for (size_t k = 0; k < NPARTS; k++) {
+			double v = (double)sqlite3_column_int64(st, (int)k + 1);
+			sum[b][k] += v;
+			tot[k] += v;
+		}
+	}
+	sqlite3_finalize(st);
+	plot_begin(r, s, "stepparts", "Where the busiest stream's step time goes (mean per step, per bin)", "ms", 0);
+	for (size_t k = 0; k < NPARTS; k++) {
+		if (tot[k] <= 0)
+			continue;
+		char nm[32];
+		snprintf(nm, sizeof nm, "%.*s", (int)(strlen(step_parts[k]) - 3), step_parts[k]);
+		ser_begin(s, nm, "line");
+		for (uint32_t b = 0; b < REPORT_BINS; b++)
+			if (cnt[b])
+				ser_pt(s, bin_mid_s(r, b), sum[b][k] / cnt[b] / 1e6);
+		ser_end(s);
+	}
+	plot_end(s);
+	free(sum);
+	free(cnt);
+}
+
 /* off-CPU time of the traced threads per bin, split over the bins it covers */
 static void plot_offcpu(struct rep *r, struct series *s)
 {
@@ -522,9 +578,13 @@ int rep_plots_json(struct rep *r)
 	s.j = open_memstream(&buf, &len);
 	if (!s.j)
 		return ig_error("out of memory");
-	fprintf(s.j, "{\"t0_ns\":\"%" PRId64 "\",\"span_s\":%.4f,\"plots\":[", r->t0, rel_s(r, r->t1));
-	if (r->has_steps)
+	s.tdec = (int)ceil(5 - log10(fmax(rel_s(r, r->t1), 1e-6)));
+	s.tdec = s.tdec < 0 ? 0 : s.tdec > 6 ? 6 : s.tdec;
+	fprintf(s.j, "{\"t0_ns\":\"%" PRId64 "\",\"span_s\":%.6f,\"plots\":[", r->t0, rel_s(r, r->t1));
+	if (r->has_steps && has_rows(r, "steps")) {
 		plot_steps(r, &s);
+		plot_step_parts(r, &s);
+	}
 	plot_latency(r, &s);
 	if (has_rows(r, "system_snapshots")) {
 		plot_begin(r, &s, "cpu", "CPU, memory and I/O wait (%)", "%", 0);

@@ -437,7 +437,7 @@ int ig_sqlguard_open(struct ig_sqlguard *g, const char *path)
 	int rc;
 
 	g->db = NULL;
-	g->path = path;
+	g->path = NULL;
 	g->msg[0] = g->refusal[0] = 0;
 	if (!g->timeout_opt) g->timeout_opt = "--timeout";
 	if (!g->memory_opt) g->memory_opt = "--max-memory";
@@ -508,9 +508,10 @@ int ig_sqlguard_open(struct ig_sqlguard *g, const char *path)
 	 * memory: the file is never written) */
 	if (ig_db_has_table(db, "main", "events") && ig_db_has_col(db, "main", "events", "source") &&
 	    ig_db_has_col(db, "main", "events", "op"))
-		sqlite3_exec(db, "CREATE TEMP VIEW named_events AS SELECT source_name(source) AS source_name, "
+		sqlite3_exec(db, "CREATE TEMP VIEW named_events AS SELECT rowid AS event, source_name(source) AS source_name, "
 			     "op_name(source, op) AS op_name, * FROM main.events", NULL, NULL, NULL);
 	g->db = db;
+	g->path = xstrdup(path);
 	sqlite3_set_authorizer(db, authorizer, g);
 	return 0;
 }
@@ -531,4 +532,6 @@ void ig_sqlguard_close(struct ig_sqlguard *g)
 	if (g->db)
 		sqlite3_close(g->db);
 	g->db = NULL;
+	free(g->path);
+	g->path = NULL;
 }

@@ -34,7 +34,7 @@
 
 struct ig_sqlguard {
 	sqlite3 *db;
-	const char *path;        /* as given (messages) */
+	char *path;              /* a copy of the path as given (messages) */
 	double timeout_s;        /* per statement; 0 = none */
 	long long mem_mb;        /* only for the message; see ig_sqlguard_heap */
 	const char *timeout_opt; /* named in messages: "--timeout" by default */

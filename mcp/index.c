@@ -17,6 +17,8 @@
 
 #define IDX_BLOCK 4096
 
+volatile int mcp_index_stop;
+
 struct gacc {                   /* scan-time group: (node, pid, source, op) */
 	int node;
 	int64_t pid;
@@ -158,6 +160,7 @@ int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
 	uint64_t inblock = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (mcp_index_stop) { rc = SQLITE_INTERRUPT; break; }
 		int64_t rowid = sqlite3_column_int64(st, 0);
 		const char *nd = (const char *)sqlite3_column_text(st, 1);
 		int64_t ts = sqlite3_column_int64(st, 2), pid = sqlite3_column_int64(st, 3);
@@ -270,7 +273,8 @@ int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
 		for (size_t i = 0; i < ng; i++) free(g[i].d);
 		free(g);
 		ig_strtab_release(&nodes);
-		return ig_error("cannot read events: %s", sqlite3_errmsg(db));
+		mcp_index_free(ix);
+		return mcp_index_stop ? -1 : ig_error("cannot read events: %s", sqlite3_errmsg(db));
 	}
 	if (!ix->events)
 		ix->start = ix->end = 0;

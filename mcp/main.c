@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -66,7 +68,7 @@ static void out_write(const char *s, size_t n)
 	}
 }
 
-static void send_json(json_object *o)
+static __attribute__((unused)) void send_json(json_object *o)
 {
 	size_t n;
 	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
@@ -225,8 +227,11 @@ static int was_cancelled(json_object *id)
 
 /* Read what is waiting on stdin without blocking and look for
  * cancellations among the complete lines (they stay queued). */
+int mcp_no_stdin;
+
 void mcp_poll_input(void)
 {
+	if (mcp_no_stdin) return;
 	while (in.len < max_message && fill(0)) {}
 	if (in.discarding) return;
 	/* scan the complete lines that arrived for cancellations */
@@ -274,11 +279,11 @@ static json_object *do_initialize(json_object *params)
 	json_object_object_add(t, "version", json_object_new_string(INGERO_VERSION));
 	json_object_object_add(r, "serverInfo", t);
 	char *ins = xasprintf(
-		"Read-only analysis of one GPU trace (%s: %llu events, %d node(s)). Start with get_trace_stats and "
+		"Read-only analysis of one GPU trace (%s). Start with get_trace_stats and "
 		"get_causal_chains, then get_steps, get_stacks and get_timeline to confirm a cause; run_sql for "
 		"anything else (read-only SQLite; schema: SELECT name, sql FROM sqlite_master). Outputs are compact "
 		"text; pass {\"verbose\": true} for full JSON. The prompt 'investigate' walks through it.",
-		S.demo_name ? S.demo_name : S.input, (unsigned long long)S.ix.events, S.ix.nnodes);
+		S.demo_name ? S.demo_name : S.input);
 	json_object_object_add(r, "instructions", mcp_str(ins));
 	free(ins);
 	return r;
@@ -358,54 +363,116 @@ static json_object *handle(json_object *msg)
 	return error_resp(id, -32601, e);
 }
 
-static void serve(void)
+/* One message line (line[n] must be its NUL or newline): the response to
+ * send, or NULL.  The fuzz target (tests/mcp/fuzz_rpc.c) calls this. */
+json_object *mcp_process_line(const char *line, size_t n)
+{
+	size_t k = 0;
+	while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
+	if (k == n) return NULL;      /* blank line */
+	int bad;
+	json_object *msg = parse(line, n, &bad), *out = NULL;
+	mcp_poll_input();     /* cancellations queued behind this message */
+	if (bad) {
+		out = error_resp(NULL, -32700, "Parse error: not valid JSON (one message per line, UTF-8)");
+	} else if (json_object_is_type(msg, json_type_array)) {
+		size_t len = json_object_array_length(msg);
+		if (!len) {
+			out = error_resp(NULL, -32600, "Invalid Request: empty batch");
+		} else {
+			out = json_object_new_array();
+			for (size_t i = 0; i < len; i++) {
+				json_object *x = handle(json_object_array_get_idx(msg, i));
+				if (x) json_object_array_add(out, x);
+			}
+			if (!json_object_array_length(out)) { json_object_put(out); out = NULL; }
+		}
+	} else {
+		out = handle(msg);
+	}
+	json_object_put(msg);
+	return out;
+}
+
+static __attribute__((unused)) void serve(void)
 {
 	char *line;
 	size_t n;
 	int r;
 	while ((r = next_line(&line, &n, 1)) != 0) {
+		json_object *out;
 		if (r == 2) {
 			char e[128];
 			snprintf(e, sizeof e, "Invalid Request: message longer than %zu bytes", max_message);
-			json_object *o = error_resp(NULL, -32600, e);
-			send_json(o);
-			json_object_put(o);
-			continue;
-		}
-		size_t k = 0;
-		while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
-		if (k == n) { free(line); continue; }      /* blank line */
-		int bad;
-		json_object *msg = parse(line, n, &bad), *out = NULL;
-		free(line);
-		mcp_poll_input();     /* cancellations queued behind this message */
-		if (bad) {
-			out = error_resp(NULL, -32700, "Parse error: not valid JSON (one message per line, UTF-8)");
-		} else if (json_object_is_type(msg, json_type_array)) {
-			size_t len = json_object_array_length(msg);
-			if (!len) {
-				out = error_resp(NULL, -32600, "Invalid Request: empty batch");
-			} else {
-				out = json_object_new_array();
-				for (size_t i = 0; i < len; i++) {
-					json_object *x = handle(json_object_array_get_idx(msg, i));
-					if (x) json_object_array_add(out, x);
-				}
-				if (!json_object_array_length(out)) { json_object_put(out); out = NULL; }
-			}
+			out = error_resp(NULL, -32600, e);
 		} else {
-			out = handle(msg);
+			out = mcp_process_line(line, n);
+			free(line);
 		}
 		if (out) send_json(out);
 		json_object_put(out);
-		json_object_put(msg);
 	}
 }
 
 /* -------------------------------------------------------------- setup */
 
+static struct {
+	pthread_t th;
+	int running;               /* a thread to join */
+	int rc, ok;
+	char *path;
+	struct mcp_index ix;
+} bg;
+
+static void *index_thread(void *arg)
+{
+	(void)arg;
+	sqlite3 *db = ig_db_open_ro(bg.path);
+	bg.rc = -1;
+	if (db) {
+		sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+		bg.rc = mcp_index_build(db, &bg.ix);
+		sqlite3_close(db);
+	}
+	if (!bg.rc)
+		mcp_log("indexed %llu events, %d node(s) in %.2f s", (unsigned long long)bg.ix.events, bg.ix.nnodes, bg.ix.scan_s);
+	return NULL;
+}
+
+static void index_done(void)
+{
+	bg.running = 0;
+	free(bg.path);
+	bg.path = NULL;
+	bg.ok = bg.rc == 0;
+	if (bg.ok) S.ix = bg.ix;
+	memset(&bg.ix, 0, sizeof bg.ix);
+}
+
+int mcp_index_wait(void)
+{
+	if (!bg.running) return bg.ok ? 0 : -1;
+	for (;;) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+		if (pthread_timedjoin_np(bg.th, NULL, &ts) == 0) break;
+		mcp_poll_input();
+		if (S.cancel_now) return 1;
+	}
+	index_done();
+	return bg.ok ? 0 : -1;
+}
+
 void mcp_close_db(void)
 {
+	if (bg.running) {
+		mcp_index_stop = 1;
+		pthread_join(bg.th, NULL);
+		mcp_index_stop = 0;
+		index_done();
+	}
 	if (S.guard) {
 		ig_sqlguard_close(S.guard);
 		free(S.guard);
@@ -423,13 +490,7 @@ int mcp_open_db(const char *path, char *msg, size_t msglen)
 		snprintf(msg, msglen, "%s: cannot open the analysis database", path);
 		return -1;
 	}
-	struct mcp_index ix;
 	sqlite3_exec(db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
-	if (mcp_index_build(db, &ix)) {
-		snprintf(msg, msglen, "%s: cannot read the events", path);
-		sqlite3_close(db);
-		return -1;
-	}
 	struct ig_sqlguard *g = xcalloc(1, sizeof *g);
 	g->timeout_s = 5;
 	g->timeout_opt = "timeout_s";
@@ -437,18 +498,26 @@ int mcp_open_db(const char *path, char *msg, size_t msglen)
 	if (ig_sqlguard_open(g, path)) {
 		snprintf(msg, msglen, "%s", g->msg);
 		free(g);
-		mcp_index_free(&ix);
 		sqlite3_close(db);
 		return -1;
 	}
 	mcp_close_db();
 	S.db = db;
-	S.ix = ix;
 	S.guard = g;
 	S.kind = ig_db_kind(db, "main");
+	bg.path = xstrdup(path);
+	bg.ok = 0;
+	if (pthread_create(&bg.th, NULL, index_thread, NULL) != 0) {
+		index_thread(NULL);
+		index_done();
+		if (!bg.ok) { snprintf(msg, msglen, "%s: cannot read the events", path); return -1; }
+	} else {
+		bg.running = 1;
+	}
 	return 0;
 }
 
+#ifndef MCP_NO_MAIN
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -515,8 +584,7 @@ int main(int argc, char **argv)
 		ig_analysis_release(&S.an);
 		return IG_EXIT_FAIL;
 	}
-	mcp_log("serving %s: %llu events, %d node(s) (scan %.2f s)", input, (unsigned long long)S.ix.events,
-		S.ix.nnodes, S.ix.scan_s);
+	mcp_log("serving %s (indexing its events in the background)", input);
 	/* stdout must never block us forever: non-blocking writes with a deadline */
 	struct stat sb;
 	if (fstat(1, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
@@ -529,3 +597,4 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ncancelled; i++) free(cancelled[i]);
 	return 0;
 }
+#endif

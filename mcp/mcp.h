@@ -72,6 +72,12 @@ struct mcp_index {
 	double scan_s;
 };
 int mcp_index_build(sqlite3 *db, struct mcp_index *ix);
+/* set to stop a build early (it then fails) */
+extern volatile int mcp_index_stop;
+/* The index is built by a thread while the server already answers
+ * (initialize, lists, run_sql); tools wait for it: 0 ready, -1 the build
+ * failed, 1 the waiting request was cancelled. */
+int mcp_index_wait(void);
 void mcp_index_free(struct mcp_index *ix);
 
 /* ------------------------------------------------------------- server */
@@ -97,6 +103,9 @@ void mcp_close_db(void);
 /* Poll stdin for pending messages (cancellation) without blocking; sets
  * S.cancel_now when the running request was cancelled. */
 void mcp_poll_input(void);
+extern int mcp_no_stdin;       /* fuzz target: never read stdin */
+/* One message line -> the response to send, or NULL (main.c). */
+json_object *mcp_process_line(const char *line, size_t n);
 /* Remove run_demo's scratch directory (at exit). */
 void mcp_demo_cleanup(void);
 

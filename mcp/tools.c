@@ -890,7 +890,7 @@ static int t_get_timeline(struct args *a, struct res *r)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	qsort(ev, nev, sizeof *ev, cmp_tev);
+	if (nev) qsort(ev, nev, sizeof *ev, cmp_tev);
 	/* keep the events nearest to the center when there are too many */
 	size_t first = 0, count = nev;
 	if ((int64_t)nev > limit) {
@@ -1055,7 +1055,8 @@ static struct tool tools[] = {
 	  "Runs read-only SQL (SQLite) on the analysis database with ingero-sql's guarantees: the file is opened "
 	  "immutable; writes, ATTACH, state-changing PRAGMAs and extensions are refused; time, memory and value size "
 	  "are bounded. Tables: events, causal_chains, steps, step_findings, stack_traces, processes, offcpu, ... "
-	  "(SELECT name, sql FROM sqlite_master); the view-free names: ops(source_id, op_id, name), sources(id, name).",
+	  "(SELECT name, sql FROM sqlite_master). The view named_events adds event (the event numbers of the other tools), "
+	  "source_name and op_name to events; functions source_name(s), op_name(s, o).",
 	  "{\"type\":\"object\",\"required\":[\"sql\"],\"properties\":{\"sql\":{\"type\":\"string\",\"description\":"
 	  "\"one or more SELECT / WITH / VALUES / PRAGMA / EXPLAIN statements\"}," LIMIT_P(100, 1000) ","
 	  "\"timeout_s\":{\"type\":\"number\",\"minimum\":0.1,\"maximum\":30,\"description\":\"per statement (default 5)\"},"
@@ -1158,6 +1159,12 @@ json_object *mcp_tool_call(const char *name, json_object *args, int *err_code, c
 		}
 	}
 	if (!rc) rc = a_bool(&r, &a, "verbose", 0, &r.verbose);
+	/* every tool but run_sql and get_check reads the startup index */
+	if (!rc && t->fn != t_run_sql && t->fn != t_get_check) {
+		int w = mcp_index_wait();
+		if (w == 1) rc = terr(&r, "cancelled");
+		else if (w < 0) rc = terr(&r, "the events of this database could not be read (see the server's stderr)");
+	}
 	if (!rc) rc = t->fn(&a, &r);
 	json_object *res = json_object_new_object(), *content = json_object_new_array(), *c = json_object_new_object();
 	JADD(c, "type", json_object_new_string("text"));

@@ -565,6 +565,10 @@ int t_run_demo(struct args *a, struct res *r)
 	} else if (mcp_open_db(an.path, msg, sizeof msg)) {
 		ig_analysis_release(&an);
 		ret = terr(r, "%s", msg);
+	} else if (mcp_index_wait() < 0) {
+		ig_analysis_release(&S.an);
+		S.an = an;
+		ret = terr(r, "the demo's events could not be read");
 	} else {
 		ig_analysis_release(&S.an);
 		S.an = an;

@@ -10,7 +10,7 @@
 
 const char *const demo_single_scenarios[] = {
 	"incident", "cold-start", "memcpy-bottleneck", "periodic-spike",
-	"cpu-contention", "gpu-steal", "control", NULL,
+	"cpu-contention", "gpu-steal", "control", "dataloader-starvation", "inference", "stall", NULL,
 };
 
 #define KWORKER_PID 87
@@ -503,6 +503,203 @@ static void run_gpu_steal(struct scen *s)
 	}
 }
 
+/* ------------------------------------------- step scenarios (issue 12) */
+
+static void wakeup(struct demo_node *n, uint32_t pid, uint32_t tid, uint32_t cpu, uint64_t ts,
+		   uint32_t by_pid)
+{
+	struct ingero_event ev = { 0 };
+	ev.ts = ts;
+	ev.pid = pid;
+	ev.tid = tid;
+	ev.source = INGERO_SRC_HOST;
+	ev.op = INGERO_HOST_SCHED_WAKEUP;
+	ev.cpu = cpu;
+	ev.arg[0] = by_pid;
+	ev.arg[1] = by_pid;
+	demo_ev(n, &ev);
+}
+
+static void fork_ev(struct demo_node *n, uint32_t pid, uint64_t ts, uint32_t child)
+{
+	struct ingero_event ev = { 0 };
+	ev.ts = ts;
+	ev.pid = pid;
+	ev.tid = pid;
+	ev.source = INGERO_SRC_HOST;
+	ev.op = INGERO_HOST_FORK;
+	ev.arg[0] = child;
+	demo_ev(n, &ev);
+}
+
+#define LOADER_N 4
+#define LOADER_PID 4300
+
+/* dataloader-starvation: the training thread waits ~40 ms per step for a
+ * batch from 4 forked DataLoader workers at 100 % CPU; GPU idle ~80 % */
+static void run_starvation(struct scen *s, double *idle_share)
+{
+	struct demo_node *n = &s->n;
+	struct demo_rng *g = &n->rng;
+	struct trainer tr;
+	struct knobs kb = steady;
+	uint64_t idle = 0, total = 0;
+
+	trainer_init(n, &tr, 4242, "python3", "python3 train.py --workers 4", "/workspace/train.py", s->begin);
+	for (int i = 0; i < LOADER_N; i++) {
+		demo_add_process(n, LOADER_PID + i, tr.pid, "pt_data_worker", "python3 train.py --workers 4",
+				 -1, -1, -1, s->begin - 2 * NS_S);
+		demo_add_thread(n, LOADER_PID + i, LOADER_PID + i, "pt_data_worker");
+	}
+	add_kworker(n, s->begin);
+	demo_set_phase(n, 0, 100, 6.5, 24000, 19, 31000);
+	kb.sync_us = 8000;
+	kb.memcpy_us = 2000;
+	kb.vol_p = 0;
+	kb.step_gap_us = 40;
+	startup_mallocs(n, &tr, NULL, 0, steady.malloc_us);
+	for (int i = 0; i < LOADER_N; i++)
+		fork_ev(n, tr.pid, tr.t - NS_S + (uint64_t)i * NS_MS, LOADER_PID + i);
+	uint64_t k = 0, last_sync_end = tr.t;
+	while (progress(s, tr.t) < 1.0) {
+		demo_flush_until(n, tr.t);
+		/* wait for the next batch: blocked, woken by the worker that made it */
+		uint64_t w = demo_lognorm(g, 40e6, 0.15);
+		uint32_t by = LOADER_PID + (uint32_t)(k % LOADER_N);
+		demo_offcpu(n, tr.pid, tr.tid, tr.cpu, tr.t, w, 1, by, by);
+		wakeup(n, tr.pid, tr.tid, tr.cpu, tr.t + w - 20000, by);
+		tr.t += w + gap(g, 20);
+		uint64_t s0 = tr.t;
+		train_step(n, &tr, &kb);
+		/* truth: no work in flight from the previous sync's end to this copy */
+		if (k > 0) {
+			idle += s0 - last_sync_end;
+			total += tr.t - last_sync_end;
+		}
+		last_sync_end = tr.t - 0;   /* train_step ends after the sync and the step gap */
+		k++;
+	}
+	*idle_share = total ? (double)idle / (double)total : 0;
+}
+
+/* one engine step of the serving loop: nl launches, copies, a sync */
+static void serve_step(struct demo_node *n, struct trainer *tr, int nl, uint64_t h2d, double sync_us)
+{
+	struct demo_rng *g = &n->rng;
+	uint64_t d = demo_lognorm(g, 60e3, 0.1);
+	demo_call(n, &tr->cp, tr->tid, tr->cpu, INGERO_SRC_CUDA, INGERO_CUDA_MEMCPY_ASYNC, tr->t, d,
+		  SITE_MEMCPY_H2D, h2d, INGERO_MEMCPY_H2D, tr->cp.stream);
+	tr->t += d + gap(g, 5);
+	for (int j = 0; j < nl; j++) {
+		d = demo_lognorm(g, 4e3, 0.2);
+		do_launch(n, tr, d, j);
+		tr->t += d + demo_lognorm(g, 3e3, 0.3);
+	}
+	d = demo_lognorm(g, 20e3, 0.1);
+	demo_call(n, &tr->cp, tr->tid, tr->cpu, INGERO_SRC_CUDA, INGERO_CUDA_MEMCPY_ASYNC, tr->t, d,
+		  SITE_MEMCPY_D2H, 4096, INGERO_MEMCPY_D2H, tr->cp.stream);
+	tr->t += d + gap(g, 5);
+	d = demo_lognorm(g, sync_us * 1e3, 0.04);
+	demo_call(n, &tr->cp, tr->tid, tr->cpu, INGERO_SRC_CUDA, INGERO_CUDA_STREAM_SYNC, tr->t, d,
+		  SITE_SYNC, tr->cp.stream, 0, 0);
+	tr->t += d + gap(g, 150);
+	if (demo_rng_unit(g) < 0.01) {    /* scheduler noise: the thread is traced */
+		uint64_t o = demo_lognorm(g, 20e3, 0.3);
+		demo_offcpu(n, tr->pid, tr->tid, tr->cpu, tr->t, o, 0, KWORKER_PID, KWORKER_PID);
+		tr->t += o;
+	}
+}
+
+/* inference: continuous batching on one stream, a prefill (~200 ms, 320
+ * launches, 16 MiB in) every 25 decode steps (~5 ms, 24 launches); from 50 %
+ * to 60 % of the recording the GPU throttles (thermal) and decode steps take
+ * 10x; the KV cache grows by one cudaMalloc per prefill, freed 40 later */
+static void run_inference(struct scen *s, uint64_t *ow0, uint64_t *ow1, uint64_t *nout)
+{
+	struct demo_node *n = &s->n;
+	struct trainer tr;
+	uint64_t kv[64];
+	int nkv = 0;
+
+	trainer_init(n, &tr, 7100, "vllm-engine", "python3 -m vllm.entrypoints.api_server --model llama-3-8b",
+		     "/srv/vllm/engine.py", s->begin);
+	add_kworker(n, s->begin);
+	demo_set_phase(n, 0, 41, 3.1, 21000, 92, 61000);
+	startup_mallocs(n, &tr, NULL, 0, steady.malloc_us);
+	uint64_t k = 0;
+	int thr = 0;
+	*nout = 0;
+	while (progress(s, tr.t) < 1.0) {
+		demo_flush_until(n, tr.t);
+		double p = progress(s, tr.t);
+		int hot = p >= 0.5 && p < 0.6;
+		if (hot != thr) {
+			thr = hot;
+			n->gpu_throttle = hot ? (0x20 | 0x40) : 0;
+			if (hot)
+				*ow0 = tr.t;
+			else
+				*ow1 = tr.t;
+		}
+		if (k % 26 == 0) {
+			uint64_t d = demo_lognorm(&n->rng, 300e3, 0.1);
+			demo_call(n, &tr.cp, tr.tid, tr.cpu, INGERO_SRC_CUDA, INGERO_CUDA_MALLOC, tr.t, d, SITE_MALLOC,
+				  64 << 20, tr.cp.next_ptr, 0);
+			if (nkv < 64)
+				kv[nkv++] = tr.cp.next_ptr;
+			tr.cp.next_ptr += 64 << 20;
+			tr.t += d + gap(&n->rng, 20);
+			if (nkv > 40) {
+				d = demo_lognorm(&n->rng, 120e3, 0.1);
+				demo_call(n, &tr.cp, tr.tid, tr.cpu, INGERO_SRC_CUDA, INGERO_CUDA_FREE, tr.t, d, SITE_FREE,
+					  kv[0], 0, 0);
+				memmove(kv, kv + 1, (size_t)(nkv - 1) * sizeof(kv[0]));
+				nkv--;
+				tr.t += d + gap(&n->rng, 20);
+			}
+			serve_step(n, &tr, 320, 16 << 20, 200000);
+		} else {
+			serve_step(n, &tr, 24, 64 << 10, hot ? 50000 : 5000);
+			if (hot)
+				(*nout)++;
+		}
+		k++;
+	}
+	if (thr)
+		*ow1 = tr.t;
+}
+
+/* stall: a serving loop (~5 ms steps) stops launching for ~11 s while its
+ * thread computes on the host (on-CPU: two short preemptions only) */
+static void run_stall(struct scen *s, uint64_t *st0, uint64_t *st1)
+{
+	struct demo_node *n = &s->n;
+	struct trainer tr;
+	int done = 0;
+
+	trainer_init(n, &tr, 7300, "sglang-engine", "python3 -m sglang.launch_server --model qwen2-7b",
+		     "/srv/sglang/scheduler.py", s->begin);
+	add_kworker(n, s->begin);
+	demo_set_phase(n, 0, 38, 2.9, 20000, 90, 52000);
+	startup_mallocs(n, &tr, NULL, 0, steady.malloc_us);
+	while (progress(s, tr.t) < 1.0) {
+		demo_flush_until(n, tr.t);
+		if (!done && progress(s, tr.t) >= 0.4) {
+			done = 1;
+			*st0 = tr.t;
+			uint64_t len = demo_jitter(&n->rng, 11e9, 0.02);
+			demo_set_phase(n, tr.t, 52, 3.4, 20000, 0, 52000);
+			demo_offcpu(n, tr.pid, tr.tid, tr.cpu, tr.t + 3 * NS_S, 40000, 0, KWORKER_PID, KWORKER_PID);
+			demo_offcpu(n, tr.pid, tr.tid, tr.cpu, tr.t + 8 * NS_S, 30000, 0, KWORKER_PID, KWORKER_PID);
+			tr.t += len;
+			*st1 = tr.t;
+			demo_set_phase(n, tr.t, 38, 2.9, 20000, 90, 52000);
+			demo_flush_until(n, tr.t);
+		}
+		serve_step(n, &tr, 24, 64 << 10, 4500);
+	}
+}
+
 static void run_control(struct scen *s)
 {
 	struct demo_node *n = &s->n;
@@ -539,6 +736,8 @@ int demo_single(const struct demo_opts *o, const char *name, const char *dir)
 	uint64_t start_unix = (1773478800ULL + h % 86400) * NS_S + (h >> 40) % NS_S;
 	uint64_t uptime = (2 + (h >> 8) % 7) * 86400 * NS_S + (h >> 20) % (3600 * NS_S);
 
+	double idle_share = 0;
+	uint64_t w0 = 0, w1 = 0, nout = 0;
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.dur_ns = (o->duration_s > 0 ? o->duration_s : default_duration(name)) * 1e9;
@@ -570,11 +769,40 @@ int demo_single(const struct demo_opts *o, const char *name, const char *dir)
 		run_cpu_contention(&s);
 	else if (!strcmp(name, "gpu-steal"))
 		run_gpu_steal(&s);
+	else if (!strcmp(name, "dataloader-starvation"))
+		run_starvation(&s, &idle_share);
+	else if (!strcmp(name, "inference"))
+		run_inference(&s, &w0, &w1, &nout);
+	else if (!strcmp(name, "stall"))
+		run_stall(&s, &w0, &w1);
 	else
 		run_control(&s);
+	uint64_t bu = s.n.boot_unix;
 
 	uint64_t nev = s.n.ngen;
 	int rc = demo_node_finish(&s.n, &err);
+	/* ground truth of the step scenarios (tests/analyze/t-engine-steps.sh) */
+	if (rc >= 0 && (!strcmp(name, "dataloader-starvation") || !strcmp(name, "inference") || !strcmp(name, "stall"))) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/truth.json", dir);
+		FILE *f = fopen(path, "w");
+		if (f) {
+			if (idle_share > 0)
+				fprintf(f, "{\"scenario\": \"%s\", \"gpu_idle_share\": %.4f, \"workers\": %d, "
+					"\"worker_comm\": \"pt_data_worker\"}\n", name, idle_share, LOADER_N);
+			else if (nout)
+				fprintf(f, "{\"scenario\": \"%s\", \"outliers\": %llu, \"phase\": \"decode\", "
+					"\"bucket\": \"3x\", \"window_start_unix_ns\": %llu, \"window_end_unix_ns\": %llu}\n",
+					name, (unsigned long long)nout, (unsigned long long)(w0 + bu),
+					(unsigned long long)(w1 + bu));
+			else
+				fprintf(f, "{\"scenario\": \"%s\", \"stall_start_unix_ns\": %llu, \"stall_end_unix_ns\": %llu, "
+					"\"step_period_ns\": 5000000}\n", name, (unsigned long long)(w0 + bu),
+					(unsigned long long)(w1 + bu));
+			if (fclose(f))
+				rc = -1;
+		}
+	}
 	demo_node_free(&s.n);
 	if (rc < 0) {
 		fprintf(stderr, "ingero-record: %s\n", ingero_strerror(&err, ebuf, sizeof(ebuf)));

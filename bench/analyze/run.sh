@@ -20,20 +20,23 @@ mkdir -p "$W"
 [ -x "$A" ] && [ -x "$G" ] || { echo "build first: make B=$B $B/ingero-analyze $B/bench/analyze-gen"; exit 1; }
 command -v sqlite3 >/dev/null || echo "(no sqlite3 shell: CSV comparison skipped)"
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), sqlite3 shell $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
-printf '%-6s %-9s %7s %7s %9s %9s %6s %6s %7s %7s %7s %7s %7s\n' who events wall_s cpu_s "ev/s" "ev/cpu-s" rss_MB db_MB \
-	"imp_cpu" "idx_cpu" "eng_cpu" "rep_cpu" "us/ev"
+printf '%-6s %-9s %7s %7s %9s %9s %6s %6s %7s %7s %7s %7s %7s %14s\n' who events wall_s cpu_s "ev/s" "ev/cpu-s" rss_MB db_MB \
+	"imp_cpu" "idx_cpu" "eng_cpu" "rep_cpu" "us/ev" "steps_ev/cpu-s"
 run_one() { # label binary n rec
 	local lab=$1 bin=$2 n=$3 rec=$4 db="$W/an-$1-$3.db"
 	rm -f "$db"
-	INGERO_ANALYZE_TIMING=1 /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$bin" -q "$rec" -o "$db" \
+	INGERO_ANALYZE_TIMING=1 INGERO_ENGINE_TIMING=1 /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$bin" -q "$rec" -o "$db" \
 		>"$W/report-$lab-$n.txt" 2>"$W/timing-$lab-$n.txt"
 	local wall user sys rss cpu
 	read -r wall user sys rss <"$W/time"
 	cpu=$(echo "$user + $sys" | bc)
 	st() { awk -v s="$1" '$3 == s {gsub(/\)/, "", $7); print $7}' "$W/timing-$lab-$n.txt"; }
-	printf '%-6s %-9s %7.2f %7.2f %9d %9d %6d %6d %7s %7s %7s %7s %7.2f\n' "$lab" "$n" "$wall" "$cpu" \
+	# the engine's step pass (segmentation, breakdown, baselines, findings, its tables): CPU s
+	local stp; stp=$(awk '$1 == "engine:" && $2 == "steps" {print $6}' "$W/timing-$lab-$n.txt")
+	printf '%-6s %-9s %7.2f %7.2f %9d %9d %6d %6d %7s %7s %7s %7s %7.2f %14s\n' "$lab" "$n" "$wall" "$cpu" \
 		"$(echo "$n / $wall" | bc)" "$(echo "$n / $cpu" | bc)" $((rss / 1024)) $(($(stat -c %s "$db") / 1048576)) \
-		"$(st import)" "$(st indexes)" "$(st engine)" "$(st report)" "$(echo "$cpu * 1000000 / $n" | bc -l)"
+		"$(st import)" "$(st indexes)" "$(st engine)" "$(st report)" "$(echo "$cpu * 1000000 / $n" | bc -l)" \
+		"$( [ -n "$stp" ] && echo "$n / $stp" | bc || echo -)"
 	[ "${KEEP:-0}" = 1 ] || rm -f "$db"
 }
 csvline=()

@@ -3,6 +3,8 @@
 # and peak RSS; a second run at a quarter of the size shows that peak RSS
 # does not grow with the input.
 # Usage: bench/merge/run.sh [BUILD_DIR] [NODES] [EVENTS_PER_NODE]
+# INGERO_MERGE=PATH benchmarks another ingero-merge binary; INGERO_MERGE_BEFORE=PATH
+# runs a second one (e.g. built from an older commit) on the same inputs first.
 # "events/cpu-s" and the merging thread's CPU time do not depend on other load;
 # wall-clock events/s does.
 # Inputs come from merge-synth (the writer API, 1 event / 10 us / node,
@@ -38,19 +40,27 @@ baseline() { # DIR LABEL EVENTS
 		       l, ev, w, ev / w / 1e6, u + s, c }'
 }
 
-run() { # DIR LABEL
-	local dir=$1 label=$2 ev t0 t1 rss
-	/usr/bin/time -f '%e %U %S %M' -o "$W/time" "$B/ingero-merge" "$dir"/node-* -o "$W/out.igz" -q \
+merge1() { # BINARY DIR LABEL
+	local bin=$1 dir=$2 label=$3
+	rm -f "$W/out.igz"
+	/usr/bin/time -f '%e %U %S %M' -o "$W/time" "$bin" "$dir"/node-* -o "$W/out.igz" -q \
 		--stats 2>"$W/stats" || { echo "merge failed"; cat "$W/stats"; exit 1; }
 	read -r wall user sys rss <"$W/time"
 	ev=$(sed -n 's/.*records, \([0-9]*\) events.*/\1/p' "$W/stats")
 	awk -v l="$label" -v ev="$ev" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
 	    -v sz="$(stat -c %s "$W/out.igz")" -v insz="$(du -sb "$dir" | cut -f1)" 'BEGIN {
-		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  peak RSS %6.1f MB  in %.0f MB -> out %.0f MB\n",
-		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, r / 1024, insz / 1048576, sz / 1048576 }'
+		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  peak RSS %6.1f MB  out/in %.3f (%.1f / %.1f MB)\n",
+		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, r / 1024, sz / insz, sz / 1048576, insz / 1048576 }'
 	sed -n 's/^ingero-merge: stats: /    phases: /p' "$W/stats"
-	awk -v o="$(stat -c %s "$W/out.igz")" -v i="$(du -sb "$dir" | cut -f1)" 'BEGIN {
-		printf "    output / input size: %.3f (%d / %d bytes)\n", o / i, o, i }'
+}
+
+# INGERO_MERGE_BEFORE=PATH: that binary too, on the same inputs, first
+run() { # DIR LABEL
+	local dir=$1 label=$2 ev
+	if [ -n "${INGERO_MERGE_BEFORE:-}" ]; then
+		merge1 "$INGERO_MERGE_BEFORE" "$dir" "$label (before)"
+	fi
+	merge1 "${INGERO_MERGE:-$B/ingero-merge}" "$dir" "$label"
 	baseline "$dir" "  baseline" "$ev"
 	rm -f "$W/out.igz"
 }

@@ -21,6 +21,12 @@ done
 eq "pytorch: no preemption claimed without culprit data" \
 	"$(sqlite3 "$T_OUT/py.db" "SELECT count(*) FROM causal_chains WHERE kind='preemption'")" "0"
 eq "pytorch: nothing above LOW" "$(sqlite3 "$T_OUT/py.db" "SELECT count(*) FROM causal_chains WHERE severity!='LOW'")" "0"
+# engine v2: the real problem of this recording (no CUDA call for most of the
+# time, forked workers) is a HIGH gpu_idle finding that says what the sampled
+# original database cannot show
+eq "pytorch: HIGH gpu_idle finding over 80% with the forked workers" \
+	"$(sqlite3 "$T_OUT/py.db" "SELECT severity, CAST(substr(summary, 10, 2) AS INTEGER) >= 80, root_cause LIKE '%forked 6 process(es)%', root_cause LIKE '%sched_wakeup is not recorded%' FROM step_findings WHERE kind = 'gpu_idle'")" "HIGH|1|1|1"
+contains "pytorch: the report leads with it" "$(printf '%s\n' "$out" | grep -m1 '^\[')" "GPU idle"
 for f in sample-gpu-node-01.db sample-gpu-node-02.db sample-gpu-node-03.db sample-cluster.db; do
 	[ -f "$DBS/$f" ] || { skip "legacy $f: missing"; continue; }
 	"$A" "$DBS/$f" -o "$T_OUT/$f" >"$T_OUT/$f.txt" 2>&1

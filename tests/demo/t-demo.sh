@@ -8,7 +8,7 @@ if [ ! -x "$R" ]; then skip "demo-cli: $R not built"; exit 0; fi
 out=$("$R" demo --help); rc=$?
 eq "demo --help exits 0" "$rc" 0
 contains "demo --help lists multi-node" "$out" "multi-node"
-eq "demo --list names 9 scenarios" "$("$R" demo --list | wc -l)" 9
+eq "demo --list names 12 scenarios" "$("$R" demo --list | wc -l)" 12
 
 usage() { # name want-substring args...
 	local name=$1 want=$2; shift 2
@@ -43,7 +43,7 @@ cmp -s "$T_OUT/a/seg-000001.igz" "$T_OUT/c/seg-000001.igz"
 eq "cli: rerun into a used directory replaces it" "$?" 0
 
 "$R" demo all -q -o "$T_OUT/all"
-eq "cli: all writes 7 recordings" "$(ls "$T_OUT/all"/*/seg-000001.igz | wc -l)" 7
+eq "cli: all writes 10 recordings" "$(ls "$T_OUT/all"/*/seg-000001.igz | wc -l)" 10
 
 "$R" demo control -q --segment-mb 1 --events 300000 -o "$T_OUT/seg"
 n=$(ls "$T_OUT/seg"/seg-*.igz | wc -l)

@@ -27,6 +27,7 @@ for s in incident cold-start memcpy-bottleneck periodic-spike cpu-contention gpu
 	ingero-perfetto "$s.db" -o "$O/$s.db.pftrace"
 	ingero-perfetto "$in" -o "$O/$s.rec.pftrace"
 	ingero-perfetto "$s.db" --format json -o "$O/$s.db.json"
+	ingero-report "$s.db" -o "$s.html" && mv "$s.html" "$O/$s.report.html"
 	ingero-sql --csv "$s.db" "SELECT id, kind, severity, cuda_op, root_cause, recommendations, culprit_comm, impact_ns FROM causal_chains ORDER BY id" > "$O/$s.chains.csv"
 	ingero-sql --csv "$s.db" "SELECT * FROM sources; SELECT * FROM ops" > "$O/$s.lookups.csv"
 done

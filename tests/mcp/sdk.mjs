@@ -58,14 +58,20 @@ async function callAll(client, label, schemas) {
   if (pid !== undefined && pid !== null) {
     const tl = await call("get_timeline", { pid, window: "2s", limit: 50 });
     const ev = tl?.structuredContent?.events?.[0]?.event ?? stk?.structuredContent?.slowest?.[0]?.event;
-    if (ev !== undefined) await call("get_stacks", { event: ev });
+    if (ev !== undefined) {
+      await call("get_stacks", { event: ev });
+      const want = tl?.structuredContent?.events?.[0]?.op ?? stk?.structuredContent?.slowest?.[0]?.op;
+      const r = await call("run_sql", { sql: `SELECT op_name FROM named_events WHERE event = ${ev}` });
+      check(`${label}: event ${ev} reads back through named_events (${want})`, r?.structuredContent?.results?.[0]?.rows?.[0]?.[0] === want,
+        String(JSON.stringify(r?.structuredContent)).slice(0, 200));
+    }
     check(`${label}: timeline bounded by limit`, (tl?.structuredContent?.events?.length ?? 0) <= 50);
   }
   await call("graph_lifecycle", {});
   await call("graph_frequency", {});
   await call("get_nodes", {});
   const q = await call("run_sql", { sql: "SELECT count(*) AS n FROM events; SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", limit: 5 });
-  check(`${label}: run_sql returns rows`, Number.isInteger(q?.structuredContent?.results?.[0]?.rows?.[0]?.[0]), JSON.stringify(q?.structuredContent).slice(0, 200));
+  check(`${label}: run_sql returns rows`, Number.isInteger(q?.structuredContent?.results?.[0]?.rows?.[0]?.[0]), String(JSON.stringify(q?.structuredContent)).slice(0, 200));
   check(`${label}: run_sql limit cuts and says so`, q?.structuredContent?.results?.[1]?.rows?.length <= 5 && (q.structuredContent.results[1].rows.length < 5 || q.structuredContent.results[1].truncated === true));
   for (const [what, sql, want] of [
     ["DELETE", "DELETE FROM events", "refused: DELETE from events"],

@@ -104,6 +104,23 @@ for k in sorted({0, last // 2, last}):
                 "GROUP BY 1, 2, 3" % T, 3)
     if want:
         check("memcpy bytes = SQL sum(arg0) at " + tag, vec("gpu_memcpy_bytes_total", T, ("node", "pid", "direction")), want)
+    want = rows("SELECT e.node, e.pid, CASE e.arg1 WHEN 0 THEN 'h2h' WHEN 1 THEN 'h2d' WHEN 2 THEN 'd2h' "
+                "WHEN 3 THEN 'd2d' ELSE 'unknown' END, sum(e.duration) / 1e6 FROM events e JOIN ops o "
+                "ON o.source_id = e.source AND o.op_id = e.op WHERE o.name LIKE '%%memcpy%%' AND e.timestamp < %d "
+                "GROUP BY 1, 2, 3" % T, 3)
+    if want:
+        check("memcpy duration histogram sum (ms) = SQL at " + tag,
+              vec("gpu_memcpy_duration_ms_sum", T, ("node", "pid", "direction")), want)
+        want = rows("SELECT e.node, e.pid, CASE e.arg1 WHEN 0 THEN 'h2h' WHEN 1 THEN 'h2d' WHEN 2 THEN 'd2h' "
+                    "WHEN 3 THEN 'd2d' ELSE 'unknown' END, sum(e.duration <= 1000000) FROM events e JOIN ops o "
+                    "ON o.source_id = e.source AND o.op_id = e.op WHERE o.name LIKE '%%memcpy%%' AND e.timestamp < %d "
+                    "GROUP BY 1, 2, 3" % T, 3)
+        check("memcpy duration bucket le=1ms = SQL at " + tag,
+              vec('gpu_memcpy_duration_ms_bucket{le="1"}', T, ("node", "pid", "direction")), want)
+    want = rows("SELECT s.node, s.gpu, s.mem_used_mb * 1048576 FROM gpu_snapshots s WHERE s.timestamp = "
+                "(SELECT max(timestamp) FROM gpu_snapshots WHERE node = s.node AND gpu = s.gpu AND timestamp < %d)" % T, 2)
+    if want:
+        check("GPU memory used = SQL last snapshot at " + tag, vec("gpu_memory_used_bytes", T, ("node", "gpu")), want)
     want = rows("SELECT node, pid, CASE WHEN prev_state = 0 THEN 'preempted' WHEN prev_state < 0 THEN 'unknown' "
                 "ELSE 'blocked' END, sum(duration) / 1e9 FROM offcpu WHERE start < %d GROUP BY 1, 2, 3" % T, 3)
     if want:
@@ -122,6 +139,16 @@ for k in sorted({0, last // 2, last}):
                 "GROUP BY 1, 2, 3" % T, 3)
     if want:
         check("NCCL collective count = SQL at " + tag, vec("gpu_nccl_collective_count", T, ("node", "op_type", "rank")), want)
+        want = rows("SELECT c.node, o.name AS op_type, c.rank, sum(c.duration) / 1e6 FROM nccl_collectives c JOIN ops o "
+                    "ON o.source_id = 9 AND o.op_id = c.op WHERE c.start < %d GROUP BY 1, 2, 3" % T, 3)
+        check("NCCL duration histogram sum (ms) = SQL at " + tag,
+              vec("nccl_collective_duration_ms_sum", T, ("node", "op_type", "rank")), want)
+        want = rows("SELECT c.node, o.name AS op_type, c.rank, sum(c.count * CASE c.datatype WHEN 0 THEN 1 WHEN 1 THEN 1 "
+                    "WHEN 2 THEN 4 WHEN 3 THEN 4 WHEN 4 THEN 8 WHEN 5 THEN 8 WHEN 6 THEN 2 WHEN 7 THEN 4 WHEN 8 THEN 8 "
+                    "WHEN 9 THEN 2 ELSE 1 END) FROM nccl_collectives c JOIN ops o ON o.source_id = 9 AND o.op_id = c.op "
+                    "WHERE c.start < %d AND c.datatype BETWEEN 0 AND 11 GROUP BY 1, 2, 3" % T, 3)
+        check("NCCL bytes = SQL count x datatype size at " + tag,
+              vec("gpu_nccl_collective_bytes_total", T, ("node", "op_type", "rank")), want)
     if sql("SELECT count(*) AS n FROM steps")[0]["n"]:
         K = ("node", "pid", "stream_handle", "phase")
         G = "FROM steps WHERE start < %d GROUP BY node, pid, stream, phase" % T

@@ -25,6 +25,14 @@ ok "metrics: recording input (analyzed on the fly)" "$M" inc -o rec.om
 "$M" inc.db -o db.om
 ok "metrics: same series from the recording and from its DB" cmp rec.om db.om
 eq "metrics: OpenMetrics ends with # EOF" "$(tail -1 db.om)" "# EOF"
+# events not stored in time order: the same series (read again, sorted)
+cp inc.db shuffled.db && /usr/bin/python3 -c "
+import sqlite3; d = sqlite3.connect('shuffled.db'); cols = ','.join(r[1] for r in d.execute('PRAGMA table_info(events)'))
+d.execute('CREATE TEMP TABLE e2 AS SELECT %s FROM events ORDER BY timestamp DESC' % cols)
+d.execute('DELETE FROM events'); d.execute('INSERT INTO events (%s) SELECT %s FROM e2' % (cols, cols)); d.commit()"
+out=$("$M" -v shuffled.db -o shuffled.om 2>&1)
+contains "metrics: events out of time order are read sorted" "$out" "reading them sorted"
+ok "metrics: ... and give the same series" cmp shuffled.om db.om
 fails "metrics: refuses to replace without --force" "$M" inc.db -o db.om
 ok "metrics: --force replaces" "$M" inc.db -o db.om --force
 out=$("$M" inc.db --format opnemetrics 2>&1); rc=$?
@@ -34,6 +42,24 @@ fails "metrics: bad --step" "$M" inc.db --step 1.5ms
 fails "metrics: missing input" "$M" nonexistent.db
 printf 'not a recording' >junk
 fails "metrics: junk input" "$M" junk
+ok "metrics: --step 100ms" "$M" inc.db --step 100ms -o s100.om
+n100=$(grep -c '^gpu_cuda_operation_count{' s100.om); n1=$(grep -c '^gpu_cuda_operation_count{' db.om)
+[ "$n100" -gt $((n1 * 8)) ] && pass "metrics: --step 100ms: ~10x the points ($n1 -> $n100)" || fail "metrics: --step 100ms: $n1 -> $n100 points"
+cp inc.db far.db && /usr/bin/python3 -c "import sqlite3; d=sqlite3.connect('far.db'); d.execute('UPDATE system_snapshots SET timestamp = 1000 WHERE rowid = (SELECT min(rowid) FROM system_snapshots)'); d.commit()"
+out=$("$M" far.db -o far.om 2>&1); rc=$?
+eq "metrics: a span of 56 years at 1s is refused" "$rc" 1
+contains "metrics: ... saying why" "$out" "use a larger --step"
+# --node, --since, --until (absolute unix ns here)
+out=$("$M" multi.db --node node-9 2>&1); rc=$?
+eq "metrics: unknown --node exits 1" "$rc" 1
+contains "metrics: ... listing the known nodes" "$out" "known nodes: node-0, node-1"
+read -r a b < <("$BIN/ingero-sql" --csv multi.db "SELECT min(timestamp) + 2000000000, min(timestamp) + 5000000000 FROM events" | tail -1 | tr -d '\r' | tr ',' ' ')
+"$M" multi.db --node node-1 --since "$a" --until "$b" --format prometheus -o f.prom
+got=$(awk '/^gpu_cuda_operation_count[{ ]/ { s += $NF } END { print s + 0 }' f.prom)
+want=$("$BIN/ingero-sql" --csv multi.db "SELECT count(*) FROM events WHERE node = 'node-1' AND timestamp BETWEEN $a AND $b" | tail -1 | tr -d '\r')
+eq "metrics: --node --since --until: counts = SQL over [since, until] of that node" "$got" "$want"
+eq "metrics: --node: only that node's series" "$(grep -c 'node="node-0"' f.prom)" 0
+fails "metrics: --since after the end" "$M" multi.db --since 1h
 "$M" inc.db --step 2s -o s2.om
 n1=$(grep -c '^gpu_cuda_operation_count{' db.om); n2=$(grep -c '^gpu_cuda_operation_count{' s2.om)
 [ "$n2" -lt "$n1" ] && [ "$n2" -gt 0 ] && pass "metrics: --step 2s halves the points ($n1 -> $n2)" ||
@@ -81,7 +107,7 @@ for db in inc multi steps; do
 	lint=$(promtool check metrics <$db.prom 2>&1); rc=$?
 	bad=$(printf '%s\n' "$lint" | grep -v '^$' |
 		grep -Ev '^(gpu_cuda_operation_count|ingero_anomaly_count|gpu_nccl_collective_count) (counter metrics should have "_total" suffix|non-histogram and non-summary metrics should not have "_count" suffix)$' |
-		grep -Ev '^ingero_infer_(step_duration_ns|baseline_mean_ns|baseline_p95_ns) metric names should not contain abbreviated units$')
+		grep -Ev '^(ingero_infer_step_duration_ns|ingero_infer_baseline_mean_ns|ingero_infer_baseline_p95_ns|gpu_memcpy_duration_ms|nccl_collective_duration_ms) metric names should not contain abbreviated units$')
 	if { [ $rc -eq 0 ] || [ $rc -eq 3 ]; } && [ -z "$bad" ]; then pass "metrics: promtool check metrics ($db)"; else
 		fail "metrics: promtool check metrics ($db) rc=$rc"; printf '%s\n' "$bad" | head -5 | sed 's/^/  | /'; fi
 done

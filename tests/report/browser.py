@@ -110,9 +110,11 @@ def expected(db):
     tables = {r[0] for r in q("SELECT name FROM sqlite_master WHERE type='table'")}
     sev = "CASE severity WHEN 'HIGH' THEN 0 WHEN 'MEDIUM' THEN 1 WHEN 'LOW' THEN 2 ELSE 3 END"
     e = {"chains": sorted(r[0] for r in q("SELECT id FROM causal_chains"))}
-    top = q("SELECT id FROM causal_chains ORDER BY %s, impact_share DESC, id LIMIT 1" % sev)
+    sf = "steps" in tables and "step_findings" in tables
+    top = q("SELECT id, %s AS so, impact_share FROM causal_chains %s ORDER BY so, impact_share DESC, id LIMIT 1"
+            % (sev, ("UNION ALL SELECT id, %s, impact_share FROM step_findings" % sev) if sf else ""))
     e["top"] = top[0][0] if top else None
-    nsf = q("SELECT count(*) FROM step_findings")[0][0] if "steps" in tables and "step_findings" in tables else 0
+    nsf = q("SELECT count(*) FROM step_findings")[0][0] if sf else 0
     e["verdict"] = min(8, len(e["chains"]) + nsf)
     plots = {}
     n = q("SELECT count(DISTINCT node) FROM system_snapshots")[0][0]
@@ -134,8 +136,16 @@ def expected(db):
     n = q("SELECT count(*) FROM (SELECT DISTINCT node, rank FROM nccl_collectives)")[0][0]
     if n:
         plots["nccl"] = n
-    if "steps" in tables:
-        plots["steps"] = min(12, q("SELECT count(*) FROM (SELECT DISTINCT node, pid, stream FROM steps)")[0][0])
+    n = q("SELECT count(*) FROM (SELECT DISTINCT node, pid, stream FROM steps)")[0][0] if "steps" in tables else 0
+    if n:
+        plots["steps"] = min(12, n)
+        parts = ["sync_ns", "launch_ns", "memcpy_ns", "alloc_ns", "other_cuda_ns", "nccl_ns", "host_ns",
+                 "preempted_ns", "blocked_ns", "io_ns", "mem_ns", "gpu_idle_ns"]
+        top = q("SELECT node, pid, stream FROM steps GROUP BY node, pid, stream ORDER BY count(*) DESC, node, pid, "
+                "stream LIMIT 1")[0]
+        sums = c.execute("SELECT %s FROM steps WHERE node = ? AND pid = ? AND stream = ?" %
+                         ", ".join("sum(%s)" % p for p in parts), top).fetchall()[0]
+        plots["stepparts"] = sum(1 for v in sums if v and v > 0)
     e["plots"] = plots
     e["nccl"] = q("SELECT count(*) FROM nccl_collectives")[0][0] > 0
     c.close()
@@ -156,6 +166,7 @@ PROBE = r"""(function () {
   var nav = performance.getEntriesByType('navigation')[0];
   return JSON.stringify({
     ready: document.documentElement.getAttribute('data-report-ready'),
+    script_ms: document.documentElement.getAttribute('data-script-ms'),
     verdict: q('#verdict .finding').map(function (l) { return l.getAttribute('data-id'); }),
     links_ok: q('#verdict .finding a[href^="#"]').every(function (a) {
       return !!document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1))); }),
@@ -295,7 +306,7 @@ def main():
             html, db, shot = args[i:i + 3]
             errs, facts = check_page(ch, html, db, shot)
             print("%s %s" % (html, json.dumps({k: facts[k] for k in
-                  ("render_ms", "dom_ms", "wall_ms", "bytes", "windows", "lacks")})))
+                  ("render_ms", "dom_ms", "script_ms", "wall_ms", "bytes", "windows", "lacks")})))
             for e in errs:
                 print("ERROR: %s: %s" % (html, e))
             bad += bool(errs)

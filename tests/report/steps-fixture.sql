@@ -24,6 +24,10 @@ CREATE TABLE IF NOT EXISTS step_findings (
 	lost_ns INTEGER NOT NULL DEFAULT 0, impact_share REAL NOT NULL DEFAULT 0, summary TEXT NOT NULL,
 	root_cause TEXT NOT NULL DEFAULT '', culprit_pid INTEGER, culprit_comm TEXT,
 	recommendations TEXT NOT NULL DEFAULT '');
+-- the fixture replaces whatever the engine wrote, so the page shows known rows
+DELETE FROM steps;
+DELETE FROM step_baselines;
+DELETE FROM step_findings;
 INSERT INTO steps (node, pid, tid, stream, step, start, duration, boundary_op, phase, warmup)
 SELECT node, pid, tid, 4096 + (pid % 2), row_number() OVER w - 1, prev, timestamp + duration - prev,
        'cudaStreamSynchronize', 'step', row_number() OVER w <= 3
@@ -38,7 +42,7 @@ WHERE duration > 3 * (SELECT duration FROM steps s2 WHERE s2.node = steps.node A
                       ORDER BY duration LIMIT 1 OFFSET (SELECT count(*) / 2 FROM steps));
 INSERT INTO step_findings (id, kind, severity, node, pid, stream, start, duration, lost_ns, impact_share, summary,
                            root_cause, culprit_pid, culprit_comm, recommendations)
-SELECT node || ':slow_step-1', 'slow_step', 'MEDIUM', node, pid, stream, min(start), max(start + duration) - min(start),
+SELECT node || ':fixture-slow_step-1', 'slow_step', 'MEDIUM', node, pid, stream, min(start), max(start + duration) - min(start),
        sum(duration) / 2, 0.05, count(*) || ' slow steps <fixture> & more', 'test fixture: "slow" steps', NULL, NULL,
        '["a fix with <b>markup</b> & quotes \""]'
 FROM steps WHERE slow GROUP BY node, pid, stream ORDER BY count(*) DESC LIMIT 1;

@@ -72,14 +72,46 @@ sz=$(stat -c %s incident.html)
 [ "$sz" -lt 400000 ] && pass "report: incident page is small ($sz bytes)" || fail "report: incident page is $sz bytes"
 
 # engine v2 step tables (contract in docs/schema.md) via a fixture with hostile text
-cp incident.db steps.db && sqlite3 steps.db < "$TESTS/report/steps-fixture.sql" &&
-	"$R" steps.db -o steps.html && pages+=(steps.html steps.db "$SHOTS/steps.png")
+if cp incident.db steps.db && sqlite3 -bail steps.db < "$TESTS/report/steps-fixture.sql" 2>err.txt &&
+	"$R" steps.db -o steps.html 2>>err.txt; then
+	pages+=(steps.html steps.db "$SHOTS/steps.png")
+else
+	fail "report: steps fixture: $(cat err.txt)"
+fi
 grep -q 'id="plot-steps"\|"id":"steps"' steps.html && pass "report: step plot from the steps table" ||
 	fail "report: no step plot"
 grep -qF '&lt;fixture&gt; &amp; more' steps.html && pass "report: step finding text escaped" ||
 	fail "report: step finding text not escaped"
 ! grep -qF '<fixture>' steps.html && pass "report: no raw markup from the database" ||
 	fail "report: raw <fixture> in the page"
+
+# hostile text from the database (process names, chain text, node names that end
+# up in the plots' JSON, invalid UTF-8): escaped everywhere; the browser pass
+# below fails on the request an injected <img> would make or on a script error
+cp incident.db hostile.db
+sqlite3 hostile.db "UPDATE causal_chains SET summary = '</script><img src=x onerror=alert(1)>' || summary,
+	root_cause = '<!-- <script>' || root_cause, recommendations = '[\"<img src=y>\", \"&amp; \u2028\"]';
+	UPDATE processes SET comm = CAST(X'C328414242' AS TEXT), cmdline = '</script><script>alert(2)</script>';
+	UPDATE system_snapshots SET node = '</script><img src=z>';
+	UPDATE inputs SET path = '<img src=w>'" 2>err.txt || fail "report: hostile fixture: $(cat err.txt)"
+if "$R" hostile.db -o hostile.html 2>err.txt; then
+	pass "report: hostile strings in the database"
+	! grep -q '<img\|<script>alert\|</script><' hostile.html && pass "report: ... never raw markup in the page" ||
+		fail "report: raw markup from the database: $(grep -o '<img[^>]*>\|<script>alert[^<]*\|</script><[^>]*>' hostile.html | head -3 | tr '\n' ' ')"
+	pages+=(hostile.html hostile.db "$SHOTS/hostile.png")
+else
+	fail "report: hostile strings: $(cat err.txt)"
+fi
+# databases that are not ours or are damaged: one line naming the file, exit 1
+sqlite3 other.db "CREATE TABLE t(a)"
+err=$("$R" other.db -o other.html 2>&1); rc=$?
+[ "$rc" = 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && [[ "$err" == *other.db* ]] &&
+	pass "report: an SQLite file that is not an analysis DB: one line, exit 1" || fail "report: other.db: rc=$rc '$err'"
+head -c 20000 incident.db > cut.db
+err=$("$R" cut.db -o cut.html 2>&1); rc=$?
+[ "$rc" = 1 ] && [[ "$err" == *cut.db* ]] && pass "report: a truncated DB: exit 1 naming it" ||
+	fail "report: truncated DB: rc=$rc '$err'"
+[ ! -e cut.html ] && [ ! -e other.html ] && pass "report: ... no output left behind" || fail "report: output left after a failure"
 
 # the original tool's .db: analyzed, and the manifest says what it lacks
 if [ -f "$DBS/sample-gpu-node-01.db" ]; then

@@ -28,12 +28,13 @@ tool_run() {
 	merge) rm -rf "$3.igz"; run_tool "$3" "$BIN/ingero-merge" -q "$2" -o "$3.igz" ;;
 	analyze) rm -f "$3.db"; run_tool "$3" "$BIN/ingero-analyze" "$2" -o "$3.db" ;;
 	perfetto) rm -f "$3.pftrace"; run_tool "$3" "$BIN/ingero-perfetto" "$2" -o "$3.pftrace" ;;
+	metrics) rm -f "$3.om"; run_tool "$3" "$BIN/ingero-metrics" "$2" -o "$3.om" ;;
 	esac
 }
 # events in an 'ingero-dump --summary' output file
 sum_events() { sed -n 's/.*  events: \([0-9]*\).*/\1/p' "$1" | head -1; }
 
-TOOLS="dump dumpjson merge analyze perfetto"
+TOOLS="dump dumpjson merge analyze perfetto metrics"
 
 # --- wrong files: refused (exit 1) or at least warned about, naming the file
 for f in empty.igz random.igz text.igz data.json notingero.db emptydir nonexist.igz \
@@ -66,6 +67,7 @@ for f in trunc-mid.igz trunc-last.igz flip.igz hdr-huge-arr.igz hdr-huge-str.igz
 				[ "${n:-0}" -gt 0 ] || why="${why:+$why; }merged output has events=${n:-none}" ;;
 			analyze) [ -s "$ob.out" ] && [ -s "$ob.db" ] || why="${why:+$why; }no report or no database" ;;
 			perfetto) [ -s "$ob.pftrace" ] || why="${why:+$why; }empty trace" ;;
+			metrics) grep -q '^gpu_cuda_operation_count{' "$ob.om" 2>/dev/null || why="${why:+$why; }no series" ;;
 			esac
 		fi
 		if [ -z "$why" ]; then pass "$t: damaged $f gives the readable part"; else fail "$t: damaged $f: $why"; fi
