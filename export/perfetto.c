@@ -62,6 +62,7 @@ void px_free(struct px *px)
 	free(px->tracks);
 	for (uint32_t i = 0; i < px->nlate; i++) { seq_free(px->late[i]); free(px->late[i]); }
 	ig_map_release(&px->tmap);
+	ig_map_release(&px->stepids);
 	for (uint32_t i = 0; i < px->nnodes; i++) free(px->nodes[i].name);
 	free(px->nodes);
 	for (int n = 0; n < NS_N; n++) ig_strtab_release(&px->tab[n]);

@@ -95,6 +95,24 @@ struct px_chain {
 };
 /* 1 when a chain slice of node at [start, end] passes the filters. */
 int px_chain_wanted(struct px *px, uint32_t node, uint64_t start, uint64_t end);
+/* One training / inference step of a CUDA stream (the analysis DB's steps
+ * table, docs/perfetto.md "Steps"): a slice on the stream's "steps" track
+ * and the step's GPU-idle share on its "GPU idle" counter track. */
+struct px_step {
+	uint32_t node, pid;
+	uint64_t stream;
+	int64_t id, step;
+	uint64_t start, dur;
+	const char *phase, *boundary_op, *outlier, *preempt_comm, *waker_comm;
+	int64_t preempt_pid, waker_pid;  /* 0 = none */
+	int warmup, slow;
+	uint64_t launches, memcpy_bytes;
+	uint64_t launch_ns, memcpy_ns, sync_ns, alloc_ns, other_cuda_ns, nccl_ns, host_ns;
+	uint64_t preempted_ns, blocked_ns, io_ns, mem_ns, gpu_idle_ns;
+};
+/* Give them per stream in start order.  Returns 1 if written. */
+int px_step(struct px *px, const struct px_step *s);
+
 /* Chains go on the "Ingero findings" track; give them sorted by start. */
 void px_chain(struct px *px, const struct px_chain *c);
 

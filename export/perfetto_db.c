@@ -516,6 +516,51 @@ static int export_events(struct dbin *in)
 	return 0;
 }
 
+/* Steps (engine v2, docs/perfetto.md "Steps"), when the DB has them. */
+static int export_steps(struct dbin *in)
+{
+	sqlite3_stmt *st;
+	if (!in->ours || !has_table(in, "steps")) return 0;
+	if (sqlite3_prepare_v2(in->db, "SELECT node, pid, stream, id, step, start, duration, phase, boundary_op, "
+			       "outlier, coalesce(preempt_comm, ''), coalesce(waker_comm, ''), "
+			       "coalesce(preempt_pid, 0), coalesce(waker_pid, 0), warmup, slow, launches, memcpy_bytes, "
+			       "launch_ns, memcpy_ns, sync_ns, alloc_ns, other_cuda_ns, nccl_ns, host_ns, "
+			       "preempted_ns, blocked_ns, io_ns, mem_ns, gpu_idle_ns "
+			       "FROM steps ORDER BY node, pid, stream, start, id", -1, &st, NULL))
+		return db_err(in, "reading steps");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct px_step s = { 0 };
+		uint64_t *ns[] = { &s.launch_ns, &s.memcpy_ns, &s.sync_ns, &s.alloc_ns, &s.other_cuda_ns, &s.nccl_ns,
+				   &s.host_ns, &s.preempted_ns, &s.blocked_ns, &s.io_ns, &s.mem_ns, &s.gpu_idle_ns };
+		s.node = row_node(in, st, 0);
+		s.pid = (uint32_t)sqlite3_column_int64(st, 1);
+		s.stream = (uint64_t)sqlite3_column_int64(st, 2);
+		s.id = sqlite3_column_int64(st, 3);
+		s.step = sqlite3_column_int64(st, 4);
+		s.start = (uint64_t)sqlite3_column_int64(st, 5);
+		int64_t d = sqlite3_column_int64(st, 6);
+		s.dur = d > 0 ? (uint64_t)d : 0;
+		s.phase = col_text(st, 7);
+		s.boundary_op = col_text(st, 8);
+		s.outlier = col_text(st, 9);
+		s.preempt_comm = col_text(st, 10);
+		s.waker_comm = col_text(st, 11);
+		s.preempt_pid = sqlite3_column_int64(st, 12);
+		s.waker_pid = sqlite3_column_int64(st, 13);
+		s.warmup = sqlite3_column_int(st, 14);
+		s.slow = sqlite3_column_int(st, 15);
+		s.launches = (uint64_t)sqlite3_column_int64(st, 16);
+		s.memcpy_bytes = (uint64_t)sqlite3_column_int64(st, 17);
+		for (int i = 0; i < 12; i++) {
+			int64_t v = sqlite3_column_int64(st, 18 + i);
+			*ns[i] = v > 0 ? (uint64_t)v : 0;
+		}
+		px_step(in->px, &s);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 /* System and GPU snapshots -> counters; lost events; notes. */
 static void export_counters(struct dbin *in)
 {
@@ -624,7 +669,7 @@ int px_input_db(struct px *px, const char *path, const struct px_opts *o)
 	if (in.prog && in.prog->on)
 		in.nrows = (uint64_t)ig_db_int(in.db, "SELECT count(*) FROM events", 0) +
 			   (in.have_off ? (uint64_t)ig_db_int(in.db, "SELECT count(*) FROM offcpu", 0) : 0);
-	if (load_chains(&in) || export_events(&in) || export_offcpu(&in)) goto out;
+	if (load_chains(&in) || export_events(&in) || export_offcpu(&in) || export_steps(&in)) goto out;
 	export_chains(&in);
 	export_counters(&in);
 	ret = 0;

@@ -12,14 +12,9 @@
 #include "perfetto_int.h"
 
 
-struct ev_build {
-	struct px *px;
-	uint32_t iids[ITEM_IIDS];
-	unsigned niid;
-};
 
 /* s is a string literal / static table entry: cache its iid by address */
-static uint32_t intern_static(struct ev_build *b, int ns, const char *s)
+uint32_t intern_static(struct ev_build *b, int ns, const char *s)
 {
 	struct px *px = b->px;
 	unsigned h = (unsigned)(((uintptr_t)s >> 3) ^ ((uintptr_t)s >> 11) ^ (unsigned)ns) & 255;
@@ -39,7 +34,7 @@ static uint32_t intern_static(struct ev_build *b, int ns, const char *s)
 	return 0;
 }
 
-static uint32_t intern(struct ev_build *b, int ns, const char *s)
+uint32_t intern(struct ev_build *b, int ns, const char *s)
 {
 	uint32_t iid = ig_strtab_id(&b->px->tab[ns], s);
 	if (iid && b->niid < ITEM_IIDS) {
@@ -49,7 +44,7 @@ static uint32_t intern(struct ev_build *b, int ns, const char *s)
 	return 0;
 }
 
-static void jarg_raw(struct px *px, const char *fmt, ...)
+void jarg_raw(struct px *px, const char *fmt, ...)
 {
 	if (!px->o.json) return;
 	va_list ap;
@@ -72,7 +67,7 @@ static void ann_name(struct ev_build *b, size_t *da, const char *name)
 	jarg_raw(px, "%s\"%s\":", px->jlen ? "," : "", name);
 }
 
-static void ann_uint(struct ev_build *b, const char *name, uint64_t v)
+void ann_uint(struct ev_build *b, const char *name, uint64_t v)
 {
 	size_t da;
 	ann_name(b, &da, name);
@@ -81,7 +76,7 @@ static void ann_uint(struct ev_build *b, const char *name, uint64_t v)
 	jarg_raw(b->px, "%" PRIu64, v);
 }
 
-static void ann_int(struct ev_build *b, const char *name, int64_t v)
+void ann_int(struct ev_build *b, const char *name, int64_t v)
 {
 	size_t da;
 	ann_name(b, &da, name);
@@ -122,7 +117,7 @@ static void jarg_str(struct px *px, const char *s)
 	jarg_raw(px, "%s", tmp);
 }
 
-static void ann_str(struct ev_build *b, const char *name, const char *v)
+void ann_str(struct ev_build *b, const char *name, const char *v)
 {
 	size_t da;
 	ann_name(b, &da, name);
@@ -243,7 +238,7 @@ void px_set_boottime_anchor(struct px *px, uint64_t boottime, uint64_t realtime)
 	px->anchor_real = realtime;
 }
 
-static int time_wanted(struct px *px, uint64_t ts, uint64_t dur)
+int time_wanted(struct px *px, uint64_t ts, uint64_t dur)
 {
 	if (!px->have_origin) px_set_origin(px, ts);
 	if (px->o.have_since && ts + dur < px->origin + px->o.since_ns) return 0;
@@ -252,7 +247,7 @@ static int time_wanted(struct px *px, uint64_t ts, uint64_t dur)
 }
 
 /* JSON: one complete event line */
-static void json_event(struct px *px, const char *ph, const char *name, const char *cat,
+void json_event(struct px *px, const char *ph, const char *name, const char *cat,
 		       int32_t pid, int32_t tid, uint64_t ts, uint64_t dur)
 {
 	json_sep(px);

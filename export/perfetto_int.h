@@ -59,7 +59,7 @@ enum {
 	BUILTIN_REALTIME = 1, BUILTIN_BOOTTIME = 6,
 };
 
-enum tkind { TK_NODE = 1, TK_PROC, TK_THREAD, TK_OFFCPU, TK_COUNTER, TK_FIND, TK_LANE, TK_IO };
+enum tkind { TK_NODE = 1, TK_PROC, TK_THREAD, TK_OFFCPU, TK_COUNTER, TK_FIND, TK_LANE, TK_IO, TK_STEPS, TK_IDLE };
 #define IO_LANES 16               /* overlapping block I/O of one thread: lanes */
 enum ns { NS_CAT, NS_NAME, NS_ANN, NS_N };
 
@@ -146,6 +146,8 @@ struct px {
 	uint32_t nlanes;
 	uint64_t *lane_end;
 	int32_t next_io_jtid;
+	struct ig_map stepids;    /* hash(node, pid, stream) -> steps track id + 1 */
+	uint32_t nstepids;
 	struct pitem *freelist[FREE_MAX];
 	uint32_t nfree;
 	struct { const char *p; uint32_t iid; int ns; } icache[256]; /* static strings -> iid */
@@ -187,6 +189,22 @@ struct track *thread_track(struct px *px, uint32_t node, uint32_t pid, uint32_t 
 struct track *offcpu_track(struct px *px, struct track *th);
 struct track *io_track(struct px *px, struct track *th, uint64_t ts, uint64_t dur);
 struct track *counter_track(struct px *px, uint32_t node, uint32_t id, const char *name);
+
+/* perfetto_event.c: shared with perfetto_steps.c */
+struct ev_build {
+	struct px *px;
+	uint32_t iids[ITEM_IIDS];
+	unsigned niid;
+};
+uint32_t intern(struct ev_build *b, int ns, const char *s);
+uint32_t intern_static(struct ev_build *b, int ns, const char *s);
+void ann_uint(struct ev_build *b, const char *name, uint64_t v);
+void ann_int(struct ev_build *b, const char *name, int64_t v);
+void ann_str(struct ev_build *b, const char *name, const char *v);
+void jarg_raw(struct px *px, const char *fmt, ...) IG_PRINTF(2, 3);
+int time_wanted(struct px *px, uint64_t ts, uint64_t dur);
+void json_event(struct px *px, const char *ph, const char *name, const char *cat, int32_t pid, int32_t tid,
+		uint64_t ts, uint64_t dur);
 
 /* perfetto_seq.c: packet sequences, re-ordering window, interning */
 void write_meta(struct px *px);

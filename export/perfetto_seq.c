@@ -114,7 +114,8 @@ static void item_release(struct px *px, struct pitem *it)
 
 static int uses_default_track(const struct track *t)
 {
-	return t->kind == TK_THREAD || t->kind == TK_OFFCPU || t->kind == TK_NODE || t->kind == TK_IO;
+	return t->kind == TK_THREAD || t->kind == TK_OFFCPU || t->kind == TK_NODE || t->kind == TK_IO ||
+	       t->kind == TK_STEPS;
 }
 
 static void emit_item(struct px *px, struct track *t, struct pitem *it)

@@ -20,7 +20,7 @@ static void describe(struct px *px, struct track *t)
 			json_meta(px, "process_name", t->jpid, -1, t->name);
 			json_sort(px, t->jpid, -1, t->jpid);
 			break;
-		case TK_THREAD: case TK_OFFCPU: case TK_LANE: case TK_IO:
+		case TK_THREAD: case TK_OFFCPU: case TK_LANE: case TK_IO: case TK_STEPS:
 			json_meta(px, "thread_name", t->jpid, t->jtid, t->name);
 			json_sort(px, t->jpid, t->jtid, t->jtid);
 			break;
@@ -53,13 +53,19 @@ static void describe(struct px *px, struct track *t)
 		pb_end(p, th);
 		break;
 	}
+	case TK_IDLE: /* a counter under its process */
+		pb_uint(p, TD_PARENT, tkey(t->pid ? TK_PROC : TK_NODE, t->node, t->pid) + 1);
+		pb_str(p, TD_NAME, t->name);
+		pb_tag(p, TD_COUNTER, PB_LEN);
+		pb_varint(p, 0);
+		break;
 	case TK_COUNTER:
 		pb_uint(p, TD_PARENT, tkey(TK_NODE, t->node, 0) + 1);
 		pb_str(p, TD_NAME, t->name);
 		pb_tag(p, TD_COUNTER, PB_LEN);
 		pb_varint(p, 0);
 		break;
-	case TK_OFFCPU: case TK_IO: /* pid 0 (the kernel) is the node's process track */
+	case TK_OFFCPU: case TK_IO: case TK_STEPS: /* pid 0 (the kernel) is the node's process track */
 		pb_uint(p, TD_PARENT, tkey(t->pid ? TK_PROC : TK_NODE, t->node, t->pid) + 1);
 		pb_str(p, TD_NAME, t->name);
 		break;

@@ -35,18 +35,7 @@ $(B)/tests/unit-fuzz-replay: $(call obj,tests/formats/fuzz_main.c tests/formats/
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(FORMATS_LDLIBS)
 $(B)/tests/formats/fuzz_main.o: ALL_CFLAGS += -Itests
 
-# make fuzz [FUZZ_SECONDS=60]: libFuzzer over the reader, seeded with the
-# corpus; new crash inputs land in build-fuzz/ (copy them to
-# tests/formats/fuzz-corpus/ to keep them as regression tests).
-FUZZ_SECONDS ?= 60
-fuzz: fuzz-formats
-fuzz-formats:
-	@mkdir -p build-fuzz/formats-corpus
-	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Iformats \
-		$(FORMATS_SRCS) tests/formats/fuzz_reader.c -o build-fuzz/fuzz-reader $(FORMATS_LDLIBS)
-	build-fuzz/fuzz-reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
-		-artifact_prefix=build-fuzz/ build-fuzz/formats-corpus tests/formats/fuzz-corpus
-.PHONY: fuzz-formats
+# make fuzz: see tests/fuzz/fuzz.mk (the reader target is tests/formats/fuzz_reader.c)
 
 # format benchmark (bench/format/run.sh)
 BENCH_BINS += $(B)/bench/bench-format

@@ -47,7 +47,7 @@ static int stream_frame(struct ingero_reader *r, const uint8_t *src, size_t csz,
 				snprintf(r->zerr, sizeof(r->zerr), "frame exceeds the 64 MiB limit");
 				return 0;
 			}
-			size_t cap = r->dcap ? r->dcap * 2 : 1 << 20;
+			size_t cap = r->dcap ? r->dcap * 2 : DBUF_INIT;
 			if (cap > (size_t)FMT_FRAME_MAX + 1)
 				cap = (size_t)FMT_FRAME_MAX + 1;
 			uint8_t *nb = realloc(r->db, cap);

@@ -28,7 +28,12 @@ enum { R_FILE, R_DIR, R_ARCHIVE };
 /* enough for a zstd frame header and one whole block (at most 128 KiB
  * compressed): the first block of a tar.zst must decode to tell it apart */
 #define PEEK_BYTES ((128u << 10) + 64)
+#ifndef READ_CHUNK                /* fuzz builds use smaller buffers (cheaper under ASan) */
 #define READ_CHUNK (1u << 20)
+#endif
+#ifndef DBUF_INIT                 /* first decompression buffer of a streamed frame */
+#define DBUF_INIT (1u << 20)
+#endif
 #define CBUF_MAX ((size_t)FMT_FRAME_MAX + (4u << 20))
 
 struct ingero_reader {

@@ -27,6 +27,7 @@
 #include "ingero.h"
 #include "check.h"
 #include "record.h"
+#include "rec_py.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -47,6 +48,7 @@ struct cuda_proc {
 	int pid;
 	char comm[32];
 	char libs[64];
+	int py_minor;        /* CPython 3.minor mapped, 0 none */
 };
 
 static struct check_item *add(struct check_item *it, int *n, const char *name, int optional)
@@ -283,6 +285,7 @@ static int scan_procs(struct cuda_proc *cp, int max, int *total,
 			 rt && drv ? "+" : "", drv ? "cuda" : "");
 		if (nc)
 			strncat(cp[n].libs, "+nccl", sizeof(cp[n].libs) - strlen(cp[n].libs) - 1);
+		cp[n].py_minor = rec_py_process_version((uint32_t)pid, NULL, 0);
 		n++;
 	}
 	closedir(d);
@@ -525,6 +528,35 @@ int check_run(struct check_item **items)
 	if (!c->pass)
 		SET(c->recommendation, "start your workload; by default ingero-record attaches to "
 		    "every process that maps libcudart/libcuda, or use --pid");
+
+	c = add(it, &n, "Python (CUDA processes)", 1);
+	c->pass = 1;
+	{
+		int npy = 0, nwalk = 0;
+		size_t off = 0;
+		for (int i = 0; i < ncp; i++) {
+			if (cp[i].py_minor <= 0)
+				continue;
+			const struct rec_py_offsets *o = rec_py_offsets(cp[i].py_minor);
+			int walk = o && o->frames_supported;
+			npy++;
+			nwalk += walk;
+			if (off < sizeof(c->detail) - 96) {
+				int w = snprintf(c->detail + off, sizeof(c->detail) - off,
+						 "%s%d (%s): CPython 3.%d%s", off ? "; " : "", cp[i].pid,
+						 cp[i].comm, cp[i].py_minor, walk ? "" : " (no frame offsets)");
+				if (w > 0)
+					off += (size_t)w;
+			}
+		}
+		SET(c->value, "%d of %d", npy, ncp);
+		if (!npy)
+			SET(c->detail, "%s", ncp ? "no CUDA process maps libpython3.X or a python3.X binary"
+			    : "no CUDA process running");
+		else if (nwalk < npy)
+			SET(c->recommendation, "Python frames are known for CPython 3.10-3.12; other "
+			    "versions get native stacks only");
+	}
 
 	/* NVIDIA driver and GPU */
 	c = add(it, &n, "NVIDIA driver", 1);

@@ -170,6 +170,8 @@ def walk(path):
     # structure checks
     summary = Counter()
     names = Counter()
+    cats = Counter()
+    counter_vals = Counter()
     stacks = defaultdict(list)
     flow_seen = Counter()
     for ts, order, track, typ, name, cat, flows, term in sorted(events, key=lambda e: (e[0], e[1])):
@@ -179,6 +181,7 @@ def walk(path):
             continue
         if typ == 4:
             summary['counters'] += 1
+            counter_vals[d.get(2, b'').decode('utf-8', 'replace')] += 1
             if not d.get('counter'):
                 errors.append('counter value on a non-counter track')
             continue
@@ -193,6 +196,7 @@ def walk(path):
         if typ == 1:
             summary['slices'] += 1
             names[name] += 1
+            cats[cat] += 1
             if cat == 'causal_chain':
                 summary['chains'] += 1
             stacks[track].append(ts)
@@ -241,7 +245,9 @@ def walk(path):
     return {'first_flags': sorted(set(first_flags)), 'sequences': len(first_flags), 'summary': dict(summary), 'names': dict(names),
             'thread_names': sorted(d[4].get(5, b'').decode() for d in descs.values() if 4 in d),
             'process_names': sorted(d[3].get(6, b'').decode() for d in descs.values() if 3 in d),
-            'flows_by_chain': dict(by_chain),
+            'flows_by_chain': dict(by_chain), 'slice_categories': dict(cats),
+            'counter_values': dict(counter_vals),
+            'track_names': sorted(d[2].decode('utf-8', 'replace') for d in descs.values() if 2 in d),
             'errors': errors[:50], 'nerrors': len(errors)}
 
 
@@ -278,7 +284,8 @@ def walk_json(path):
         elif ph == 's':
             s['flows'] += 1
         elif ph == 'M' and e['name'] == 'thread_name' and not e['args']['name'].endswith('off-CPU') \
-                and 'block I/O' not in e['args']['name'] and e['pid'] != 1:
+                and 'block I/O' not in e['args']['name'] and not e['args']['name'].startswith('steps (') \
+                and e['pid'] != 1:
             s['threads'] += 1
         elif ph == 'M' and e['name'] == 'process_name':
             s['processes'] += 1

@@ -232,6 +232,28 @@ PY
 		eq "perfetto: incident $f: connected flows per chain = evidence per chain" "$(js "$f.w" flows_by_chain)" "$want"
 		eq "perfetto: incident $f: no terminating flow id without an open flow" "$(js "$f.w" summary.flows_dropped)" 0
 	done
+	# steps (engine v2): one slice per step on a "steps (stream 0x..)" track per stream, slow
+	# ones named so, and one GPU-idle counter value per step
+	if [ "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM sqlite_master WHERE name=\"steps\"").fetchone()[0])' inc.db)" = 1 ]; then
+		sq() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' inc.db "$1"; }
+		nst=$(sq "SELECT count(*) FROM steps"); nstr=$(sq "SELECT count(*) FROM (SELECT DISTINCT node, pid, stream FROM steps)")
+		nslow=$(sq "SELECT count(*) FROM steps WHERE slow")
+		[ "$nst" -gt 0 ] && pass "perfetto: incident: the DB has $nst steps ($nslow slow) on $nstr stream(s)" ||
+			fail "perfetto: incident: no steps in the DB"
+		for f in inc.pftrace inc-plain.pftrace; do
+			eq "perfetto: incident $f: one step slice per step" \
+				"$(js "$f.w" slice_categories | python3 -c 'import json,sys; print(json.load(sys.stdin).get("step", 0))')" "$nst"
+			eq "perfetto: incident $f: one steps track per stream" \
+				"$(js "$f.w" track_names | python3 -c 'import json,sys; print(sum(1 for n in json.load(sys.stdin) if n.startswith("steps (stream 0x")))')" "$nstr"
+			eq "perfetto: incident $f: slow steps named so" \
+				"$(js "$f.w" names | python3 -c 'import json,sys; print(sum(v for k, v in json.load(sys.stdin).items() if "(slow)" in k))')" "$nslow"
+			eq "perfetto: incident $f: one GPU-idle value per step" \
+				"$(js "$f.w" counter_values | python3 -c 'import json,sys; print(sum(v for k, v in json.load(sys.stdin).items() if k.startswith("GPU idle %")))')" "$nst"
+		done
+		ok "perfetto: incident JSON: step slices" grep -q '"cat":"step"' inc.json
+	else
+		skip "perfetto: steps tracks: this ingero-analyze writes no steps table"
+	fi
 	$W --json inc.json >inc.json.w
 	eq "perfetto: incident JSON: connected flows per chain = evidence per chain" "$(js inc.json.w flows_by_chain)" "$want"
 	eq "perfetto: incident JSON: no 'f' without an open 's'" "$(js inc.json.w summary.flows_dropped)" 0

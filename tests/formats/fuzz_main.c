@@ -1,7 +1,9 @@
 /*
- * fuzz_main.c - replays every file of tests/formats/fuzz-corpus/ (crash
- * inputs found by `make fuzz`, plus seeds) through the fuzz target, as a
- * normal unit test (runs under ASan in `make check-asan`).
+ * fuzz_main.c - replays every file of a fuzz target's corpus (crash inputs
+ * found by `make fuzz`, plus seeds) through the target, as a normal unit
+ * test (runs under ASan in `make check-asan`).  The corpus follows the
+ * binary's name: unit-fuzz-replay (the reader) -> tests/formats/fuzz-corpus/,
+ * unit-fuzz-<t> -> tests/fuzz/corpus/<t>/ (tests/fuzz/fuzz.mk).
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -21,7 +23,14 @@ int main(int argc, char **argv)
 	char dir[1024];
 	const char *root = getenv("ROOT");
 	if (argc > 1) snprintf(dir, sizeof(dir), "%s", argv[1]);
-	else snprintf(dir, sizeof(dir), "%s/tests/formats/fuzz-corpus", root ? root : ".");
+	else {
+		const char *b = strrchr(argv[0], '/');
+		b = b ? b + 1 : argv[0];
+		if (!strncmp(b, "unit-fuzz-", 10) && strcmp(b, "unit-fuzz-replay"))
+			snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", root ? root : ".", b + 10);
+		else
+			snprintf(dir, sizeof(dir), "%s/tests/formats/fuzz-corpus", root ? root : ".");
+	}
 	DIR *d = opendir(dir);
 	if (!d) { T_SKIP("fuzz replay: no %s", dir); T_DONE(); }
 	char *names[4096];

@@ -18,34 +18,57 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Set up once, reused for every input (libFuzzer calls this function
+ * thousands of times a second): the in-memory file and the compressor. */
+static int fz_fd = -1;
+static char fz_path[64];
+static ZSTD_CCtx *fz_cctx;
+static uint8_t *fz_z;
+static size_t fz_zcap;
+
+static int fz_setup(void)
+{
+	if (fz_fd >= 0) return 0;
+	fz_fd = memfd_create("fuzz", 0);
+	if (fz_fd < 0) return -1;
+	snprintf(fz_path, sizeof(fz_path), "/proc/self/fd/%d", fz_fd);
+	fz_cctx = ZSTD_createCCtx();
+	return fz_cctx ? 0 : -1;
+}
+
+/* The file the reader opens holds exactly p[0..n). */
+static int fz_write(const uint8_t *p, size_t n)
+{
+	if (ftruncate(fz_fd, 0) != 0) return -1;
+	return pwrite(fz_fd, p, n, 0) == (ssize_t)n ? 0 : -1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 1)
-		return 0;
-	int fd = memfd_create("fuzz", 0);
-	if (fd < 0)
+	if (size < 1 || fz_setup())
 		return 0;
 	const uint8_t *p = data + 1;
 	size_t n = size - 1;
-	uint8_t *z = NULL;
 	if (data[0] & 1) {
-		ZSTD_CCtx *c = ZSTD_createCCtx();
-		ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
-		ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 1);
+		ZSTD_CCtx_reset(fz_cctx, ZSTD_reset_session_and_parameters);
+		ZSTD_CCtx_setParameter(fz_cctx, ZSTD_c_checksumFlag, 1);
+		ZSTD_CCtx_setParameter(fz_cctx, ZSTD_c_compressionLevel, 1);
 		size_t cap = ZSTD_compressBound(n);
-		z = malloc(cap);
-		size_t k = z ? ZSTD_compress2(c, z, cap, p, n) : 0;
-		ZSTD_freeCCtx(c);
-		if (!z || ZSTD_isError(k)) { free(z); close(fd); return 0; }
-		p = z;
+		if (cap > fz_zcap) {
+			uint8_t *z = realloc(fz_z, cap);
+			if (!z) return 0;
+			fz_z = z;
+			fz_zcap = cap;
+		}
+		size_t k = ZSTD_compress2(fz_cctx, fz_z, fz_zcap, p, n);
+		if (ZSTD_isError(k)) return 0;
+		p = fz_z;
 		n = k;
 	}
-	if (write(fd, p, n) != (ssize_t)n) { free(z); close(fd); return 0; }
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (fz_write(p, n)) return 0;
 	struct ingero_reader *r;
 	struct ingero_error e;
-	if (ingero_reader_open(&r, path, &e) == 0) {
+	if (ingero_reader_open(&r, fz_path, &e) == 0) {
 		struct ingero_record rec;
 		struct ingero_clock clk;
 		ingero_clock_init(&clk);
@@ -63,7 +86,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ingero_clock_release(&clk);
 		ingero_reader_close(r);
 	}
-	free(z);
-	close(fd);
 	return 0;
 }

@@ -55,6 +55,7 @@ if [ -x "$TD/wl-train" ]; then
 	j=$("$REC" check --json)
 	kill $wl 2>/dev/null; wait $wl 2>/dev/null
 	contains "check: CUDA process found" "$j" "$wl (wl-train, cudart)"
+	contains "check: a native CUDA process has no Python" "$j" "no CUDA process maps libpython3.X"
 	contains "check: mapped libcudart found" "$j" "libcudart.so.12 (mapped by pid $wl)"
 	j=$(LD_LIBRARY_PATH="$TD" "$REC" check --json)
 	contains "check: libnccl found through LD_LIBRARY_PATH" "$j" "$(realpath "$TD/libnccl.so.2") (LD_LIBRARY_PATH)"
@@ -74,4 +75,22 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	contains "check: unprivileged gets a fix" "$o" "Recommendation: run as root"
 else
 	skip "check: unprivileged path: needs root and setpriv"
+fi
+
+# Python in CUDA processes: Debian's python3 loading the fake runtime by ctypes
+PY=$(command -v /usr/bin/python3 || command -v python3)
+if [ -n "$PY" ] && [ -f "$TD/libcudart.so.12" ]; then
+	pyv=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	"$PY" -c 'import ctypes, sys, time
+rt = ctypes.CDLL(sys.argv[1])
+for i in range(400):
+    rt.cudaDeviceSynchronize(); time.sleep(0.01)' "$TD/libcudart.so.12" >/dev/null 2>&1 &
+	pp=$!
+	for _ in $(seq 100); do grep -q "$TD/libcudart.so.12" /proc/$pp/maps 2>/dev/null && break; sleep 0.05; done
+	j=$("$REC" check --json)
+	kill $pp 2>/dev/null; wait $pp 2>/dev/null
+	contains "check: CPython $pyv found in CUDA process $pp" "$j" "$pp (python3"
+	contains "check: CPython version of $pp is $pyv" "$j" "$pp (python3): CPython $pyv"
+else
+	skip "check: Python detection: no python3 or fake libcudart"
 fi

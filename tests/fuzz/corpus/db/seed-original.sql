@@ -1,0 +1,15 @@
+CREATE TABLE events (id TEXT PRIMARY KEY, timestamp INTEGER NOT NULL, pid INTEGER NOT NULL, tid INTEGER NOT NULL, source INTEGER NOT NULL, op INTEGER NOT NULL, duration INTEGER NOT NULL, gpu_id INTEGER NOT NULL DEFAULT 0, arg0 INTEGER NOT NULL DEFAULT 0, arg1 INTEGER NOT NULL DEFAULT 0, ret_code INTEGER NOT NULL DEFAULT 0, stack_hash INTEGER NOT NULL DEFAULT 0, node TEXT NOT NULL DEFAULT '', rank INTEGER, local_rank INTEGER, world_size INTEGER, stack_ips TEXT NOT NULL DEFAULT '', cgroup_id INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE stack_traces (hash INTEGER PRIMARY KEY, ips TEXT NOT NULL, frames TEXT NOT NULL DEFAULT '');
+CREATE TABLE causal_chains (id TEXT PRIMARY KEY, detected_at INTEGER NOT NULL, severity TEXT NOT NULL, summary TEXT NOT NULL, root_cause TEXT NOT NULL, explanation TEXT NOT NULL, recommendations TEXT NOT NULL DEFAULT '', cuda_op TEXT NOT NULL DEFAULT '', cuda_p99_us INTEGER NOT NULL DEFAULT 0, cuda_p50_us INTEGER NOT NULL DEFAULT 0, tail_ratio REAL NOT NULL DEFAULT 0, timeline TEXT NOT NULL DEFAULT '', node TEXT NOT NULL DEFAULT '');
+CREATE TABLE schema_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE process_names (pid INTEGER PRIMARY KEY, name TEXT NOT NULL, seen_at INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE system_snapshots (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp INTEGER NOT NULL, cpu_pct REAL NOT NULL, mem_pct REAL NOT NULL, mem_avail INTEGER NOT NULL, swap_mb INTEGER NOT NULL, load_avg REAL NOT NULL);
+INSERT INTO schema_info VALUES ('version', '0.9');
+INSERT INTO process_names VALUES (1887, 'python3', 0);
+INSERT INTO events VALUES ('n1:1', 1775218723111028602, 1887, 1887, 5, 1, 460370, 0, 24, 139370600, 0, 7, 'n1', 0, 0, 2, '', 1);
+INSERT INTO events VALUES ('n1:2', 1775218723111042463, 1887, 1887, 3, 1, 470318, 0, 0, 1887, 0, 0, 'n1', NULL, NULL, NULL, '', 1);
+INSERT INTO events VALUES ('n1:3', 1775218723112042463, 1887, 1890, 1, 4, 1200, 0, 1, 2, -1, 7, 'n1', 0, 0, 2, '', 1);
+INSERT INTO events VALUES ('n2:1', 1775218723113042463, 77, 77, 4, 2, 90000, 0, 4096, 12, 0, 0, 'n2', 1, 0, 2, '', 1);
+INSERT INTO stack_traces VALUES (7, '["0x7f1234","0x7f5678"]', '[{"s":"cudaMalloc","f":"libcudart.so"},{"pfn":"train_step"}]');
+INSERT INTO causal_chains VALUES ('n1:tail-1', 1775218723111028602, 'MEDIUM', 'cudaMalloc p99 high', 'preempted', 'x', '["pin the process"]', 'cudaMalloc', 734, 16, 45.8, '[{"layer":"HOST","op":"sched_switch"}]', 'n1');
+INSERT INTO system_snapshots (timestamp, cpu_pct, mem_pct, mem_avail, swap_mb, load_avg) VALUES (1775218723111028602, 55.5, 40.1, 12000, 0, 3.5);

@@ -1,0 +1,98 @@
+/*
+ * fuzz.h - helpers shared by the libFuzzer targets of tests/fuzz/ (and
+ * tests/formats/fuzz_reader.c's sibling targets): set up once, reused for
+ * every input (no per-input set-up: libFuzzer runs thousands a second).
+ *   fz_file_write(k, p, n)  file k (0..7) of a private scratch directory holds p[0..n)
+ *   fz_zstd(p, n, &len)     p wrapped in one valid zstd frame (checksummed)
+ *   fz_read_all(path)       every record of a recording, touched as a tool would
+ */
+#ifndef INGERO_FUZZ_H
+#define INGERO_FUZZ_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "ingero.h"
+
+static char fz_dir[64];
+
+/* A private scratch directory (removed at exit; files are rewritten in place). */
+static inline const char *fz_scratch(void)
+{
+	if (!fz_dir[0]) {
+		const char *t = getenv("TMPDIR");
+		snprintf(fz_dir, sizeof(fz_dir), "%s/ingero-fuzz.XXXXXX", t && strlen(t) < 32 ? t : "/tmp");
+		if (!mkdtemp(fz_dir)) { fz_dir[0] = 0; return NULL; }
+	}
+	return fz_dir;
+}
+
+static inline const char *fz_path(const char *name)
+{
+	static char p[8][128];
+	static int k;
+	k = (k + 1) & 7;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", fz_scratch() ? fz_dir : "/tmp", name);
+	return p[k];
+}
+
+static inline int fz_file_write(const char *path, const uint8_t *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f) return -1;
+	size_t w = n ? fwrite(p, 1, n, f) : 0;
+	return (fclose(f) == 0 && w == n) ? 0 : -1;
+}
+
+/* p[0..n) as one zstd frame with a checksum, in a buffer reused across calls */
+static inline const uint8_t *fz_zstd(const uint8_t *p, size_t n, size_t *len)
+{
+	static ZSTD_CCtx *c;
+	static uint8_t *z[4];
+	static size_t zcap[4];
+	static int k;
+	k = (k + 1) & 3;
+	if (!c && !(c = ZSTD_createCCtx())) return NULL;
+	ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 1);
+	size_t cap = ZSTD_compressBound(n);
+	if (cap > zcap[k]) {
+		uint8_t *nz = realloc(z[k], cap);
+		if (!nz) return NULL;
+		z[k] = nz;
+		zcap[k] = cap;
+	}
+	size_t r = ZSTD_compress2(c, z[k], zcap[k], p, n);
+	if (ZSTD_isError(r)) return NULL;
+	*len = r;
+	return z[k];
+}
+
+static inline void fz_read_all(const char *path)
+{
+	struct ingero_reader *r;
+	struct ingero_error e;
+	if (ingero_reader_open(&r, path, &e) != 0) return;
+	struct ingero_record rec;
+	struct ingero_clock clk;
+	ingero_clock_init(&clk);
+	int guard = 0;
+	while (ingero_reader_next(r, &rec) == 1 && guard++ < 1000000) {
+		switch (rec.kind) {
+		case INGERO_REC_PROCESS: if (strlen(rec.u.proc.comm) > (1u << 30)) abort(); break;
+		case INGERO_REC_STACK: if (rec.u.stack && rec.u.stack->depth > INGERO_STACK_MAX) abort(); break;
+		case INGERO_REC_ANCHOR: ingero_clock_add(&clk, &rec.u.anchor); break;
+		case INGERO_REC_EVENT: (void)ingero_clock_to_wall(&clk, rec.u.ev.ts); break;
+		case INGERO_REC_HEADER: if (rec.u.hdr.node && strlen(rec.u.hdr.node) > (1u << 30)) abort(); break;
+		}
+	}
+	ingero_clock_release(&clk);
+	ingero_reader_close(r);
+}
+
+#endif
