@@ -15,6 +15,8 @@
  *   engine_job.c       rules across processes or nodes: CUDA-graph
  *                      re-capture, NCCL straggler
  *   engine_report.c    the report (text, JSON) from causal_chains
+ *   steps*.c           the step pass (steps_int.h): steps, breakdown,
+ *                      baselines, GPU idle, stalls, inference outliers
  *
  * Not part of the engine's API (engine.h); new engine files (steps, idle
  * time, ...) include it to reuse the scan state and the chain helpers.
