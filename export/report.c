@@ -518,18 +518,28 @@ static void sec_graphs(struct rep *r)
 	if (count(r, "graph_events", NULL) <= 0)
 		return;
 	FILE *f = r->f;
-	char *q = xasprintf("SELECT node, pid, coalesce(nullif(exec, 0), graph, 0) AS g, "
-			    "sum(op = %d), sum(op = %d), sum(op = %d), sum(op = %d), min(start), max(start + duration), "
-			    "sum(CASE WHEN op = %d THEN duration ELSE 0 END), sum(ret_code != 0) "
-			    "FROM graph_events GROUP BY node, pid, g ORDER BY node, pid, min(start)",
-			    INGERO_GRAPH_BEGIN_CAPTURE, INGERO_GRAPH_END_CAPTURE, INGERO_GRAPH_INSTANTIATE,
-			    INGERO_GRAPH_LAUNCH, INGERO_GRAPH_INSTANTIATE);
+	/* one row per graph's life: a capture's begin has no graph yet (the
+	 * next end of capture on its stream names it), launches name only the
+	 * executable (the instantiation links graph and executable) */
+	int B = INGERO_GRAPH_BEGIN_CAPTURE, E = INGERO_GRAPH_END_CAPTURE, I = INGERO_GRAPH_INSTANTIATE,
+	    L = INGERO_GRAPH_LAUNCH;
+	char *q = xasprintf(
+		"WITH g1 AS (SELECT *, CASE WHEN op = %d AND coalesce(graph, 0) = 0 THEN (SELECT e.graph FROM graph_events e "
+		"WHERE e.node = ge.node AND e.pid = ge.pid AND e.op = %d AND e.stream IS ge.stream AND e.start >= ge.start "
+		"ORDER BY e.start LIMIT 1) ELSE graph END AS g FROM graph_events ge), "
+		"g2 AS (SELECT *, CASE WHEN coalesce(exec, 0) != 0 THEN exec ELSE coalesce((SELECT i.exec FROM graph_events i "
+		"WHERE i.node = g1.node AND i.pid = g1.pid AND i.op = %d AND i.graph = g1.g AND coalesce(i.exec, 0) != 0 "
+		"ORDER BY i.start LIMIT 1), 0) END AS x FROM g1) "
+		"SELECT node, pid, max(coalesce(g, 0)), max(x), sum(op = %d), sum(op = %d), sum(op = %d), sum(op = %d), "
+		"min(start), max(start + duration), sum(CASE WHEN op = %d THEN duration ELSE 0 END), "
+		"sum(coalesce(ret_code, 0) != 0) FROM g2 GROUP BY node, pid, CASE WHEN x != 0 THEN x ELSE coalesce(g, 0) END "
+		"ORDER BY node, pid, min(start)", B, E, I, B, E, I, L, I);
 	sqlite3_stmt *st = prep(r, q);
 	free(q);
-	fputs("<section id=\"graphs\"><h2>CUDA graph lifecycle</h2>\n<p class=\"hint\">Per graph (executable "
-	      "handle when instantiated, else the graph): captures, instantiations and launches. Re-instantiation "
+	fputs("<section id=\"graphs\"><h2>CUDA graph lifecycle</h2>\n<p class=\"hint\">Per graph: its captures "
+	      "(begin, end), instantiations (graph to executable) and launches of the executable. Re-instantiation "
 	      "in steady state costs host time every step.</p>\n<table class=\"sortable\"><thead><tr><th>node</th>"
-	      "<th data-type=\"num\">pid</th><th>graph</th><th data-type=\"num\">captures begun</th>"
+	      "<th data-type=\"num\">pid</th><th>executable</th><th>graph</th><th data-type=\"num\">captures begun</th>"
 	      "<th data-type=\"num\">ended</th><th data-type=\"num\">instantiations</th><th data-type=\"num\">launches</th>"
 	      "<th data-type=\"num\">instantiate time</th><th data-type=\"num\">first</th><th data-type=\"num\">last</th>"
 	      "<th data-type=\"num\">errors</th></tr></thead><tbody>\n", f);
@@ -537,15 +547,15 @@ static void sec_graphs(struct rep *r)
 		char b[IG_DUR_BUF];
 		fputs("<tr><td>", f);
 		rep_html(f, col(st, 0));
-		fprintf(f, "</td><td class=\"num\">%" PRId64 "</td><td><code>0x%" PRIx64 "</code></td>", ci64(st, 1),
-			(uint64_t)ci64(st, 2));
-		for (int k = 3; k <= 6; k++)
+		fprintf(f, "</td><td class=\"num\">%" PRId64 "</td><td><code>0x%" PRIx64 "</code></td><td><code>0x%" PRIx64
+			"</code></td>", ci64(st, 1), (uint64_t)ci64(st, 3), (uint64_t)ci64(st, 2));
+		for (int k = 4; k <= 7; k++)
 			fprintf(f, "<td class=\"num\">%" PRId64 "</td>", ci64(st, k));
-		fprintf(f, "<td class=\"num\" data-v=\"%" PRId64 "\">%s</td>", ci64(st, 9),
-			rep_dur(ci64(st, 9), b, sizeof b));
+		fprintf(f, "<td class=\"num\" data-v=\"%" PRId64 "\">%s</td>", ci64(st, 10),
+			rep_dur(ci64(st, 10), b, sizeof b));
 		fprintf(f, "<td class=\"num\">+%.3f s</td><td class=\"num\">+%.3f s</td><td class=\"num\">%" PRId64 "</td></tr>\n",
-			(double)(ci64(st, 7) - r->t0) / 1e9, (double)(ci64(st, 8) - r->t0) / 1e9,
-			ci64(st, 10));
+			(double)(ci64(st, 8) - r->t0) / 1e9, (double)(ci64(st, 9) - r->t0) / 1e9,
+			ci64(st, 11));
 	}
 	sqlite3_finalize(st);
 	fputs("</tbody></table></section>\n", f);

@@ -379,12 +379,15 @@ static void plot_query(struct rep *r, struct series *s, const char *sql, const c
 	free(buf);
 }
 
-/* steps: one series per (node, pid, stream), outliers / slow steps marked */
+/* steps: one series per (node, pid, stream[, phase]), outliers / slow steps marked */
 static void plot_steps(struct rep *r, struct series *s)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(r->db, "SELECT node || ' pid ' || pid || ' stream ' || printf('0x%x', stream), start, "
-			       "duration, (slow != 0 OR outlier != '') FROM steps ORDER BY node, pid, stream, start",
+	/* inference: prefill and decode steps are separate series */
+	if (sqlite3_prepare_v2(r->db, "SELECT node || ' pid ' || pid || ' stream ' || printf('0x%x', stream) || "
+			       "CASE WHEN phase IN ('step', 'unknown', '') THEN '' ELSE ' ' || phase END, start, "
+			       "duration, (slow != 0 OR outlier != '') FROM steps "
+			       "ORDER BY node, pid, stream, phase IN ('step', 'unknown', ''), phase, start",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	plot_begin(r, s, "steps", "Step time per stream (outliers and slow steps marked)", "ms", 0);

@@ -572,6 +572,8 @@ int main(int argc, char **argv)
 		return ig_usage_error("one INPUT only (got '%s' too)", argv[optind]);
 	if (!input)
 		return ig_usage_error("no INPUT: give an analysis database, a recording or a bundle");
+	if (!strcmp(input, "-"))
+		return ig_usage_error("INPUT cannot be '-': stdin carries the MCP messages");
 	if (isatty(1))
 		mcp_log("note: this is an MCP server speaking JSON-RPC on stdin/stdout; register it in an "
 			"MCP client (docs/mcp.md) rather than running it in a terminal");

@@ -1159,8 +1159,9 @@ json_object *mcp_tool_call(const char *name, json_object *args, int *err_code, c
 		}
 	}
 	if (!rc) rc = a_bool(&r, &a, "verbose", 0, &r.verbose);
-	/* every tool but run_sql and get_check reads the startup index */
-	if (!rc && t->fn != t_run_sql && t->fn != t_get_check) {
+	/* every tool but get_check reads the startup index; run_sql waits too:
+	 * its heap limit is process-wide and would starve the scan */
+	if (!rc && t->fn != t_get_check) {
 		int w = mcp_index_wait();
 		if (w == 1) rc = terr(&r, "cancelled");
 		else if (w < 0) rc = terr(&r, "the events of this database could not be read (see the server's stderr)");

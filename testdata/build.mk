@@ -20,7 +20,7 @@ TD_NCCL_SYMS := ncclGetUniqueId $(call TD_OPS_SYMS,NCCL)
 TD_OPS_DEPS := formats/ops.def testdata/fakecuda/ops-syms.sh
 
 TD_LIBS := $(TD)/libcudart.so.12 $(TD)/libcuda.so.1 $(TD)/libnccl.so.2
-TD_WLS := $(addprefix $(TD)/,wl-train wl-threads wl-fork wl-dlopen wl-graph wl-nccl \
+TD_WLS := $(addprefix $(TD)/,wl-train wl-threads wl-fork wl-loader wl-infer wl-dlopen wl-graph wl-nccl \
 	wl-hog wl-all wl-venv wl-partial)
 TD_PARTIAL := $(TD)/partial/libcudart.so.12
 TEST_BINS += $(TD_LIBS) $(TD_WLS) $(TD_VENV_DIR)/libcudart.so.12 $(TD_PARTIAL)

@@ -30,5 +30,7 @@ for s in incident cold-start memcpy-bottleneck periodic-spike cpu-contention gpu
 	ingero-report "$s.db" -o "$s.html" && mv "$s.html" "$O/$s.report.html"
 	ingero-sql --csv "$s.db" "SELECT id, kind, severity, cuda_op, root_cause, recommendations, culprit_comm, impact_ns FROM causal_chains ORDER BY id" > "$O/$s.chains.csv"
 	ingero-sql --csv "$s.db" "SELECT * FROM sources; SELECT * FROM ops" > "$O/$s.lookups.csv"
+	ingero-metrics "$s.db" -o "$O/$s.metrics.om"
+	ingero-metrics "$s.db" --format otlp-json --cluster golden -o "$O/$s.metrics.otlp.jsonl" --traces "$O/$s.spans.otlp.jsonl"
 done
 ingero-sql --schema incident.db > "$O/sql-schema.txt"

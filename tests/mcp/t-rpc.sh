@@ -19,6 +19,7 @@ fi
 "$M" --bogus x.db >/dev/null 2>&1; eq "mcp: unknown option -> 2" "$?" 2
 out=$("$M" --max-mesage 5 x.db 2>&1); contains "mcp: did-you-mean on options" "$out" "did you mean '--max-message'"
 "$M" --help | grep -q "Model Context Protocol"; eq "mcp: --help -> 0" "$?" 0
+"$M" - </dev/null >/dev/null 2>&1; eq "mcp: INPUT '-' refused (stdin is the protocol) -> 2" "$?" 2
 out=$("$M" nosuch.db </dev/null 2>&1); rc=$?
 eq "mcp: missing input -> 1" "$rc" 1
 [ ! -e nosuch.db ] && pass "mcp: a missing input is not created" || fail "mcp: nosuch.db created"

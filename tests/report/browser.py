@@ -136,7 +136,8 @@ def expected(db):
     n = q("SELECT count(*) FROM (SELECT DISTINCT node, rank FROM nccl_collectives)")[0][0]
     if n:
         plots["nccl"] = n
-    n = q("SELECT count(*) FROM (SELECT DISTINCT node, pid, stream FROM steps)")[0][0] if "steps" in tables else 0
+    n = q("SELECT count(*) FROM (SELECT DISTINCT node, pid, stream, CASE WHEN phase IN ('step', 'unknown', '') "
+          "THEN '' ELSE phase END FROM steps)")[0][0] if "steps" in tables else 0
     if n:
         plots["steps"] = min(12, n)
         parts = ["sync_ns", "launch_ns", "memcpy_ns", "alloc_ns", "other_cuda_ns", "nccl_ns", "host_ns",

@@ -31,7 +31,9 @@ ingero-record demo all -o sc -q --seed 7 || { fail "report: demo generation fail
 ingero-record demo multi-node --nodes 3 --offsets 0,+3.2ms,-47ms --drift 0,20ppm,-5ppm -o multi -q --seed 7
 ingero-merge -q -q multi/node-* -o merged.igz
 pages=()
-for s in incident cold-start memcpy-bottleneck periodic-spike cpu-contention gpu-steal control merged; do
+scen=$(cd sc && ls)
+[ "$(echo $scen | wc -w)" -ge 7 ] && pass "report: demo scenarios: $(echo $scen)" || fail "report: demo scenarios: '$scen'"
+for s in $scen merged; do
 	in=sc/$s; [ "$s" = merged ] && in=merged.igz
 	ingero-analyze -q "$in" -o "$s.db" >/dev/null || { fail "report: analyze $s"; continue; }
 	if "$R" "$s.db" -o "$s.html" 2>err.txt; then pass "report: $s (database)"; else
@@ -84,6 +86,30 @@ grep -qF '&lt;fixture&gt; &amp; more' steps.html && pass "report: step finding t
 	fail "report: step finding text not escaped"
 ! grep -qF '<fixture>' steps.html && pass "report: no raw markup from the database" ||
 	fail "report: raw <fixture> in the page"
+
+# CUDA graph lifecycle (no demo scenario has graphs): rows added to a copy,
+# op codes looked up by name in the database's ops table
+cp incident.db graphs.db
+sqlite3 -bail graphs.db "
+	CREATE TEMP VIEW gop AS SELECT o.op_id AS id, o.name FROM ops o JOIN sources s ON s.id = o.source_id
+		WHERE s.name = 'cuda_graph';
+	WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 99),
+	t0(t) AS (SELECT min(timestamp) FROM events)
+	INSERT INTO graph_events (node, pid, tid, start, duration, op, stream, graph, exec, capture_mode, ret_code)
+	SELECT 'demo-node', 4242, 4242, t + 1000000, 5000, (SELECT id FROM gop WHERE name = 'graphBeginCapture'), 7, 0, 0, 0, 0 FROM t0
+	UNION ALL SELECT 'demo-node', 4242, 4242, t + 2000000, 9000, (SELECT id FROM gop WHERE name = 'graphEndCapture'), 7, 48879, 0, 0, 0 FROM t0
+	UNION ALL SELECT 'demo-node', 4242, 4242, t + 3000000, 2500000, (SELECT id FROM gop WHERE name = 'graphInstantiate'), 0, 48879, 57005, 0, 0 FROM t0
+	UNION ALL SELECT 'demo-node', 4242, 4242, t + 10000000 + n * 100000000, 8000, (SELECT id FROM gop WHERE name = 'graphLaunch'), 7, 0, 57005, 0, 0 FROM t0, i" 2>err.txt ||
+	fail "report: graph fixture: $(cat err.txt)"
+if "$R" graphs.db -o graphs.html 2>err.txt; then
+	row=$(sed -n '/<section id="graphs">/,/<\/section>/p' graphs.html | grep -o '<tr><td>demo-node.*</tr>' | head -1 |
+		sed 's/<[^>]*>/ /g' | tr -s ' ')
+	eq "report: CUDA graph lifecycle: capture, instantiation, 100 launches of exec 0xdead, graph 0xbeef" \
+		"$(echo $row | cut -d' ' -f1-9)" "demo-node 4242 0xdead 0xbeef 1 1 1 100 2.50ms"
+	pages+=(graphs.html graphs.db "$SHOTS/graphs.png")
+else
+	fail "report: graph fixture page: $(cat err.txt)"
+fi
 
 # hostile text from the database (process names, chain text, node names that end
 # up in the plots' JSON, invalid UTF-8): escaped everywhere; the browser pass
