@@ -232,6 +232,63 @@ static int culprit_window(struct cctx *x, int bycomm, int64_t *cnt, int64_t *tot
 	return 0;
 }
 
+/* "1-3,5" from a sorted list of CPUs */
+static void cpu_list(const int *cpu, int n, char *out, size_t len)
+{
+	size_t o = 0;
+	out[0] = 0;
+	for (int i = 0; i < n && o < len; i++) {
+		int j = i;
+		while (j + 1 < n && cpu[j + 1] == cpu[j] + 1)
+			j++;
+		int w = j > i ? snprintf(out + o, len - o, "%s%d-%d", o ? "," : "", cpu[i], cpu[j])
+			      : snprintf(out + o, len - o, "%s%d", o ? "," : "", cpu[i]);
+		o += w > 0 ? (size_t)w : 0;
+		i = j;
+	}
+}
+
+/*
+ * The pinning fix with real values: the CPUs the process's threads ran on
+ * (from its off-CPU intervals) stay the training process's, less one that
+ * goes to the culprit: "taskset -acp 1-3 4242 (...); taskset -acp 0 31337".
+ * Without CPU numbers (the original's databases) it names the pid and says
+ * which value to choose.  Returns -1 on an SQLite error.
+ */
+int eng_pin_advice(struct eng *e, int node, int64_t pid, const char *name, int64_t cpid,
+		   const char *cname, char *out, size_t len)
+{
+	sqlite3_stmt *q;
+	if (eng_prep(e, &q, "SELECT DISTINCT cpu FROM offcpu WHERE node = ?1 AND pid = ?2 "
+		     "AND cpu IS NOT NULL AND cpu >= 0 AND cpu < 4096 ORDER BY cpu LIMIT 512", "reading offcpu"))
+		return -1;
+	sqlite3_bind_text(q, 1, e->nodes.s[node], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, pid);
+	int cpu[512], n = 0, rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && n < 512)
+		cpu[n++] = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return eng_err(e, "reading offcpu: %s", sqlite3_errmsg(e->db));
+	const char *nm = name && name[0] ? name : "the process";
+	char ran[256], keep[256];
+	if (n == 0) {
+		snprintf(out, len, "taskset -acp CPUS %" PRId64 " (pin %s to cores of its own; the recording "
+			 "has no CPU numbers to choose them)%s%s", pid, nm, cname ? ", keep " : "", cname ? cname : "");
+		return 0;
+	}
+	cpu_list(cpu, n, ran, sizeof ran);
+	int give = n >= 2 ? cpu[0] : cpu[0] > 0 ? 0 : 1;
+	cpu_list(n >= 2 ? cpu + 1 : cpu, n >= 2 ? n - 1 : 1, keep, sizeof keep);
+	if (cname && cpid > 0)
+		snprintf(out, len, "taskset -acp %s %" PRId64 " (%s's threads ran on CPU%s %s) and taskset -acp %d %" PRId64
+			 " (%s onto CPU %d, off the training cores)", keep, pid, nm, n > 1 ? "s" : "", ran, give, cpid, cname, give);
+	else
+		snprintf(out, len, "taskset -acp %s %" PRId64 " (%s's threads ran on CPU%s %s; keep other jobs off them)",
+			 keep, pid, nm, n > 1 ? "s" : "", ran);
+	return 0;
+}
+
 static int text_preempt(struct cctx *x)
 {
 	struct eng *e = x->e;
@@ -265,8 +322,8 @@ static int text_preempt(struct cctx *x)
 	c->root = xasprintf("%s preempted the thread(s) of %s %" PRId64 " times for %s total "
 			    "while %s was slow; involuntary off-CPU time covers %.0f%% of the excess latency",
 			    cwho, x->who, cnt, FD(tot, b1), c->opname, 100.0 * c->cover);
-	snprintf(tmp, sizeof(tmp), "taskset -c N %s (pin the training process to dedicated cores, keep %s off them)",
-		 x->nm[0] ? x->nm : "<training>", cn);
+	if (eng_pin_advice(e, x->g->node, x->g->pid, x->nm, c->culprit_pid, cn, tmp, sizeof tmp))
+		return -1;
 	rec_add(c->recs, tmp);
 	if (npids > 1)
 		snprintf(tmp, sizeof(tmp), "nice -n 19 %s (or renice -n 19 each of its %" PRId64 " processes)", cn, npids);
@@ -304,7 +361,11 @@ static void text_offcpu(struct cctx *x)
 			    "the recording does not say whether it was preempted or blocked, nor by whom",
 			    x->who, c->opname, 100.0 * c->cover);
 	rec_add(c->recs, "re-record with ingero-record to see preempted vs blocked and the preempting process");
-	rec_add(c->recs, "taskset -c N <training> (dedicated cores) if other tasks compete for the CPU");
+	if (eng_pin_advice(x->e, x->g->node, x->g->pid, x->nm, 0, NULL, tmp, sizeof tmp) == 0) {
+		size_t l = strlen(tmp);
+		snprintf(tmp + l, sizeof tmp - l, " if other tasks compete for the CPU");
+		rec_add(c->recs, tmp);
+	}
 }
 
 static void text_io(struct cctx *x)

@@ -15,6 +15,8 @@
  *   engine_job.c       rules across processes or nodes: CUDA-graph
  *                      re-capture, NCCL straggler
  *   engine_report.c    the report (text, JSON) from causal_chains
+ *   steps*.c           the step pass (steps_int.h): steps, breakdown,
+ *                      baselines, GPU idle, stalls, inference outliers
  *
  * Not part of the engine's API (engine.h); new engine files (steps, idle
  * time, ...) include it to reuse the scan state and the chain helpers.
@@ -250,6 +252,10 @@ void severity(struct chain *c, int cap_medium);
 void tl_add(json_object *tl, const char *layer, const char *op, const char *detail, int64_t dur_ns);
 void rec_add(json_object *r, const char *s);
 /* process name of (node, pid) into buf ("" when unknown) */
+/* The CPU-pinning fix line with real CPU numbers and pids (engine_chain.c);
+ * cpid <= 0 / cname NULL: no culprit to move.  -1 on an SQLite error. */
+int eng_pin_advice(struct eng *e, int node, int64_t pid, const char *name, int64_t cpid,
+		   const char *cname, char *out, size_t len);
 const char *proc_name(struct eng *e, int node, int64_t pid, char *buf, size_t len);
 /* "python3 (pid 4242)" or "pid 4242" */
 void proc_who(struct eng *e, int node, int64_t pid, char *buf, size_t len);

@@ -266,8 +266,8 @@ static void contention_chain(struct eng *e, struct amap *m, struct grp *tg, cons
 	snprintf(tmp, sizeof(tmp), "%s p50=%s p99=%s over the whole run; %.0f%% of the window lost to preemption",
 		 c->opname, FD(tg->p50, b1), FD(tg->p99, b2), 100.0 * winshare);
 	tl_add(c->timeline, tg->src == INGERO_SRC_DRIVER ? "DRIVER" : "CUDA", c->opname, tmp, impact);
-	snprintf(tmp, sizeof(tmp), "taskset -c N %s (dedicated cores for the training process)", nm[0] ? nm : "<training>");
-	rec_add(c->recs, tmp);
+	if (eng_pin_advice(e, m->node, m->pid, nm, minpid, cn, tmp, sizeof tmp) == 0)
+		rec_add(c->recs, tmp);
 	snprintf(tmp, sizeof(tmp), "nice -n 19 %s, or confine it with a cgroup cpuset/cpu.max", cn);
 	rec_add(c->recs, tmp);
 	json_object_object_add(c->evidence, "symptoms", json_object_new_array());
@@ -441,7 +441,11 @@ static void drop_chain(struct eng *e, struct amap *m, struct grp *tg, const stru
 	} else if (!none && isio) {
 		rec_add(c->recs, "faster storage (local NVMe, /dev/shm or page cache for the dataset)");
 	} else if (!none) {
-		rec_add(c->recs, "taskset -c N for the training process; nice -n 19 the competing jobs");
+		char pin[512], pnm[64];
+		proc_name(e, m->node, m->pid, pnm, sizeof(pnm));
+		if (eng_pin_advice(e, m->node, m->pid, pnm, 0, NULL, pin, sizeof pin) == 0)
+			rec_add(c->recs, pin);
+		rec_add(c->recs, "nice -n 19 the competing jobs");
 	} else {
 		rec_add(c->recs, "profile the window with nsys to see what the GPU or the process waits on");
 	}

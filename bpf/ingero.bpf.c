@@ -22,7 +22,15 @@
 /* source and op codes: the INGERO_SRC_* and INGERO_<op> enums that
  * formats/ingero_ops.h generates from formats/ops.def (via ingero_bpf.h) */
 
-const volatile bool capture_stack = true;
+/* user stacks of CUDA calls (docs/recorder.md "Stacks"), taken at return:
+ * IBPF_STACK_SMART: the first stack_first_n calls of each thread at each call
+ * site, every call slower than stack_slow_factor x its op's running mean
+ * (and >= stack_slow_min_ns), and 1 in stack_sample_n of the rest */
+const volatile __u32 stack_mode = IBPF_STACK_SMART;
+const volatile __u32 stack_first_n = 2;
+const volatile __u32 stack_sample_n = 128;
+const volatile __u32 stack_slow_factor = 4;
+const volatile __u64 stack_slow_min_ns = 20000;
 const volatile bool filter_uprobes = false;  /* only tgids in `traced` */
 const volatile __u32 target_uid = (__u32)-1; /* --user */
 const volatile __u32 self_tgid = 0;          /* the recorder: never traced */
@@ -55,20 +63,30 @@ struct {
 	__type(value, __u8); /* IBPF_TRACED_* */
 } traced SEC(".maps");
 
+/* set by the recorder once any (tgid, op) is sampled: skip the lookup before */
+volatile __u32 sampling_on;
+
 struct entry {
 	__u64 ts;
 	__u64 arg[IBPF_NARGS];
 	__u64 outp;          /* out-pointer dereferenced at return */
-	__s32 stack_id;
+	__u64 ip;            /* the probed function's address */
 	__u16 flags;
-	__u16 pad;
+	__u16 pad[3];
+};
+
+/* a thread's calls in flight, one per source (runtime -> driver nesting):
+ * task-local storage (no hashing, freed with the thread); ts 0 = none */
+#define INFLIGHT_SLOTS 16      /* >= IBPF_SRC_MAX, a power of two (verifier bound) */
+struct inflight_slots {
+	struct entry e[INFLIGHT_SLOTS];
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 32768);
-	__type(key, __u64);  /* tid | source << 32: runtime->driver nesting kept */
-	__type(value, struct entry);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight_slots);
 } inflight SEC(".maps");
 
 struct {
@@ -77,6 +95,35 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, IBPF_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
+
+/* per op (source * INGERO_OP_MAX + op), per CPU: running mean duration
+ * and a call counter, for the stack policy */
+struct durstat {
+	__u64 mean_ns;
+	__u64 calls;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IBPF_SRC_MAX * INGERO_OP_MAX);
+	__type(key, __u32);
+	__type(value, struct durstat);
+} durstat SEC(".maps");
+
+/* stacks taken so far per (thread, call site, op): a direct-mapped table
+ * per CPU (a collision or a migration only gives a few more stacks) */
+#define SITE_SLOTS 1024
+struct site_tab {
+	__u64 tag[SITE_SLOTS];
+	__u32 n[SITE_SLOTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct site_tab);
+} sites SEC(".maps");
 
 struct sample_val {
 	__u32 rate;
@@ -398,33 +445,93 @@ int BPF_KPROBE(uprobe_entry)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 	__u8 src = IBPF_COOKIE_SRC(cookie), op = IBPF_COOKIE_OP(cookie);
-	struct entry en = {};
-	__u64 key;
+	struct inflight_slots *sl;
+	struct entry *en;
+	__u16 flags = 0;
 
 	count(&hits, src);
-	if (!want_uprobe(tgid))
+	if (!want_uprobe(tgid) || src >= IBPF_SRC_MAX)
 		return 0;
 
-	struct ibpf_sample_key sk = { .tgid = tgid, .source = src, .op = op & 0x7f };
-	struct sample_val *sv = bpf_map_lookup_elem(&sampling, &sk);
+	if (sampling_on) {
+		struct ibpf_sample_key sk = { .tgid = tgid, .source = src, .op = op & 0x7f };
+		struct sample_val *sv = bpf_map_lookup_elem(&sampling, &sk);
 
-	if (sv && sv->rate > 1) {
-		__u64 n = __sync_fetch_and_add(&sv->n, 1);
+		if (sv && sv->rate > 1) {
+			__u64 n = __sync_fetch_and_add(&sv->n, 1);
 
-		if (n % sv->rate)
-			return 0;
-		en.flags = IBPF_F_SAMPLED;
+			if (n % sv->rate)
+				return 0;
+			flags = IBPF_F_SAMPLED;
+		}
 	}
-	en.ts = bpf_ktime_get_boot_ns();
-	read_args(ctx, src, op, &en);
-	en.stack_id = -1;
-	if (capture_stack && src != INGERO_SRC_NCCL) {
-		en.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-		py_capture(tgid, (__u32)id, en.ts, src);
-	}
-	key = (__u32)id | (__u64)src << 32;
-	bpf_map_update_elem(&inflight, &key, &en, BPF_ANY);
+	sl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!sl)
+		return 0;
+	en = &sl->e[src & (INFLIGHT_SLOTS - 1)];
+	__builtin_memset(en, 0, sizeof(*en));
+	en->flags = flags;
+	en->ip = PT_REGS_IP(ctx);
+	read_args(ctx, src, op, en);
+	en->ts = bpf_ktime_get_boot_ns();
 	return 0;
+}
+
+/*
+ * At return (the uretprobe's ip is the call site): should this call carry
+ * a user stack?  Slow calls always, the first calls of a thread at a call
+ * site, and 1 in stack_sample_n of the rest; the stack walk is most of a
+ * probed call's cost, so the common fast call goes without.
+ */
+static __always_inline bool want_stack(struct pt_regs *ctx, __u8 src, __u8 op, __u32 tid,
+				       __u64 dur)
+{
+	__u32 k = (__u32)src * INGERO_OP_MAX + (op & (INGERO_OP_MAX - 1));
+	struct durstat *d;
+	bool take = false;
+
+	if (stack_mode == IBPF_STACK_OFF || src == INGERO_SRC_NCCL)
+		return false;
+	if (stack_mode == IBPF_STACK_ALL)
+		return true;
+	d = bpf_map_lookup_elem(&durstat, &k);
+	if (d) {
+		__u64 m = d->mean_ns;
+
+		if (d->calls >= 8 && dur >= stack_slow_min_ns && dur > m * stack_slow_factor)
+			take = true;
+		/* exponential moving average, 1/16 */
+		if (!d->calls)
+			d->mean_ns = dur;
+		else if (dur > m)
+			d->mean_ns = m + ((dur - m) >> 4);
+		else
+			d->mean_ns = m - ((m - dur) >> 4);
+		d->calls++;
+		if (stack_sample_n && d->calls % stack_sample_n == 0)
+			take = true;
+	}
+	if (take || !stack_first_n)
+		return take;
+
+	__u32 zero = 0;
+	struct site_tab *t = bpf_map_lookup_elem(&sites, &zero);
+	__u64 tag = PT_REGS_IP(ctx) ^ (__u64)tid << 40 ^ (__u64)k << 56;
+	__u32 h = (__u32)((tag * 0x9e3779b97f4a7c15ULL) >> 54) & (SITE_SLOTS - 1);
+
+	if (!t)
+		return false;
+	if (t->tag[h] != tag) {
+		t->tag[h] = tag;
+		t->n[h] = 1;
+		return true;
+	}
+	if (t->n[h] < stack_first_n) {
+		t->n[h]++;
+		return true;
+	}
+	return false;
 }
 
 SEC("uretprobe")
@@ -433,16 +540,26 @@ int BPF_KRETPROBE(uprobe_return)
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u64 id = bpf_get_current_pid_tgid();
 	__u8 src = IBPF_COOKIE_SRC(cookie), op = IBPF_COOKIE_OP(cookie);
-	__u64 key = (__u32)id | (__u64)src << 32;
-	struct entry *en = bpf_map_lookup_elem(&inflight, &key);
+	struct inflight_slots *sl;
+	struct entry *en;
 	struct ibpf_event *e;
 	__u64 now, out = 0;
 	__s32 ret;
+	bool stk;
 
-	if (!en)
+	if (src >= IBPF_SRC_MAX)
+		return 0;
+	sl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (!sl)
+		return 0;
+	en = &sl->e[src & (INFLIGHT_SLOTS - 1)];
+	if (!en->ts)
 		return 0;
 	now = bpf_ktime_get_boot_ns();
 	ret = (__s32)PT_REGS_RC(ctx);
+	stk = want_stack(ctx, src, op, (__u32)id, now - en->ts);
+	if (stk)        /* before the event's reserve: the frames precede it */
+		py_capture(id >> 32, (__u32)id, en->ts, src);
 	e = reserve(src);
 	if (!e)
 		goto done;
@@ -454,7 +571,10 @@ int BPF_KRETPROBE(uprobe_return)
 	e->flags = en->flags;
 	e->ret = ret;
 	e->cpu = bpf_get_smp_processor_id();
-	e->stack_id = en->stack_id;
+	if (stk) {
+		e->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		e->ip = en->ip;
+	}
 	for (int i = 0; i < IBPF_NARGS; i++)
 		e->arg[i] = en->arg[i];
 	if (en->outp && ret == 0 && !(src == INGERO_SRC_NCCL && op == INGERO_NCCL_COMM_DESTROY))
@@ -478,7 +598,7 @@ int BPF_KRETPROBE(uprobe_return)
 	}
 	submit(e);
 done:
-	bpf_map_delete_elem(&inflight, &key);
+	en->ts = 0;
 	return 0;
 }
 
@@ -500,7 +620,9 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			.ntid = ntid,
 		};
 		__builtin_memcpy(v.comm, next->comm, sizeof(v.comm));
-		bpf_map_update_elem(&offcpu_start, &ptid, &v, BPF_ANY);
+		/* a failed update would lose the interval silently: count it */
+		if (bpf_map_update_elem(&offcpu_start, &ptid, &v, BPF_ANY))
+			count(&lost, INGERO_SRC_HOST);
 	}
 	if (!ntid)
 		return 0;

@@ -42,7 +42,8 @@ typedef __u64 __ibpf_u64;
  * One record in the ring buffer: a completed call (uretprobe) or a kernel
  * event.  ts = start, CLOCK_BOOTTIME ns (bpf_ktime_get_boot_ns); dur in ns.
  * source/op use the formats/ops.def codes.  stack_id: id in the `stacks`
- * STACK_TRACE map, -1 = none.  Events that name other tasks (sched_switch,
+ * STACK_TRACE map, -1 = none; taken at return, so its first frame is the
+ * call site and `ip` holds the called function.  Events that name other tasks (sched_switch,
  * fork, exec, OOM kill) are an ibpf_event_comm with IBPF_F_HAS_COMM set;
  * every other event (all CUDA calls) is this struct alone.
  */
@@ -58,15 +59,22 @@ struct ibpf_event {
 	__ibpf_u32 cpu;
 	__ibpf_s32 stack_id;
 	__ibpf_u64 arg[IBPF_NARGS];
+	__ibpf_u64 ip;           /* with a stack: the probed function's address
+				    (stack_id's frames start at the call site) */
 };
-_Static_assert(sizeof(struct ibpf_event) == 88, "ibpf_event layout");
+_Static_assert(sizeof(struct ibpf_event) == 96, "ibpf_event layout");
 
 struct ibpf_event_comm {
 	struct ibpf_event e;
 	char comm[IBPF_COMM_LEN];   /* sched_switch: arg1's task; fork: the child; else pid's */
 	char comm2[IBPF_COMM_LEN];  /* sched_switch: comm of arg3's task */
 };
-_Static_assert(sizeof(struct ibpf_event_comm) == 120, "ibpf_event_comm layout");
+_Static_assert(sizeof(struct ibpf_event_comm) == 128, "ibpf_event_comm layout");
+
+/* stack_mode (rodata): which CUDA calls carry a user stack */
+#define IBPF_STACK_OFF 0
+#define IBPF_STACK_SMART 1     /* first calls per thread and call site, slow ones, 1-in-N */
+#define IBPF_STACK_ALL 2       /* every call */
 
 /*
  * Uprobe attach cookie: which function a generic entry/return program is

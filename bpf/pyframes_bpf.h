@@ -27,6 +27,6 @@ struct ibpf_pyframes {
 	__ibpf_u64 code[IBPF_PY_DEPTH];
 	__ibpf_u64 instr[IBPF_PY_DEPTH];
 };
-_Static_assert(sizeof(struct ibpf_pyframes) == 88 + 256, "ibpf_pyframes layout");
+_Static_assert(sizeof(struct ibpf_pyframes) == sizeof(struct ibpf_event) + 256, "ibpf_pyframes layout");
 
 #endif

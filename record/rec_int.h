@@ -39,7 +39,8 @@ struct rec_sym {
 	struct ingero_writer *w;
 	int stacks_fd;          /* BPF STACK_TRACE map */
 	uint32_t gen;           /* bumped on rotation: metadata is re-emitted */
-	struct ig_map stacks;  /* pid << 32 | bpf stack id -> id << 16 | gen */
+	struct ig_map stacks;  /* pid << 42 | top << 14 | bpf stack id -> id << 16 | gen */
+	struct ig_map tops;    /* function address of a stack taken at return -> top (1..) */
 	struct ig_map pmaps;   /* pid -> index+1 in pm */
 	struct rec_pmaps *pm;
 	size_t npm, cappm;
@@ -55,9 +56,11 @@ struct rec_sym {
 
 void rec_sym_init(struct rec_sym *s, struct ingero_writer *w, int stacks_fd);
 void rec_sym_release(struct rec_sym *s);
-/* Ingero stack id for (pid, BPF stack id), writing STACK / MODULE / SYMBOL
- * records the first time (and again after a rotation).  0 = no stack. */
-uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id);
+/* Ingero stack id for (pid, BPF stack id, top_ip), writing STACK / MODULE /
+ * SYMBOL records the first time (and again after a rotation).  top_ip: the
+ * called function's address, prepended to a stack taken at return (whose
+ * frames start at the call site); 0 = the stack as BPF took it.  0 = no stack. */
+uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id, uint64_t top_ip);
 /* Read pid's maps and ELF files now (a target was found). */
 void rec_sym_preload(struct rec_sym *s, uint32_t pid);
 /* Forget pid's cached maps (exit, exec). */

@@ -38,6 +38,7 @@ static void free_pmaps(struct rec_pmaps *p)
 
 void rec_sym_release(struct rec_sym *s)
 {
+	ig_map_release(&s->tops);
 	for (size_t i = 0; i < s->npm; i++)
 		free_pmaps(&s->pm[i]);
 	free(s->pm);
@@ -213,19 +214,32 @@ static uint64_t emit_symbol(struct rec_sym *s, struct rec_pmap *m, struct rec_el
 	return id;
 }
 
-uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id)
+uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id, uint64_t top_ip)
 {
 	static struct ingero_stack st;
-	uint64_t key, *v, id, ips[INGERO_STACK_MAX];
+	uint64_t key, *v, id, top = 0, ips[INGERO_STACK_MAX + 1];
 	struct ingero_record r = { .kind = INGERO_REC_STACK };
 	struct rec_pmaps *p;
 	bool reloaded = false;
 	uint32_t slot;
 
-	if (bpf_stack_id < 0)
+	if (bpf_stack_id < 0 || bpf_stack_id >= (1 << 14) || pid >= (1u << 22))
 		return 0;
-	key = (uint64_t)pid << 32 | (uint32_t)bpf_stack_id;
-	slot = (bpf_stack_id ^ pid * 31) & (REC_SYM_CACHE - 1);
+	if (top_ip) {
+		/* the function's address, interned: part of the key */
+		uint64_t *t = ig_map_get(&s->tops, top_ip);
+
+		if (!t) {
+			if (s->tops.n >= (1u << 28) - 1)
+				return 0;
+			t = ig_map_put(&s->tops, top_ip, s->tops.n + 1);
+			if (!t)
+				return 0;
+		}
+		top = *t;
+	}
+	key = (uint64_t)pid << 42 | top << 14 | (uint32_t)bpf_stack_id;
+	slot = ig_hash64(key) & (REC_SYM_CACHE - 1);
 	if (s->cache_key[slot] == key && (s->cache_val[slot] & GEN_MASK) == (s->gen & GEN_MASK))
 		return s->cache_val[slot] >> 16;
 	v = ig_map_get(&s->stacks, key);
@@ -235,10 +249,11 @@ uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id)
 		return *v >> 16;
 	}
 	memset(ips, 0, sizeof(ips));
-	if (bpf_map_lookup_elem(s->stacks_fd, &bpf_stack_id, ips)) {
+	if (bpf_map_lookup_elem(s->stacks_fd, &bpf_stack_id, ips + (top_ip ? 1 : 0))) {
 		s->stack_misses++;
 		return 0;
 	}
+	ips[0] = top_ip ? top_ip : ips[0];
 	id = v ? *v >> 16 : ++s->next_stack;
 	memset(&st, 0, sizeof(st));
 	st.id = id;

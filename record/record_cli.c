@@ -13,6 +13,7 @@
 
 #include "record.h"
 #include "record_int.h"
+#include "../bpf/ingero_bpf.h"
 
 static const char usage_text[] =
 	"usage: ingero-record record [options]         every CUDA process, until Ctrl-C\n"
@@ -49,7 +50,9 @@ static const char usage_text[] =
 	"  -q, --quiet             no status line and no notes on stderr\n"
 	"  -v, --verbose           also libbpf's warnings\n"
 	"Probes:\n"
-	"      --stack=BOOL        user stacks for CUDA/driver calls (default true)\n"
+	"      --stack=MODE        user stacks of CUDA/driver calls: smart (default: the\n"
+	"                          first calls of each thread at each call site, slow calls,\n"
+	"                          1 in 64 of the rest), all (every call: costly), false\n"
 	"      --no-sched          no sched_switch/sched_wakeup\n"
 	"      --no-io             no block I/O\n"
 	"      --overhead-budget P estimated probe cost allowed per traced process, percent\n"
@@ -223,8 +226,17 @@ static int parse_probe_opt(int c, const char *arg, struct opts *o)
 
 	switch (c) {
 	case O_STACK:
-		if (parse_bool(arg, &o->stack))
-			return ig_usage_error("bad --stack value '%s' (true or false)", arg);
+		if (!arg || !strcmp(arg, "smart")) {
+			o->stack = IBPF_STACK_SMART;
+		} else if (!strcmp(arg, "all")) {
+			o->stack = IBPF_STACK_ALL;
+		} else {
+			bool b;
+
+			if (parse_bool(arg, &b))
+				return ig_usage_error("bad --stack value '%s' (smart, all or false)", arg);
+			o->stack = b ? IBPF_STACK_SMART : IBPF_STACK_OFF;
+		}
 		return 0;
 	case O_NOSCHED: o->no_sched = true; return 0;
 	case O_NOIO: o->no_io = true; return 0;
@@ -269,7 +281,8 @@ static void set_defaults(struct opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->uid = -1;
-	o->stack = o->wait = true;
+	o->stack = IBPF_STACK_SMART;
+	o->wait = true;
 	o->budget_pct = 2;
 	o->max_disk = 10ULL << 30;
 	o->seg_size = 256ULL << 20;

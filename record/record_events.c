@@ -185,7 +185,7 @@ int rec_handle_event(void *ctx, void *data, size_t len)
 	memcpy(ev.arg, e->arg, sizeof(ev.arg));
 	ev.stack_id = 0;
 	if (e->stack_id >= 0 && !r->disk_full)
-		ev.stack_id = rec_sym_stack(&r->sym, e->pid, e->stack_id);
+		ev.stack_id = rec_sym_stack(&r->sym, e->pid, e->stack_id, e->ip);
 	if (!r->disk_full)
 		rec_py_on_event(r, e);
 	if (e->source == INGERO_SRC_HOST && !r->disk_full)
@@ -344,10 +344,12 @@ static void set_rate(struct rec *r, uint32_t pid, int src, int op, uint32_t rate
 	struct ingero_record rec = { .kind = INGERO_REC_SAMPLING };
 	int fd = bpf_map__fd(r->skel->maps.sampling);
 
-	if (rate <= 1)
+	if (rate <= 1) {
 		bpf_map_delete_elem(fd, &k);
-	else
+	} else {
 		bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+		r->skel->bss->sampling_on = 1;   /* the probes look the rate up from now on */
+	}
 	ig_map_put(&r->rates, (uint64_t)pid << 16 | src << 8 | op, rate);
 	rec.u.sampling.ts = now;
 	rec.u.sampling.pid = pid;

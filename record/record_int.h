@@ -50,7 +50,8 @@ struct opts {
 	int uid;                 /* -1 all */
 	const char *cuda_libs[16];
 	int ncuda_libs;
-	bool nccl, stack, wait, quiet, verbose, no_sched, no_io;
+	bool nccl, wait, quiet, verbose, no_sched, no_io;
+	int stack;               /* IBPF_STACK_OFF / _SMART / _ALL */
 	bool json;               /* one JSON document (run summary) on stdout at exit */
 	bool ndjson;             /* every event as a JSON line on stdout */
 	bool append;             /* continue the recording in out */

@@ -498,7 +498,8 @@ int rec_preflight(void)
 
 static void perm_error(int err)
 {
-	if (err == -EPERM || err == -EACCES || geteuid() != 0)
+	/* as root, EACCES is the verifier refusing a program, not a permission */
+	if (err == -EPERM || geteuid() != 0)
 		fprintf(stderr, PROG ": permission denied loading BPF programs: run as root "
 			"(sudo ingero-record ...) or grant CAP_BPF and CAP_PERFMON\n");
 	else
@@ -531,7 +532,7 @@ int rec_setup_bpf(struct rec *r)
 		return -1;
 	}
 	r->skel = s;
-	s->rodata->capture_stack = r->o.stack;
+	s->rodata->stack_mode = r->o.stack;
 	s->rodata->filter_uprobes = r->o.npids > 0;
 	s->rodata->target_uid = r->o.uid >= 0 ? (uint32_t)r->o.uid : (uint32_t)-1;
 	s->rodata->self_tgid = getpid();
@@ -543,7 +544,7 @@ int rec_setup_bpf(struct rec *r)
 		bpf_program__set_expected_attach_type(s->progs.uprobe_entry, r->uprobe_multi_type);
 		bpf_program__set_expected_attach_type(s->progs.uprobe_return, r->uprobe_multi_type);
 	}
-	if (!r->o.stack)
+	if (r->o.stack == IBPF_STACK_OFF)
 		bpf_map__set_max_entries(s->maps.stacks, 1);
 	bpf_program__set_autoload(s->progs.on_sched_switch, !r->o.no_sched);
 	bpf_program__set_autoload(s->progs.on_sched_wakeup, !r->o.no_sched);

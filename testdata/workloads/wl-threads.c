@@ -1,7 +1,12 @@
 /* wl-threads - --threads T (default 4) threads, each on its own stream,
  * each doing --iters N of: cudaLaunchKernel, cudaMemcpyAsync (D2H, 4096 B),
- * cudaStreamSynchronize.  Prints every thread's tid and stream. */
+ * cudaStreamSynchronize.  Prints every thread's tid and stream, and its
+ * context switches (the kernel's count, getrusage RUSAGE_THREAD) with the
+ * CLOCK_BOOTTIME ns they were read at: the recorder must have one off-CPU
+ * interval ending before that time for each of them. */
 #include <pthread.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "../fakecuda/fakecuda.h"
 #include "wl.h"
@@ -15,6 +20,8 @@ struct th {
 	int tid;
 	cudaStream_t stream;
 	int err;
+	long csw;                /* voluntary + involuntary context switches */
+	unsigned long long csw_ts;
 };
 
 NOINL int thread_iter(struct th *t, void *dev, void *host)
@@ -37,6 +44,13 @@ NOINL void *thread_main(void *arg)
 	for (long i = 0; i < opt_iters; i++)
 		t->err |= thread_iter(t, dev, host);
 	t->err |= cudaFree(dev);
+	struct rusage ru;
+	struct timespec ts;
+	if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+		t->csw = ru.ru_nvcsw + ru.ru_nivcsw;
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		t->csw_ts = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+	}
 	return NULL;
 }
 
@@ -59,7 +73,8 @@ int main(int argc, char **argv)
 		err |= t[i].err;
 	}
 	for (long i = 0; i < n; i++)
-		printf("tid %d worker\nstream %d %p\n", t[i].tid, t[i].tid, (void *)t[i].stream);
+		printf("tid %d worker\nstream %d %p\nctxsw %d %ld %llu\n", t[i].tid, t[i].tid,
+		       (void *)t[i].stream, t[i].tid, t[i].csw, t[i].csw_ts);
 	printf("iters %ld\n", opt_iters);
 	fakecudart_report(stdout);
 	printf("done\n");

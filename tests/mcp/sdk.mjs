@@ -47,7 +47,11 @@ async function callAll(client, label, schemas) {
     return r;
   };
   const st = await call("get_trace_stats", { per_process: true, limit: 5 });
-  await call("get_trace_stats", { verbose: true });
+  const sv = await call("get_trace_stats", { verbose: true });
+  const sc0 = await call("get_trace_stats", {});
+  if (sv && sc0 && sc0.structuredContent.ops.length)
+    check(`${label}: compact text at most 70 % of the verbose JSON (${text(sc0).length} vs ${text(sv).length} bytes)`,
+      text(sc0).length <= 0.7 * text(sv).length);
   const ch = await call("get_causal_chains", {});
   await call("get_causal_chains", { min_severity: "HIGH", verbose: true });
   await call("get_steps", {});

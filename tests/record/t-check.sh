@@ -15,6 +15,12 @@ for item in "BTF" "BPF permissions" "uprobe support" "tracepoint support (tp_btf
 	"NVIDIA driver" "GPU" "kernel.perf_event_paranoid" "kernel.yama.ptrace_scope" "memlock rlimit"; do
 	contains "check: text item $item" "$out" "$item:"
 done
+if [ -r /proc/sys/kernel/yama/ptrace_scope ]; then
+	contains "check: ptrace_scope value is the sysctl's" "$out" \
+		"kernel.yama.ptrace_scope: $(cat /proc/sys/kernel/yama/ptrace_scope)"
+else
+	contains "check: no Yama: ptrace_scope says so" "$out" "kernel.yama.ptrace_scope: yama not enabled"
+fi
 if [ "$(id -u)" -eq 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
 	eq "check: root with BTF passes (exit 0)" "$rc" 0
 	contains "check: ready" "$out" "Ready to record."

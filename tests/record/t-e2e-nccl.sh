@@ -13,7 +13,9 @@ export FAKECUDA_LAT="*=0,ncclAllReduce=3000,cudaStreamSynchronize=1000"
 wl_start wl-nccl "$T_OUT/wl.out" --spawn 2 --iters 5 --linger-ms 500 ||
 	{ fail "e2e-nccl: workload did not start"; exit 0; }
 rec_start "$T_OUT/rec" "$T_OUT/rec.err" --pid "$WL_PID" --no-io --nccl --scan-interval 1
-sleep 1.5
+# on a loaded machine the recorder's start takes seconds: wait for libnccl's probes
+wait_for "$T_OUT/rec.err" 'attached [0-9]+ probes to .*libnccl' 20 ||
+	{ fail "e2e-nccl: recorder did not attach to libnccl"; exit 0; }
 kill -USR1 "$WL_PID"; wait "$WL_PID"; WL_PID=
 sleep 0.3
 rec_stop

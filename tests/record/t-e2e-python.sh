@@ -13,7 +13,7 @@ minor=$("$PY" -c 'import sys; print(sys.version_info[1])')
 case $minor in 10|11|12) ;; *) skip "python frames: $PY is CPython 3.$minor (walked: 3.10-3.12)"; exit 0;; esac
 SCRIPT=$TESTS/record/py/train.py
 go=$T_OUT/go
-"$REC" record -o "$T_OUT/rec" --overhead-budget 0 --cuda-lib "$TD/libcudart.so.12" --ndjson \
+"$REC" record -o "$T_OUT/rec" --overhead-budget 0 --stack=all --cuda-lib "$TD/libcudart.so.12" --ndjson \
 	>"$T_OUT/ev.ndjson" 2>"$T_OUT/rec.err" &
 REC_PID=$!
 rec_attached "$T_OUT/rec.err" || { fail "python frames: recorder did not attach: $(tail -2 "$T_OUT/rec.err")"; exit 0; }
