@@ -150,6 +150,20 @@ static inline const char *ig_strtab_str(const struct ig_strtab *t, uint32_t id)
 }
 void ig_strtab_release(struct ig_strtab *t);
 
+/* ------------------------------------------------------------ select */
+
+/*
+ * Exact order statistics without sorting (quickselect, O(n) on average).
+ * ig_kth_*: the k-th smallest (0-based) of a[0..n), n > 0, k < n; reorders a
+ * so that a[0..k] <= a[k] <= a[k+1..n).  ig_rank: the nearest-rank index of
+ * percentile p in (0, 1] over n values, ceil(p*n) - 1 clamped to [0, n) (the
+ * original tool's definition).  ig_pctl_i64: that value (0 when n == 0).
+ */
+int64_t ig_kth_i64(int64_t *a, size_t n, size_t k);
+double ig_kth_f64(double *a, size_t n, size_t k);
+size_t ig_rank(size_t n, double p);
+int64_t ig_pctl_i64(int64_t *a, size_t n, double p);
+
 /* ----------------------------------------------------------------- CLI */
 
 /*

@@ -233,8 +233,56 @@ static void t_json(void)
 	free(s);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void t_select(void)
+{
+	/* against qsort on arrays with duplicates, sorted, reversed, random */
+	uint64_t seed = 88172645463325252ull;
+	int bad = 0, runs = 0;
+	for (size_t n = 1; n <= 300; n += 7) {
+		for (int kind = 0; kind < 4; kind++) {
+			int64_t *a = xcalloc(n, sizeof *a), *s = xcalloc(n, sizeof *s);
+			double *d = xcalloc(n, sizeof *d);
+			for (size_t i = 0; i < n; i++) {
+				seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17;
+				a[i] = kind == 0 ? (int64_t)(seed % 1000) - 500 : kind == 1 ? (int64_t)i :
+				       kind == 2 ? (int64_t)(n - i) : (int64_t)(seed % 3);
+			}
+			memcpy(s, a, n * sizeof *a);
+			qsort(s, n, sizeof *s, cmp_i64);
+			for (size_t k = 0; k < n; k += 1 + n / 9) {
+				for (size_t i = 0; i < n; i++)
+					d[i] = (double)a[i] / 4;
+				int64_t *c = xcalloc(n, sizeof *c);
+				memcpy(c, a, n * sizeof *a);
+				runs++;
+				if (ig_kth_i64(c, n, k) != s[k] || ig_kth_f64(d, n, k) != (double)s[k] / 4)
+					bad++;
+				for (size_t i = 0; i <= k && !bad; i++)
+					if (c[i] > s[k])
+						bad++;
+				free(c);
+			}
+			free(a);
+			free(s);
+			free(d);
+		}
+	}
+	T_CHECK(!bad, "select: k-th smallest equals qsort's in %d runs (int64 and double)", runs);
+	T_CHECK(ig_rank(100, 0.99) == 98 && ig_rank(100, 0.5) == 49 && ig_rank(1, 0.99) == 0 &&
+		ig_rank(3, 1.0) == 2 && ig_rank(0, 0.5) == 0, "select: nearest rank ceil(p*n)-1");
+	int64_t v[] = { 50, 10, 40, 20, 30 };
+	T_CHECK(ig_pctl_i64(v, 5, 0.5) == 30 && ig_pctl_i64(v, 0, 0.5) == 0, "select: p50 of 5 values, empty = 0");
+}
+
 int main(void)
 {
+	t_select();
 	ig_set_prog("unit-common");
 	t_durations();
 	t_map();

@@ -2,6 +2,8 @@
  * fuzz.h - helpers shared by the libFuzzer targets of tests/fuzz/ (and
  * tests/formats/fuzz_reader.c's sibling targets): set up once, reused for
  * every input (no per-input set-up: libFuzzer runs thousands a second).
+ * Scratch files live in $TMPDIR, else /dev/shm, else /tmp; the directory
+ * is left for the OS to clean (libFuzzer exits without running handlers).
  *   fz_file_write(k, p, n)  file k (0..7) of a private scratch directory holds p[0..n)
  *   fz_zstd(p, n, &len)     p wrapped in one valid zstd frame (checksummed)
  *   fz_read_all(path)       every record of a recording, touched as a tool would
@@ -24,8 +26,9 @@ static char fz_dir[64];
 static inline const char *fz_scratch(void)
 {
 	if (!fz_dir[0]) {
-		const char *t = getenv("TMPDIR");
-		snprintf(fz_dir, sizeof(fz_dir), "%s/ingero-fuzz.XXXXXX", t && strlen(t) < 32 ? t : "/tmp");
+		const char *t = getenv("TMPDIR");   /* default: tmpfs when there is one */
+		if (!t || strlen(t) >= 32) t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+		snprintf(fz_dir, sizeof(fz_dir), "%s/ingero-fuzz.XXXXXX", t);
 		if (!mkdtemp(fz_dir)) { fz_dir[0] = 0; return NULL; }
 	}
 	return fz_dir;

@@ -76,7 +76,7 @@ fuzz: fuzz-build
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		case $$t in reader) c=$(fuzz-corpus-reader);; bundle) c=$(fuzz-corpus-bundle);; \
 			db) c=$(fuzz-corpus-db);; merge) c=$(fuzz-corpus-merge);; esac; \
-		ASAN_OPTIONS=quarantine_size_mb=4:$${ASAN_OPTIONS:-} \
+		ASAN_OPTIONS=quarantine_size_mb=4:max_malloc_fill_size=0:$${ASAN_OPTIONS:-} \
 		$(FUZZ_DIR)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 			-timeout=20 -close_fd_mask=1 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$t- \
 			$(FUZZ_DIR)/$$t-corpus $$c 2>$(FUZZ_DIR)/$$t.log; rc=$$?; \
