@@ -95,6 +95,8 @@
     var p = st.p, svg = st.svg;
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     st.w = W;
+    // a viewBox: printed narrower than drawn, the plot scales instead of being cut
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     var iw = W - M.l - M.r, ih = H - M.t - M.b;
     var x = function (t) { return M.l + (t - dom[0]) / (dom[1] - dom[0]) * iw; };
     // y range over the visible points
@@ -268,6 +270,8 @@
     drawAll();
     var rt = null;
     window.addEventListener("resize", function () { clearTimeout(rt); rt = setTimeout(drawAll, 100); });
+    window.addEventListener("beforeprint", drawAll);
+    window.addEventListener("afterprint", drawAll);
   }
 
   // sortable tables: click a header; numbers sort by data-v or their text

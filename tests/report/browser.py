@@ -181,7 +181,7 @@ PROBE = r"""(function () {
 })()"""
 
 
-def check_page(ch, html, db, shot):
+def check_page(ch, html, db, shot, pdf=False):
     """errors (list of strings) and facts of one page"""
     errs = []
     text = open(html, "rb").read()
@@ -245,6 +245,16 @@ def check_page(ch, html, db, shot):
                           "clip": {"x": 0, "y": 0, "width": 1280, "height": h, "scale": 1}}, session=s)
             with open(path, "wb") as f:
                 f.write(base64.b64decode(png["data"]))
+    if pdf:
+        # it prints: a PDF of the page (A4), kept beside the screenshot
+        out = ch.call("Page.printToPDF", {"printBackground": True, "paperWidth": 8.27, "paperHeight": 11.69},
+                      session=s, timeout=120)
+        data = base64.b64decode(out["data"])
+        if not data.startswith(b"%PDF") or len(data) < 10000:
+            errs.append("printing to PDF gave %d bytes" % len(data))
+        elif shot != "-":
+            with open(shot[:-4] + ".pdf", "wb") as f:
+                f.write(data)
     ch.call("Target.closeTarget", {"targetId": t["targetId"]})
     # everything the page did
     for e in ch.events:
@@ -305,7 +315,7 @@ def main():
     try:
         for i in range(0, len(args), 3):
             html, db, shot = args[i:i + 3]
-            errs, facts = check_page(ch, html, db, shot)
+            errs, facts = check_page(ch, html, db, shot, pdf=(i == 0 and "--bench" not in sys.argv))
             print("%s %s" % (html, json.dumps({k: facts[k] for k in
                   ("render_ms", "dom_ms", "script_ms", "wall_ms", "bytes", "windows", "lacks")})))
             for e in errs:
