@@ -2,8 +2,8 @@
  * fuzz.h - helpers shared by the libFuzzer targets of tests/fuzz/ (and
  * tests/formats/fuzz_reader.c's sibling targets): set up once, reused for
  * every input (no per-input set-up: libFuzzer runs thousands a second).
- * Scratch files live in $TMPDIR, else /dev/shm, else /tmp; the directory
- * is left for the OS to clean (libFuzzer exits without running handlers).
+ * Scratch files live in $TMPDIR, else /dev/shm, else /tmp, in a directory
+ * removed at exit (a crash leaves it for the OS to clean).
  *   fz_file_write(k, p, n)  file k (0..7) of a private scratch directory holds p[0..n)
  *   fz_zstd(p, n, &len)     p wrapped in one valid zstd frame (checksummed)
  *   fz_read_all(path)       every record of a recording, touched as a tool would
@@ -11,6 +11,7 @@
 #ifndef INGERO_FUZZ_H
 #define INGERO_FUZZ_H
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,20 @@
 
 static char fz_dir[64];
 
+static void fz_cleanup(void)
+{
+	DIR *d = opendir(fz_dir);
+	struct dirent *e;
+	char p[400];
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.') continue;
+		snprintf(p, sizeof(p), "%s/%s", fz_dir, e->d_name);
+		unlink(p);
+	}
+	if (d) closedir(d);
+	rmdir(fz_dir);
+}
+
 /* A private scratch directory (removed at exit; files are rewritten in place). */
 static inline const char *fz_scratch(void)
 {
@@ -30,6 +45,7 @@ static inline const char *fz_scratch(void)
 		if (!t || strlen(t) >= 32) t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 		snprintf(fz_dir, sizeof(fz_dir), "%s/ingero-fuzz.XXXXXX", t);
 		if (!mkdtemp(fz_dir)) { fz_dir[0] = 0; return NULL; }
+		atexit(fz_cleanup);
 	}
 	return fz_dir;
 }

@@ -65,10 +65,13 @@ for tid in w.tids:
             len({id(s) for s in S for x in inside if s["ts"] <= x["ts"] <= s["ts"] + s["dur"]}) >= steps - 1,
             "%d of %d syncs have an off-CPU interval" % (
                 len({id(s) for s in S for x in inside if s["ts"] <= x["ts"] <= s["ts"] + s["dur"]}), steps))
-    big = [x for x in inside if x["dur"] >= 7 * ms]
+    # the syncs' sleeps: blocked intervals of about the latency (on a loaded
+    # machine a preemption, state 0, can last that long too: not counted)
+    big = [x for x in inside if x["dur"] >= 7 * ms and x["arg0"] != 0]
     T.check("e2e-train: tid %d off-CPU intervals ~ sync latency, blocked state" % tid,
-            len(big) >= steps - 1 and all(x["arg0"] != 0 for x in big),
-            "%d intervals >= 7 ms, states %s" % (len(big), sorted({x["arg0"] for x in big})))
+            len(big) >= steps - 1,
+            "%d blocked intervals >= 7 ms, states of all >= 7 ms: %s" % (len(big),
+            sorted({x["arg0"] for x in inside if x["dur"] >= 7 * ms})))
 T.check("e2e-train: process record", pid in r.procs and r.procs[pid]["comm"] == "wl-train",
         "procs %s" % {p: v["comm"] for p, v in r.procs.items()})
 T.check("e2e-train: no lost events", sum(l["count"] for l in r.lost) == 0, "lost %s" % r.lost)
