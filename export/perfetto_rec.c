@@ -83,6 +83,7 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 	s.comms.strs = s.syms.strs = s.stacks.strs = &s.strs;
 	char buf[1024], stack[512];
 	int rc, ret = 1, first_hdr = 1;
+	uint64_t nrec = 0;
 	(void)o;
 
 	ingero_clock_init(&s.clk);
@@ -93,6 +94,7 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 	}
 	while ((rc = ingero_reader_next(r, &rec)) > 0) {
 		uint32_t node = rec.node;
+		nrec++;
 		switch (rec.kind) {
 		case INGERO_REC_HEADER: {
 			const struct ingero_header *h = &rec.u.hdr;
@@ -178,6 +180,11 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 		const struct ingero_error *w = ingero_reader_last_warning(r);
 		if (w) ig_error("%s", ingero_strerror(w, buf, sizeof buf));
 		else ig_error("%s: read error", path);
+		goto out;
+	}
+	if (!nrec) {
+		/* only empty segments: an error in every tool (docs/cli.md) */
+		ig_error("%s: empty recording", path);
 		goto out;
 	}
 	name_node0(&s);

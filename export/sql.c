@@ -61,7 +61,7 @@ static void usage(FILE *f)
 		"  --timeout S      stop a statement after S seconds (default 10)\n"
 		"  --max-memory MB  hard heap limit (default 256)\n"
 		"  --schema         print tables and columns with descriptions\n"
-		"  -h, --help       this text\n"
+		"  -h, --help       this text;  --version  the version\n"
 		"Exit status: 0 success, 1 error or refusal, 2 usage error.\n");
 }
 
@@ -471,14 +471,16 @@ int main(int argc, char **argv)
 		{ "ndjson", no_argument, NULL, 'n' }, { "table", no_argument, NULL, 't' },
 		{ "limit", required_argument, NULL, 'l' }, { "timeout", required_argument, NULL, 'T' },
 		{ "max-memory", required_argument, NULL, 'm' }, { "schema", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
 	};
 	int c, rc = 1;
 	double d;
 	sqlite3 *db = NULL;
 	char *sql = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	ig_set_prog(PROG);
+	while ((c = ig_getopt(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': G.fmt = F_CSV; break;
 		case 'j': G.fmt = F_JSON; break;
@@ -497,8 +499,9 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, &d) || d < 8 || d > 1e6) goto bad;
 			G.mem_mb = (long long)d;
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); return ig_exit(0);
+		case 'V': ig_print_version(); return ig_exit(0);
+		default: return 2;   /* ig_getopt said why */
 		}
 		continue;
 bad:
@@ -511,7 +514,6 @@ bad:
 		return 2;
 	}
 	G.db_path = argv[optind];
-	ig_set_prog(PROG);
 	int na = needs_analysis(G.db_path);
 	if (na == -1) {
 		fprintf(stderr, PROG ": %s: a directory with no recording in it (no seg-*.igz), not a database\n", G.db_path);
@@ -565,12 +567,8 @@ bad:
 	rc = run_sql(db, sql);
 out:
 	free(sql);
-	if (fflush(stdout) != 0 && rc == 0) {
-		fprintf(stderr, PROG ": write error: %s\n", strerror(errno));
-		rc = 1;
-	}
 	ig_sqlguard_close(&G.g);
 	if (analyzed)
 		ig_analysis_release(&an);
-	return rc;
+	return ig_exit(rc);
 }
