@@ -4,6 +4,7 @@
 # and a second thread; every CUDA call must carry the exact file, function
 # and line of each Python frame (ingero-record --ndjson "py").  A native
 # workload (wl-train) recorded alongside gets no Python frames.
+# INGERO_TEST_PYTHON=/path/to/python3.X runs another interpreter (3.10-3.12).
 . "$TESTS/lib.sh"
 . "$TESTS/record/e2e-lib.sh"
 e2e_ready "python frames" || exit 0
