@@ -69,8 +69,4 @@ int ingero_steps_json(sqlite3 *db, struct json_object *root);
 #define INFER_MIXED_BYTES (10LL << 20)
 #define CHAIN_MIN_SHARE 0.005      /* chains below 0.5 % of wall time: one summary line */
 
-/* k-th smallest (0-based) of a[0..n), n > 0: quickselect, partially reorders
- * a; exact nearest-rank percentiles use k = ceil(p*n)-1. */
-int64_t ingero_engine_kth(int64_t *a, size_t n, size_t k);
-
 #endif

@@ -335,7 +335,7 @@ static int drop_window(struct eng *e, struct amap *m, struct drop *d)
 	int64_t *tmpv = xmalloc(n * sizeof(int64_t));
 	for (size_t k = 0; k < n; k++)
 		tmpv[k] = m->cps[a + k];
-	int64_t med = ingero_engine_kth(tmpv, n, (n - 1) / 2);
+	int64_t med = ig_kth_i64(tmpv, n, (n - 1) / 2);
 	free(tmpv);
 	if (med < 10)
 		return 0;

@@ -61,47 +61,6 @@ int node_slot(struct eng *e, int node)
 	return 0;
 }
 
-/* (declared in engine.h; the report's statistics use it too) */
-int64_t ingero_engine_kth(int64_t *a, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int64_t x = a[lo], y = a[mid], z = a[hi], pv;
-		pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (a[i] < pv)
-				i++;
-			while (a[j] > pv)
-				j--;
-			if (i <= j) {
-				int64_t t = a[i];
-				a[i] = a[j];
-				a[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return a[k];
-	}
-	return a[k];
-}
-
-static size_t rank_of(size_t n, double p)
-{
-	double r = ceil(p * (double)n) - 1;
-	size_t i = r < 0 ? 0 : (size_t)r;
-	return i >= n ? n - 1 : i;
-}
-
 /* ----------------------------------------------------- activity maps */
 
 static struct amap *map_get(struct eng *e, int node, int64_t pid, int create)
@@ -366,15 +325,15 @@ static void baselines(struct eng *e)
 	for (size_t i = 0; i < e->ng; i++) {
 		struct grp *g = &e->g[i];
 		if (g->n) {
-			size_t k99 = rank_of(g->n, 0.99), k95 = rank_of(g->n, 0.95), k50 = rank_of(g->n, 0.50);
+			size_t k99 = ig_rank(g->n, 0.99), k95 = ig_rank(g->n, 0.95), k50 = ig_rank(g->n, 0.50);
 			int64_t mx = g->d[0];
 			for (size_t k = 1; k < g->n; k++)
 				if (g->d[k] > mx)
 					mx = g->d[k];
 			g->max = mx;
-			g->p99 = ingero_engine_kth(g->d, g->n, k99);       /* now d[0..k99] <= p99 */
-			g->p95 = ingero_engine_kth(g->d, k99 + 1, k95);
-			g->p50 = ingero_engine_kth(g->d, k95 + 1, k50);
+			g->p99 = ig_kth_i64(g->d, g->n, k99);       /* now d[0..k99] <= p99 */
+			g->p95 = ig_kth_i64(g->d, k99 + 1, k95);
+			g->p50 = ig_kth_i64(g->d, k95 + 1, k50);
 		}
 		free(g->d);
 		g->d = NULL;

@@ -186,9 +186,9 @@ static void gload_out(struct gload *L, int per_proc, int pct, struct grps *out)
 		struct gacc *a = &L->A[i];
 		if (pct && a->g.n) {
 			uint64_t n = a->g.n, r99 = stats_rank(n, 990), r95 = stats_rank(n, 950), r50 = stats_rank(n, 500);
-			a->g.p99 = ingero_engine_kth(a->d, n, r99);       /* now d[0..r99] <= p99 */
-			a->g.p95 = ingero_engine_kth(a->d, r99 + 1, r95);
-			a->g.p50 = ingero_engine_kth(a->d, r95 + 1, r50);
+			a->g.p99 = ig_kth_i64(a->d, n, r99);       /* now d[0..r99] <= p99 */
+			a->g.p95 = ig_kth_i64(a->d, r99 + 1, r95);
+			a->g.p50 = ig_kth_i64(a->d, r95 + 1, r50);
 		}
 		free(a->d);
 		a->d = NULL;

@@ -218,7 +218,7 @@ static double regularity(struct cand *c)
 {
 	if (c->niv < 2)
 		return 0;
-	int64_t m = ingero_engine_kth(c->iv, c->niv, (c->niv - 1) / 2);
+	int64_t m = ig_kth_i64(c->iv, c->niv, (c->niv - 1) / 2);
 	size_t in = 0;
 	for (size_t i = 0; i < c->niv; i++)
 		if (c->iv[i] * 2 >= m && c->iv[i] <= 2 * m)
@@ -689,7 +689,7 @@ static void baseline(struct eng *e, size_t lo, size_t hi, int ph, int64_t out[5]
 		}
 		d[m++] = s->dur;
 	}
-	int64_t p50 = m ? ingero_engine_kth(d, m, (m - 1) / 2) : 0;
+	int64_t p50 = m ? ig_kth_i64(d, m, (m - 1) / 2) : 0;
 	/* slow: > K x p50 and at least STEP_SLOW_MIN_NS above it */
 	size_t h = 0;
 	int64_t sum = 0;
@@ -703,7 +703,7 @@ static void baseline(struct eng *e, size_t lo, size_t hi, int ph, int64_t out[5]
 			sum += s->dur;
 		}
 	}
-	int64_t p95 = h ? ingero_engine_kth(d, h, (size_t)ceil(0.95 * (double)h) - 1) : 0;
+	int64_t p95 = h ? ig_kth_i64(d, h, (size_t)ceil(0.95 * (double)h) - 1) : 0;
 	free(d);
 	out[0] = (int64_t)h;
 	out[1] = (int64_t)warm;

@@ -76,7 +76,7 @@ static void typical(struct eng *e, size_t lo, size_t hi, int ph, int64_t typ[NCA
 				continue;
 			d[n++] = c < 0 ? s->dur : s->cat[c];
 		}
-		int64_t m = n ? ingero_engine_kth(d, n, (n - 1) / 2) : 0;
+		int64_t m = n ? ig_kth_i64(d, n, (n - 1) / 2) : 0;
 		if (c < 0)
 			*p50 = m;
 		else
@@ -446,7 +446,7 @@ static int64_t stream_p50(struct eng *e, int th)
 	for (size_t i = 0; i < S->ns; i++)
 		if (S->s[i].th == th && !S->s[i].warm && !S->s[i].slow)
 			VEC_PUSH(d, n, c, S->s[i].dur);
-	int64_t m = n ? ingero_engine_kth(d, n, (n - 1) / 2) : 0;
+	int64_t m = n ? ig_kth_i64(d, n, (n - 1) / 2) : 0;
 	free(d);
 	return m;
 }
@@ -535,7 +535,7 @@ static int drop_findings(struct eng *e, size_t lo, size_t hi)
 			cnt[k]++;
 	}
 	memcpy(tmp, cnt, nw * sizeof(int64_t));
-	int64_t base = ingero_engine_kth(tmp, nw, (nw - 1) / 2);
+	int64_t base = ig_kth_i64(tmp, nw, (nw - 1) / 2);
 	free(tmp);
 	for (size_t k = 0; k < nw && base >= 4;) {
 		if (2 * cnt[k] >= base) {

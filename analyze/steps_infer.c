@@ -130,8 +130,8 @@ int steps_outliers(struct eng *e)
 						d[m++] = s->dur;
 				}
 				if (m) {
-					p50 = ingero_engine_kth(d, (size_t)m, (size_t)(m - 1) / 2);
-					p95 = ingero_engine_kth(d, (size_t)m, (size_t)(0.95 * (double)m + 0.999) - 1);
+					p50 = ig_kth_i64(d, (size_t)m, (size_t)(m - 1) / 2);
+					p95 = ig_kth_i64(d, (size_t)m, (size_t)(0.95 * (double)m + 0.999) - 1);
 				}
 				free(d);
 				for (size_t k = i; k < j; k++) {

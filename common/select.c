@@ -47,7 +47,9 @@ size_t ig_rank(size_t n, double p)
 {
 	if (!n)
 		return 0;
-	double r = ceil(p * (double)n) - 1;
+	/* p * n is often an integer that floating point misses by an ulp
+	   (0.95 * 20 = 19.000000000000004): ceil would then skip a rank */
+	double r = ceil(p * (double)n - 1e-9) - 1;
 	size_t i = r < 0 ? 0 : (size_t)r;
 	return i >= n ? n - 1 : i;
 }

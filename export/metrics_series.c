@@ -202,48 +202,6 @@ void mt_pass_begin(struct mt_engine *e)
 	e->cur_w = 0;
 }
 
-/* the k-th smallest of a[0..n) (quickselect, median of three); afterwards
- * a[0..k] <= a[k] <= a[k+1..n) */
-static int64_t kth(int64_t *a, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int64_t x = a[lo], y = a[mid], z = a[hi];
-		int64_t pv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (a[i] < pv)
-				i++;
-			while (a[j] > pv)
-				j--;
-			if (i <= j) {
-				int64_t t = a[i];
-				a[i] = a[j];
-				a[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return a[k];
-	}
-	return a[k];
-}
-
-/* nearest rank: the value at index ceil(q*n)-1 (as analyze/stats.c) */
-static size_t rank_idx(size_t n, unsigned permille)
-{
-	size_t r = (n * permille + 999) / 1000;
-	return r ? r - 1 : 0;
-}
-
 static void flush_window(struct mt_engine *e, int64_t w)
 {
 	double vals[64];
@@ -263,10 +221,10 @@ static void flush_window(struct mt_engine *e, int64_t w)
 		case MT_PCTL:
 			if (s->nobs) {
 				/* p99 first: then p95 and p50 lie in a[0..r99] */
-				size_t n = s->nobs, r99 = rank_idx(n, 990), r95 = rank_idx(n, 950), r50 = rank_idx(n, 500);
-				vals[2] = (double)kth(s->obs, n, r99) / div;
-				vals[1] = (double)kth(s->obs, r99 + 1, r95) / div;
-				vals[0] = (double)kth(s->obs, r95 + 1, r50) / div;
+				size_t n = s->nobs, r99 = ig_rank(n, 0.99), r95 = ig_rank(n, 0.95), r50 = ig_rank(n, 0.50);
+				vals[2] = (double)ig_kth_i64(s->obs, n, r99) / div;
+				vals[1] = (double)ig_kth_i64(s->obs, r99 + 1, r95) / div;
+				vals[0] = (double)ig_kth_i64(s->obs, r95 + 1, r50) / div;
 				s->nobs = 0;
 			} else {
 				for (int k = 0; k < MT_PCT_N; k++)

@@ -77,6 +77,5 @@ extern const char rep_asset_js[];
 /* helpers */
 void rep_html(FILE *f, const char *s);       /* HTML-escaped, valid UTF-8 */
 const char *rep_dur(int64_t ns, char *b, size_t n);
-int64_t rep_pct(int64_t *v, size_t n, double p);   /* nearest rank, reorders v */
 
 #endif

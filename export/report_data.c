@@ -18,54 +18,6 @@ const char *rep_node(const struct rep *r, uint32_t id)
 	return s ? s : "";
 }
 
-static void swap64(int64_t *a, int64_t *b)
-{
-	int64_t t = *a;
-	*a = *b;
-	*b = t;
-}
-
-/* k-th smallest (0-based) of v[0..n), reordering v (Hoare quickselect) */
-static int64_t select_k(int64_t *v, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		int64_t piv = v[lo + (hi - lo) / 2];
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (v[i] < piv)
-				i++;
-			while (v[j] > piv)
-				j--;
-			if (i <= j) {
-				swap64(&v[i], &v[j]);
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return v[k];
-	}
-	return v[k];
-}
-
-int64_t rep_pct(int64_t *v, size_t n, double p)
-{
-	if (!n)
-		return 0;
-	size_t k = (size_t)ceil(p * (double)n);
-	k = k ? k - 1 : 0;
-	if (k >= n)
-		k = n - 1;
-	return select_k(v, n, k);
-}
-
 static uint32_t bin_of(const struct rep *r, int64_t ts)
 {
 	if (ts <= r->t0 || r->t1 <= r->t0)
@@ -203,9 +155,9 @@ void rep_op_pcts(struct rep *r)
 {
 	for (size_t i = 0; i < r->nops; i++) {
 		struct rep_op *o = &r->ops[i];
-		o->p50 = rep_pct(o->dur, o->n, 0.50);
-		o->p95 = rep_pct(o->dur, o->n, 0.95);
-		o->p99 = rep_pct(o->dur, o->n, 0.99);
+		o->p50 = ig_pctl_i64(o->dur, o->n, 0.50);
+		o->p95 = ig_pctl_i64(o->dur, o->n, 0.95);
+		o->p99 = ig_pctl_i64(o->dur, o->n, 0.99);
 	}
 }
 
@@ -309,7 +261,7 @@ static void op_binned(struct rep *r, struct series *s, struct rep_op *o)
 		for (int b = 0; b < REPORT_BINS; b++) {
 			size_t n = cnt[b + 1] - cnt[b];
 			if (n)
-				ser_pt(s, bin_mid_s(r, (uint32_t)b), (double)rep_pct(sorted + cnt[b], n, p) / 1e6);
+				ser_pt(s, bin_mid_s(r, (uint32_t)b), (double)ig_pctl_i64(sorted + cnt[b], n, p) / 1e6);
 		}
 		ser_end(s);
 	}

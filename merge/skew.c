@@ -3,40 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "merge.h"
 
 static int cmp_dbl(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
-}
-
-/* k-th smallest (0-based) by quickselect; reorders v */
-static double select_k(double *v, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		double piv = v[lo + (hi - lo) / 2];
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (v[i] < piv) i++;
-			while (v[j] > piv) j--;
-			if (i <= j) {
-				double t = v[i]; v[i] = v[j]; v[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return v[k];
-	}
-	return v[k];
 }
 
 double mrg_median(double *v, size_t n)
@@ -47,7 +20,7 @@ double mrg_median(double *v, size_t n)
 		qsort(v, n, sizeof(*v), cmp_dbl);
 		return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	}
-	double hi = select_k(v, n, n / 2);
+	double hi = ig_kth_f64(v, n, n / 2);
 	if (n & 1)
 		return hi;
 	/* the lower middle is the largest of v[0 .. n/2-1] after selection */
