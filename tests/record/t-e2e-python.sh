@@ -4,10 +4,11 @@
 # and a second thread; every CUDA call must carry the exact file, function
 # and line of each Python frame (ingero-record --ndjson "py").  A native
 # workload (wl-train) recorded alongside gets no Python frames.
+# INGERO_TEST_PYTHON=/path/to/python3.X runs another interpreter (3.10-3.12).
 . "$TESTS/lib.sh"
 . "$TESTS/record/e2e-lib.sh"
 e2e_ready "python frames" || exit 0
-PY=/usr/bin/python3
+PY=${INGERO_TEST_PYTHON:-/usr/bin/python3}
 [ -x "$PY" ] || PY=$(command -v python3)
 minor=$("$PY" -c 'import sys; print(sys.version_info[1])')
 case $minor in 10|11|12) ;; *) skip "python frames: $PY is CPython 3.$minor (walked: 3.10-3.12)"; exit 0;; esac
@@ -30,9 +31,9 @@ wait $wl
 sleep 1.5
 rec_stop
 eq "python frames: workload ran" "$prc $(cat "$T_OUT/py.out")" "0 done"
-python3 - "$T_OUT/ev.ndjson" "$SCRIPT" "$pp" "$wl" <<'PYEOF'
+python3 - "$T_OUT/ev.ndjson" "$SCRIPT" "$pp" "$wl" "$minor" <<'PYEOF'
 import json, sys
-evf, script, pid, wl = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+evf, script, pid, wl, minor = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 def check(name, cond, why=""):
     print(("PASS: %s" % name) if cond else ("FAIL: %s: %s" % (name, why)))
 L = {}
@@ -47,7 +48,8 @@ check("python frames: warm-up calls carry <module>:%d" % L["WARM"], len(warm) > 
 calls = mine[warm[-1] + 1:] if warm else mine
 want = {
   "forward<-train_step": ([("forward", L["FORWARD"]), ("train_step", L["STEP_FORWARD"]), ("<module>", L["MODULE"])], 3),
-  "lambda<-train_step": ([("train_step.<locals>.<lambda>", L["LAMBDA"]), ("train_step", L["STEP_LAMBDA"]), ("<module>", L["MODULE"])], 3),
+  # 3.10 has no co_qualname: its functions are named by co_name
+  "lambda<-train_step": ([("<lambda>" if minor == 10 else "train_step.<locals>.<lambda>", L["LAMBDA"]), ("train_step", L["STEP_LAMBDA"]), ("<module>", L["MODULE"])], 3),
   "generator<-train_step": ([("batches", L["GEN"]), ("train_step", L["STEP_GEN"]), ("<module>", L["MODULE"])], 6),
   "forward<-worker thread": ([("forward", L["FORWARD"]), ("worker", L["WORKER"])], 1),
 }
