@@ -190,7 +190,8 @@ static void t_preempt(void)
 	char *r = report(db);
 	T_CHECK(r && strstr(r, "[HIGH] cudaStreamSync") && strstr(r, "logrotate (pid 31337) preempted train (pid 100) 40 times"),
 		"preemption: report names logrotate, pid and count");
-	T_CHECK(r && strstr(r, "nice -n 19 logrotate") && strstr(r, "taskset -c"), "preemption: fixes nice/taskset");
+	T_CHECK(r && strstr(r, "nice -n 19 logrotate") && strstr(r, "taskset -acp ") && strstr(r, " 100 (train"),
+		"preemption: fixes nice/taskset with the affected pid");
 	T_CHECK(r && strstr(r, "    [HOST  ]  ") && strstr(r, "  Root cause: ") && strstr(r, "  Fix: "), "preemption: report shape");
 	T_CHECK(r && !strstr(r, "kworker"), "preemption: non-overlapping kworker not blamed");
 	free(r);
