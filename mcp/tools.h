@@ -43,6 +43,8 @@ int sev_rank(const char *s);               /* HIGH 0, MEDIUM 1, LOW 2, else 3 */
 int has_rows(const char *table);
 
 /* tools2.c */
+int t_get_stacks(struct args *a, struct res *r);     /* tools_events.c */
+int t_get_timeline(struct args *a, struct res *r);
 int t_graph_lifecycle(struct args *a, struct res *r);
 int t_graph_frequency(struct args *a, struct res *r);
 int t_get_nodes(struct args *a, struct res *r);
