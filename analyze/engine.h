@@ -42,6 +42,12 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out);
 /* Same as a JSON array of chain objects (caller owns the reference; NULL on
  * error).  timeline, recommendations and evidence are embedded as JSON. */
 struct json_object *ingero_engine_report_json(sqlite3 *db);
+/* The rows of sql as JSON objects (column names as keys): json_cols hold
+ * JSON text (parsed; kept as a string if it does not parse), ts_cols hold
+ * absolute unix ns, written as decimal strings (docs/cli.md "JSON").  NULL
+ * on an SQLite error (sqlite3_errmsg says why). */
+struct json_object *ingero_rows_json(sqlite3 *db, const char *sql, const char *const *json_cols,
+				     const char *const *ts_cols);
 
 /* Step parts of the report (steps_report.c), from the steps, step_baselines
  * and step_findings tables; nothing when the database has none. */

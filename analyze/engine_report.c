@@ -165,47 +165,60 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 	return 0;
 }
 
-struct json_object *ingero_engine_report_json(sqlite3 *db)
+static int in_list(const char *name, const char *const *list)
+{
+	for (; list && *list; list++)
+		if (!strcmp(name, *list))
+			return 1;
+	return 0;
+}
+
+json_object *ingero_rows_json(sqlite3 *db, const char *sql, const char *const *json_cols,
+			      const char *const *ts_cols)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT id, detected_at, severity, summary, root_cause, explanation, recommendations, "
-			       "cuda_op, cuda_p99_us, cuda_p50_us, tail_ratio, timeline, node, kind, window_start, window_end, "
-			       "impact_ns, impact_share, slow_calls, culprit_pid, culprit_comm, pid, evidence FROM causal_chains"
-			       ORDER_SQL, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	json_object *arr = json_object_new_array();
-	int n = sqlite3_column_count(st);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int n = sqlite3_column_count(st), rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_object *o = json_object_new_object();
 		for (int i = 0; i < n; i++) {
 			const char *name = sqlite3_column_name(st, i);
 			json_object *v = NULL;
 			switch (sqlite3_column_type(st, i)) {
 			case SQLITE_NULL:
-				v = NULL;
 				break;
 			case SQLITE_INTEGER:   /* absolute timestamps: strings (docs/cli.md "JSON") */
-				if (!strcmp(name, "detected_at") || !strcmp(name, "window_start") || !strcmp(name, "window_end"))
-					v = json_object_new_string(col(st, i));
-				else
-					v = json_object_new_int64(sqlite3_column_int64(st, i));
+				v = in_list(name, ts_cols) ? json_object_new_string(col(st, i))
+							   : json_object_new_int64(sqlite3_column_int64(st, i));
 				break;
 			case SQLITE_FLOAT:
 				v = json_object_new_double(sqlite3_column_double(st, i));
 				break;
 			default:
-				if (!strcmp(name, "recommendations") || !strcmp(name, "timeline") || !strcmp(name, "evidence")) {
-					v = json_tokener_parse(col(st, i));
-					if (!v)
-						v = json_object_new_string(col(st, i));
-				} else {
-					v = json_object_new_string(col(st, i));
-				}
+				if (in_list(name, json_cols) && (v = json_tokener_parse(col(st, i))))
+					break;
+				v = json_object_new_string(col(st, i));
 			}
 			json_object_object_add(o, name, v);
 		}
 		json_object_array_add(arr, o);
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		return NULL;
+	}
 	return arr;
+}
+
+struct json_object *ingero_engine_report_json(sqlite3 *db)
+{
+	static const char *const json_cols[] = { "recommendations", "timeline", "evidence", NULL };
+	static const char *const ts_cols[] = { "detected_at", "window_start", "window_end", NULL };
+	return ingero_rows_json(db, "SELECT id, detected_at, severity, summary, root_cause, explanation, recommendations, "
+				"cuda_op, cuda_p99_us, cuda_p50_us, tail_ratio, timeline, node, kind, window_start, window_end, "
+				"impact_ns, impact_share, slow_calls, culprit_pid, culprit_comm, pid, evidence FROM causal_chains"
+				ORDER_SQL, json_cols, ts_cols);
 }

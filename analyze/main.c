@@ -262,7 +262,10 @@ static int analyze(const struct cli *c, sqlite3 *db)
 			return ig_error("report: %s", sqlite3_errmsg(db));
 		}
 		json_object_object_add(root, "chains", ch);
-		ingero_steps_json(db, root);
+		if (ingero_steps_json(db, root)) {
+			json_object_put(root);
+			return ig_error("report: %s", sqlite3_errmsg(db));
+		}
 		json_object *st = stats_json_ops(db, flt);   /* NULL after printing why */
 		json_object *pp = st && c->perproc ? stats_json_per_process(db, flt) : NULL;
 		if (!st || (c->perproc && !pp)) {

@@ -132,38 +132,17 @@ int ingero_steps_table(sqlite3 *db, FILE *out)
 	return 0;
 }
 
-/* rows of one query as JSON objects (column names as keys) */
-static json_object *rows_json(sqlite3 *db, const char *sql)
+/* root[key] = the rows of sql; -1 on an SQLite error (the caller prints
+ * sqlite3_errmsg) */
+static int add_rows(sqlite3 *db, json_object *root, const char *key, const char *sql)
 {
-	sqlite3_stmt *st;
-	json_object *arr = json_object_new_array();
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return arr;
-	int n = sqlite3_column_count(st);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_object *o = json_object_new_object();
-		for (int i = 0; i < n; i++) {
-			const char *name = sqlite3_column_name(st, i);
-			json_object *v = NULL;
-			switch (sqlite3_column_type(st, i)) {
-			case SQLITE_NULL: break;
-			case SQLITE_INTEGER: v = json_object_new_int64(sqlite3_column_int64(st, i)); break;
-			case SQLITE_FLOAT: v = json_object_new_double(sqlite3_column_double(st, i)); break;
-			default:
-				if (!strcmp(name, "recommendations")) {
-					v = json_tokener_parse(col(st, i));
-					if (!v)
-						v = json_object_new_string(col(st, i));
-				} else {
-					v = json_object_new_string(col(st, i));
-				}
-			}
-			json_object_object_add(o, name, v);
-		}
-		json_object_array_add(arr, o);
-	}
-	sqlite3_finalize(st);
-	return arr;
+	static const char *const json_cols[] = { "recommendations", NULL };
+	static const char *const ts_cols[] = { "start", NULL };
+	json_object *rows = ingero_rows_json(db, sql, json_cols, ts_cols);
+	if (!rows)
+		return -1;
+	json_object_object_add(root, key, rows);
+	return 0;
 }
 
 #define FCOLS "SELECT id, kind, severity, node, pid, stream, step_id, start, duration, lost_ns, impact_share, " \
@@ -173,7 +152,7 @@ int ingero_steps_json(sqlite3 *db, json_object *root)
 {
 	if (!has_steps(db))
 		return 0;
-	json_object_object_add(root, "steps_summary", rows_json(db,
+	if (add_rows(db, root, "steps_summary",
 		"SELECT s.node, s.pid, s.stream, s.phase, count(*) AS steps, min(boundary_op) AS boundary_op, "
 		"sum(s.warmup) AS warmup, sum(slow) AS slow, sum(outlier != '') AS outliers, sum(duration) AS total_ns, "
 		"sum(gpu_idle_ns) AS gpu_idle_ns, b.p50, b.p95, b.mean, sum(launch_ns) AS launch_ns, "
@@ -182,13 +161,14 @@ int ingero_steps_json(sqlite3 *db, json_object *root)
 		"sum(preempted_ns) AS preempted_ns, sum(blocked_ns) AS blocked_ns, sum(io_ns) AS io_ns, "
 		"sum(mem_ns) AS mem_ns FROM steps s LEFT JOIN step_baselines b ON b.node = s.node AND b.pid = s.pid "
 		"AND b.stream = s.stream AND b.phase = s.phase GROUP BY s.node, s.pid, s.stream, s.phase "
-		"ORDER BY s.node, s.pid, s.stream, s.phase"));
-	json_object_object_add(root, "step_findings", rows_json(db, FCOLS "WHERE kind IN ('slow_step', 'throughput_drop')" FORDER));
-	json_object_object_add(root, "idle", rows_json(db, FCOLS "WHERE kind = 'gpu_idle'" FORDER));
-	json_object_object_add(root, "stalls", rows_json(db, FCOLS "WHERE kind = 'stall'" FORDER));
-	json_object_object_add(root, "outliers", rows_json(db,
+		"ORDER BY s.node, s.pid, s.stream, s.phase") ||
+	    add_rows(db, root, "step_findings", FCOLS "WHERE kind IN ('slow_step', 'throughput_drop')" FORDER) ||
+	    add_rows(db, root, "idle", FCOLS "WHERE kind = 'gpu_idle'" FORDER) ||
+	    add_rows(db, root, "stalls", FCOLS "WHERE kind = 'stall'" FORDER) ||
+	    add_rows(db, root, "outliers",
 		"SELECT id AS step_id, node, pid, tid, stream, step, phase, outlier, start, duration, launches, memcpy_bytes "
-		"FROM steps WHERE outlier != '' ORDER BY node, pid, stream, start"));
-	json_object_object_add(root, "outlier_findings", rows_json(db, FCOLS "WHERE kind = 'outlier'" FORDER));
+		"FROM steps WHERE outlier != '' ORDER BY node, pid, stream, start") ||
+	    add_rows(db, root, "outlier_findings", FCOLS "WHERE kind = 'outlier'" FORDER))
+		return -1;
 	return 0;
 }

@@ -34,3 +34,17 @@ cpus=$("$BIN/ingero-sql" --csv inc.db "SELECT group_concat(cpu, ' ') FROM (SELEC
 ran=$(printf '%s' "$pin" | sed -n 's/.*ran on CPUs\{0,1\} \([0-9,-]*\)).*/\1/p' |
 	awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); if (n == 2) for (c = r[1]; c <= r[2]; c++) printf "%s%d", o++ ? "," : "", c; else printf "%s%d", o++ ? "," : "", r[1] } }')
 eq "fix lines: the CPUs named are the process's own" "$ran" "$cpus"
+# absolute timestamps in every finding of the JSON report are decimal strings
+# (docs/cli.md "JSON": lossless for jq 1.6), in chains and step findings alike
+bad=$(python3 -c '
+import json, sys
+out = []
+for f in sys.argv[1:]:
+    d = json.load(open(f))
+    for k in ("chains", "step_findings", "idle", "stalls", "outliers", "outlier_findings"):
+        for r in d.get(k) or []:
+            for c in ("detected_at", "window_start", "window_end", "start"):
+                if c in r and not (isinstance(r[c], str) and r[c].isdigit()):
+                    out.append("%s:%s.%s=%r" % (f, k, c, r[c]))
+print(" ".join(out[:3]) or "none")' *.json 2>&1)
+eq "report JSON: absolute timestamps are digit strings" "$bad" "none"
