@@ -49,6 +49,13 @@ struct tw {
 	struct pb_buf req;
 };
 
+/* a query that cannot run is an error, never an export with spans missing */
+static void q_fail(struct tw *w, sqlite3 *db, const char *table)
+{
+	ig_error("reading %s: %s", table, sqlite3_errmsg(db));
+	w->err = 1;
+}
+
 static void attr_s(struct span *s, const char *k, const char *v)
 {
 	if (s->nattr < MAXATTR && v && *v) {
@@ -292,9 +299,11 @@ static void chains(struct tw *w, sqlite3 *db)
 	int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
 	free(q);
 	free(wh);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		q_fail(w, db, "causal_chains");
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct span s = { 0 };
 		const char *node = txt(st, 1);
 		ids(&s, node, "chain", txt(st, 0));
@@ -318,6 +327,8 @@ static void chains(struct tw *w, sqlite3 *db)
 			s.status = txt(st, 3);
 		emit(w, &s, node);
 	}
+	if (rc != SQLITE_DONE)
+		q_fail(w, db, "causal_chains");
 	sqlite3_finalize(st);
 }
 
@@ -332,9 +343,11 @@ static void findings(struct tw *w, sqlite3 *db)
 	int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
 	free(q);
 	free(wh);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		q_fail(w, db, "step_findings");
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct span s = { 0 };
 		const char *node = txt(st, 1);
 		ids(&s, node, "finding", txt(st, 0));
@@ -359,6 +372,8 @@ static void findings(struct tw *w, sqlite3 *db)
 		attr_s(&s, "ingero.culprit.comm", txt(st, 12));
 		emit(w, &s, node);
 	}
+	if (rc != SQLITE_DONE)
+		q_fail(w, db, "step_findings");
 	sqlite3_finalize(st);
 }
 
@@ -377,9 +392,11 @@ static void steps(struct tw *w, sqlite3 *db)
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, q, -1, &st, NULL);
 	free(q);
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		q_fail(w, db, "steps");
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct span s = { 0 };
 		const char *node = txt(st, 1);
 		ids(&s, node, "step", txt(st, 0));
@@ -401,6 +418,8 @@ static void steps(struct tw *w, sqlite3 *db)
 			attr_i(&s, "ingero.infer.baseline_mean_ns", sqlite3_column_int64(st, 11));
 		emit(w, &s, node);
 	}
+	if (rc != SQLITE_DONE)
+		q_fail(w, db, "steps");
 	sqlite3_finalize(st);
 }
 
