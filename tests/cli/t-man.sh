@@ -3,7 +3,7 @@
 # (scripts/mkman.sh): they render without groff warnings, keep every long
 # option of the help, and the completion completes options and subcommands.
 . "$TESTS/lib.sh"
-command -v groff >/dev/null || { skip "man pages: groff not installed (apt-get install groff-base)"; exit 0; }
+command -v groff >/dev/null && command -v col >/dev/null || { skip "man pages: groff or col not installed (apt-get install groff-base bsdextrautils)"; exit 0; }
 n=0
 for t in "$BIN"/ingero-*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
