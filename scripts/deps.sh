@@ -9,7 +9,7 @@
 PKGS="build-essential pkg-config libbpf-dev libelf-dev zlib1g-dev libzstd-dev \
 libmsgpack-dev libjson-c-dev libsqlite3-dev libarchive-dev clang llvm bpftool \
 zstd sqlite3 protobuf-compiler python3"
-TEST_PKGS="prometheus python3-protobuf chromium nodejs npm groff-base bsdextrautils bpftrace python3-html5lib"
+TEST_PKGS="prometheus python3-protobuf chromium nodejs npm groff-base bsdextrautils bpftrace python3-html5lib curl"
 [ "${1:-}" = test ] && PKGS="$PKGS $TEST_PKGS"
 missing=""
 # A command already on the PATH stands for its package: a machine may carry
