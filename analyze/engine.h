@@ -42,6 +42,9 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out);
 /* Same as a JSON array of chain objects (caller owns the reference; NULL on
  * error).  timeline, recommendations and evidence are embedded as JSON. */
 struct json_object *ingero_engine_report_json(sqlite3 *db);
+/* "  Fix: a; b; c" and a blank line, from a JSON array of strings (the
+ * recommendations column of causal_chains and step_findings). */
+void ingero_print_fixes(FILE *out, const char *recommendations);
 /* The rows of sql as JSON objects (column names as keys): json_cols hold
  * JSON text (parsed; kept as a string if it does not parse), ts_cols hold
  * absolute unix ns, written as decimal strings (docs/cli.md "JSON").  NULL

@@ -148,12 +148,7 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 				ig_fmt_duration(imp, b2, sizeof(b2)), 100.0 * sqlite3_column_double(st, 7), col(st, 0));
 		else
 			fprintf(out, "  Chain: %s\n", col(st, 0));
-		json_object *r = json_tokener_parse(col(st, 4));
-		fprintf(out, "  Fix: ");
-		for (size_t i = 0; r && json_object_is_type(r, json_type_array) && i < json_object_array_length(r); i++)
-			fprintf(out, "%s%s", i ? "; " : "", json_object_get_string(json_object_array_get_idx(r, i)));
-		fprintf(out, "\n\n");
-		json_object_put(r);
+		ingero_print_fixes(out, col(st, 4));
 	}
 	sqlite3_finalize(st);
 	if (small)
@@ -163,6 +158,16 @@ int ingero_engine_report_text(sqlite3 *db, FILE *out)
 		return -1;
 	legacy_line(db, out);
 	return 0;
+}
+
+void ingero_print_fixes(FILE *out, const char *recommendations)
+{
+	json_object *r = json_tokener_parse(recommendations);
+	fprintf(out, "  Fix: ");
+	for (size_t i = 0; r && json_object_is_type(r, json_type_array) && i < json_object_array_length(r); i++)
+		fprintf(out, "%s%s", i ? "; " : "", json_object_get_string(json_object_array_get_idx(r, i)));
+	fprintf(out, "\n\n");
+	json_object_put(r);
 }
 
 static int in_list(const char *name, const char *const *list)

@@ -57,12 +57,7 @@ int ingero_steps_report_text(sqlite3 *db, FILE *out)
 		fprintf(out, "  Cause: %s\n", col(st, 3));
 		fprintf(out, "  Impact: %s lost (%.1f%% of wall time), finding %s\n",
 			ig_fmt_duration(sqlite3_column_int64(st, 5), b, sizeof(b)), 100.0 * share, col(st, 0));
-		json_object *r = json_tokener_parse(col(st, 4));
-		fprintf(out, "  Fix: ");
-		for (size_t i = 0; r && json_object_is_type(r, json_type_array) && i < json_object_array_length(r); i++)
-			fprintf(out, "%s%s", i ? "; " : "", json_object_get_string(json_object_array_get_idx(r, i)));
-		fprintf(out, "\n\n");
-		json_object_put(r);
+		ingero_print_fixes(out, col(st, 4));
 	}
 	sqlite3_finalize(st);
 	if (small)
