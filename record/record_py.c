@@ -25,6 +25,7 @@ static struct pending {
 	uint64_t code[IBPF_PY_DEPTH], instr[IBPF_PY_DEPTH];
 } pend[PEND];
 static unsigned pend_next;
+static unsigned pend_live;         /* entries with n > 0: none, no scan per event */
 static struct ig_map procs;        /* pid -> minor (0: none, walkable or not) + 1 */
 static struct ig_map locs;         /* hash(pid, code, instr) -> index + 1 in loc_tab */
 static struct loc_ent {
@@ -46,9 +47,11 @@ int rec_py_on_frames(struct rec *r, const void *data, size_t len)
 	if (len < sizeof(*f))
 		return 0;
 	p = &pend[pend_next++ % PEND];
+	pend_live -= p->n > 0;
 	p->tid = f->e.tid;
 	p->ts = f->e.ts;
 	p->n = f->e.arg[0] < IBPF_PY_DEPTH ? (uint32_t)f->e.arg[0] : IBPF_PY_DEPTH;
+	pend_live += p->n > 0;
 	memcpy(p->code, f->code, sizeof(p->code));
 	memcpy(p->instr, f->instr, sizeof(p->instr));
 	return 0;
@@ -113,8 +116,8 @@ void rec_py_on_event(struct rec *r, const struct ibpf_event *e)
 	if (e->source != INGERO_SRC_CUDA && e->source != INGERO_SRC_DRIVER &&
 	    e->source != INGERO_SRC_GRAPH)
 		return;
-	minor = proc_minor(r, e->pid);
-	if (!minor)
+	minor = proc_minor(r, e->pid);   /* also sets a new Python process up for BPF */
+	if (!minor || !pend_live)        /* most calls carry no frames: no scan */
 		return;
 	for (unsigned k = 1; k <= PEND; k++) {
 		struct pending *p = &pend[(pend_next - k) % PEND];
@@ -127,6 +130,7 @@ void rec_py_on_event(struct rec *r, const struct ibpf_event *e)
 				cur[ncur++] = *l;
 		}
 		p->n = 0;
+		pend_live--;
 		break;
 	}
 }
