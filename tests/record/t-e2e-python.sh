@@ -78,3 +78,35 @@ check("python frames: native workload recorded", len(nat) > 0, len(nat))
 check("python frames: native workload has no Python frames", nat and not any("py" in e for e in nat),
       [e.get("py") for e in nat if "py" in e][:2])
 PYEOF
+# the recording: every call with Python frames in --ndjson has a STACK whose
+# py field names PYFRAME records with the same file, function and line
+"$BIN/ingero-dump" --ndjson "$T_OUT/rec" >"$T_OUT/dump.ndjson" 2>"$T_OUT/dump.err" ||
+	fail "python frames: ingero-dump failed: $(head -2 "$T_OUT/dump.err")"
+python3 - "$T_OUT/ev.ndjson" "$T_OUT/dump.ndjson" "$pp" "$wl" <<'PYEOF'
+import json, sys
+evf, dumpf, pid, wl = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+def check(name, cond, why=""):
+    print(("PASS: %s" % name) if cond else ("FAIL: %s: %s" % (name, why)))
+ev = [json.loads(l) for l in open(evf) if l.startswith("{")]
+recs = [json.loads(l) for l in open(dumpf)]
+pf = {r["id"]: r for r in recs if r["kind"] == "pyframe"}
+st = {r["id"]: r for r in recs if r["kind"] == "stack"}
+withpy = [e for e in ev if e["pid"] == pid and e.get("py")]
+bad = []
+for e in withpy:
+    s = st.get(int(e["stack_id"]))
+    got = [[pf[i]["file"], pf[i]["function"], pf[i]["line"]] for i in s.get("py", [])] if s else None
+    if got != e["py"]:
+        bad.append((e["stack_id"], got, e["py"]))
+check("python frames: recording: %d calls' STACK.py -> PYFRAME = the live frames" % len(withpy),
+      withpy and not bad, bad[:2])
+check("python frames: recording: PYFRAME records carry the python pid",
+      pf and all(r["pid"] == pid for r in pf.values()), {r["pid"] for r in pf.values()})
+check("python frames: recording: PYFRAME deduplicated by (file, function, line)",
+      len({(r["pid"], r["file"], r["function"], r["line"]) for r in pf.values()}) == len(pf), len(pf))
+check("python frames: recording: native stacks kept under the Python frames",
+      any(s.get("py") and s["depth"] > 0 for s in st.values()))
+natst = {int(e["stack_id"]) for e in ev if e["pid"] == wl and e["source"] == "cuda" and e["stack_id"] != "0"}
+check("python frames: recording: the native workload's stacks have no py",
+      natst and all(not st[i].get("py") for i in natst if i in st), natst)
+PYEOF
