@@ -643,9 +643,10 @@ int eng_py_line(struct eng *e, const int64_t *stacks, size_t n, char *buf, size_
 			best = k;
 	if (nt)
 		snprintf(buf, len, "%s", t[best].text);
+	int ret = nt ? (int)t[best].n : 0;
 	for (size_t k = 0; k < nt; k++)
 		free(t[k].text);
-	return nt > 0;
+	return ret;
 }
 
 /* the Python line most of the chain's slow calls came from: appended to
@@ -657,11 +658,14 @@ static void chain_py(struct cctx *x)
 
 	for (size_t i = 0; i < x->n; i++)
 		st[i] = x->v[i].stack;
-	if (eng_py_line(x->e, st, x->n, line, sizeof(line))) {
+	int k = eng_py_line(x->e, st, x->n, line, sizeof(line));
+	if (k) {
 		char *s = xasprintf("%s (Python: %s)", x->c->summary, line);
 		free(x->c->summary);
 		x->c->summary = s;
-		tl_add(x->c->timeline, "PYTHON", line, "the Python line that issued most of the slow calls", 0);
+		s = xasprintf("%d of %zu slow calls issued from %s", k, x->n, line);
+		tl_add(x->c->timeline, "PYTHON", line, s, 0);
+		free(s);
 	}
 	free(st);
 }

@@ -197,8 +197,8 @@ static inline void xqsort(void *base, size_t n, size_t sz, int (*cmp)(const void
 int cmp_i64(const void *a, const void *b);
 
 /* "file:line in function" of the innermost Python frame that most of the n
- * stacks share (ties: the smallest text), into buf; 0 when none of them has
- * Python frames (buf = ""). */
+ * stacks share (ties: the smallest text), into buf; returns how many of
+ * the stacks have it, 0 when none has Python frames (buf = ""). */
 int eng_py_line(struct eng *e, const int64_t *stacks, size_t n, char *buf, size_t len);
 
 /* odd input (corrupt or hand-made rows) is clamped so arithmetic on times

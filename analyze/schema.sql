@@ -60,7 +60,7 @@ CREATE TABLE python_frames (            -- Python frames of a stack (recordings 
 	function   TEXT NOT NULL,           -- co_qualname (CPython 3.10: co_name)
 	line       INTEGER NOT NULL,        -- 0 = unknown
 	PRIMARY KEY (stack_hash, depth)
-) WITHOUT ROWID;
+);
 
 CREATE TABLE causal_chains (
 	id              TEXT PRIMARY KEY,   -- "<node>:<kind>-<op>-<n>"
