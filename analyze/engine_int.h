@@ -196,10 +196,12 @@ static inline void xqsort(void *base, size_t n, size_t sz, int (*cmp)(const void
 
 int cmp_i64(const void *a, const void *b);
 
-/* "file:line in function" of the innermost Python frame that most of the n
- * stacks share (ties: the smallest text), into buf; returns how many of
- * the stacks have it, 0 when none has Python frames (buf = ""). */
-int eng_py_line(struct eng *e, const int64_t *stacks, size_t n, char *buf, size_t len);
+/* "file:line in function" of the innermost Python frame that carries the
+ * largest sum of weights w[i] over the n stacks (ties: the smallest text),
+ * into buf; *wsum = its weight, *wall = the sum of all weights.  Returns how
+ * many stacks have it, 0 when none has Python frames (buf = ""). */
+int eng_py_line(struct eng *e, const int64_t *stacks, const int64_t *w, size_t n, char *buf, size_t len,
+		int64_t *wsum, int64_t *wall);
 
 /* odd input (corrupt or hand-made rows) is clamped so arithmetic on times
  * never overflows: timestamps to +-2^61 ns (+-73 years), durations to

@@ -175,18 +175,18 @@ static int in_stall(struct eng *e, const struct step *s)
 	return 0;
 }
 
-/* the Python line most GPU calls of step w came from (their stacks'
- * innermost frame), into buf; 0 when none has Python frames.  One query per
- * finding (events has no index: a scan), so only for the worst steps. */
+/* the Python line whose GPU calls took most of step w's call time (their
+ * stacks' innermost frame), into buf; 0 when none has Python frames.  One
+ * query per finding (events has no index: a scan), so only for worst steps. */
 static int step_py_line(struct eng *e, const struct step *w, char *buf, size_t len)
 {
 	sqlite3_stmt *q;
-	int64_t *st = NULL;
-	size_t n = 0, cap = 0;
+	int64_t *st = NULL, *dw = NULL, ws, wa;
+	size_t n = 0, cap = 0, dcap = 0;
 	int k = 0;
 
 	buf[0] = 0;
-	if (!e->q_py || sqlite3_prepare_v2(e->db, "SELECT stack_hash FROM events WHERE node = ?1 AND tid = ?2 "
+	if (!e->q_py || sqlite3_prepare_v2(e->db, "SELECT stack_hash, duration FROM events WHERE node = ?1 AND tid = ?2 "
 					   "AND timestamp >= ?3 AND timestamp < ?4 AND stack_hash != 0 "
 					   "AND source IN (1, 4, 8) ORDER BY timestamp, seq", -1, &q, NULL) != SQLITE_OK)
 		return 0;
@@ -194,12 +194,17 @@ static int step_py_line(struct eng *e, const struct step *w, char *buf, size_t l
 	sqlite3_bind_int64(q, 2, w->tid);
 	sqlite3_bind_int64(q, 3, w->start);
 	sqlite3_bind_int64(q, 4, w->start + w->dur);
-	while (sqlite3_step(q) == SQLITE_ROW)
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t d = sqlite3_column_int64(q, 1);
+		size_t m = n;
 		VEC_PUSH(st, n, cap, sqlite3_column_int64(q, 0));
+		VEC_PUSH(dw, m, dcap, d > 0 ? d : 0);
+	}
 	sqlite3_finalize(q);
 	if (n)
-		k = eng_py_line(e, st, n, buf, len);
+		k = eng_py_line(e, st, dw, n, buf, len, &ws, &wa);
 	free(st);
+	free(dw);
 	return k;
 }
 
@@ -284,7 +289,7 @@ static int slow_findings(struct eng *e, size_t lo, size_t hi, int ph)
 			char *t = xasprintf("%s (Python: %s)", f->summary, pyl);
 			free(f->summary);
 			f->summary = t;
-			f->root = xasprintf("worst %s; its GPU calls came mostly from %s", ex, pyl);
+			f->root = xasprintf("worst %s; most of its GPU call time came from %s", ex, pyl);
 		} else {
 			f->root = xasprintf("worst %s", ex);
 		}

@@ -14,7 +14,7 @@ minor=$("$PY" -c 'import sys; print(sys.version_info[1])')
 case $minor in 10|11|12) ;; *) skip "python frames: $PY is CPython 3.$minor (walked: 3.10-3.12)"; exit 0;; esac
 SCRIPT=$TESTS/record/py/train.py
 go=$T_OUT/go
-"$REC" record -o "$T_OUT/rec" --overhead-budget 0 --stack=all --cuda-lib "$TD/libcudart.so.12" --ndjson \
+"$REC" record -o "$T_OUT/rec" --overhead-budget 0 --stack=all --segment-time 1s --cuda-lib "$TD/libcudart.so.12" --ndjson \
 	>"$T_OUT/ev.ndjson" 2>"$T_OUT/rec.err" &
 REC_PID=$!
 rec_attached "$T_OUT/rec.err" || { fail "python frames: recorder did not attach: $(tail -2 "$T_OUT/rec.err")"; exit 0; }
@@ -124,6 +124,22 @@ check("python frames: recording: the native workload's stacks have no py",
       natst and all(not st[i].get("py") for i in natst if i in st), natst)
 PYEOF
 
+# every segment stands alone: its events' STACKs and their PYFRAMEs are in it
+nseg=0 bad=""
+for f in "$T_OUT"/rec/seg-*.igz; do
+	nseg=$((nseg + 1))
+	"$BIN/ingero-dump" --ndjson "$f" 2>/dev/null | python3 -c '
+import json, sys
+recs = [json.loads(l) for l in sys.stdin]
+pf = {r["id"] for r in recs if r["kind"] == "pyframe"}
+st = {r["id"]: r for r in recs if r["kind"] == "stack"}
+ev = [r for r in recs if r["kind"] == "event" and r["stack_id"]]
+miss = [r["stack_id"] for r in ev if r["stack_id"] not in st]
+miss += [i for s in st.values() for i in s.get("py", []) if i not in pf]
+print(len(miss))' | grep -qx 0 || bad="$bad $(basename "$f")"
+done
+[ "$nseg" -ge 3 ] && [ -z "$bad" ] && pass "python frames: $nseg segments, each with the PYFRAME/STACK records its events use" ||
+	fail "python frames: segments ($nseg) missing PYFRAME/STACK records:$bad"
 # analyzer: python_frames, the chain names the slow line, --per-line groups
 # the calls by line with exact counts; perfetto shows the frames
 line() { grep -n "# @$1\$" "$2" | cut -d: -f1; }

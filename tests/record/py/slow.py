@@ -33,5 +33,6 @@ for i in range(int(os.environ.get("ROUNDS", "5"))):
     time.sleep(0.03)
     fcntl.flock(fd, fcntl.LOCK_UN)
     t.join()
+    time.sleep(0.3)   # the same lines across several 1 s segments
 print("done", flush=True)
 time.sleep(2)
