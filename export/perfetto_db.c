@@ -706,6 +706,10 @@ int px_input_db(struct px *px, const char *path, const struct px_opts *o)
 		      ig_db_int(in.db, "SELECT EXISTS (SELECT 1 FROM offcpu)", 0) == 1;
 	if (load_nodes(&in)) goto out;
 	/* origin: first timestamp */
+	if (!px_origin_known(px) && (px_from_end(o->since_s) || px_from_end(o->until_s))) {
+		int64_t te = ig_db_int(in.db, "SELECT coalesce(max(timestamp + duration), 0) FROM events", 0);
+		px_set_end(px, te > 0 ? (uint64_t)te : 0);
+	}
 	int64_t t0 = ig_db_int(in.db, "SELECT coalesce(min(timestamp), -1) FROM events", -1);
 	if (t0 >= 0) px_set_origin(px, (uint64_t)t0);
 	load_names(&in);

@@ -250,3 +250,36 @@ out:
 	ig_strtab_release(&s.strs);
 	return ret;
 }
+
+int px_recording_end(const char *path, uint64_t *end)
+{
+	struct ingero_reader *r = NULL;
+	struct ingero_error err = { 0 };
+	struct ingero_record rec;
+	struct recin s = { .hdr_rank = -1 };
+	char buf[1024];
+	int rc, first_hdr = 1;
+
+	*end = 0;
+	ingero_clock_init(&s.clk);
+	if (ingero_reader_open(&r, path, &err) < 0) {
+		ig_error("%s", ingero_strerror(&err, buf, sizeof buf));
+		return -1;
+	}
+	while ((rc = ingero_reader_next(r, &rec)) > 0) {
+		if (rec.kind == INGERO_REC_HEADER && first_hdr) {
+			first_hdr = 0;
+			ingero_clock_add_header(&s.clk, &rec.u.hdr);
+			s.identity = s.clk.identity;
+		} else if (rec.kind == INGERO_REC_ANCHOR && !s.identity) {
+			ingero_clock_add(&s.clk, &rec.u.anchor);
+		} else if (rec.kind == INGERO_REC_EVENT) {
+			uint64_t t = to_unix(&s, rec.u.ev.ts) + rec.u.ev.dur;
+			if (t > *end) *end = t;
+		}
+	}
+	ingero_reader_close(r);
+	ingero_clock_release(&s.clk);
+	/* damage is reported by the export pass that follows */
+	return 0;
+}

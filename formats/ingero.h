@@ -452,6 +452,13 @@ typedef void (*ingero_warn_fn)(void *ctx, const struct ingero_error *w);
  * or "-" for stdin (a segment stream or a bundle).  Returns 0 or INGERO_E*.
  */
 int ingero_reader_open(struct ingero_reader **r, const char *path, struct ingero_error *err);
+/*
+ * The same over a memory buffer buf[0..len) (a segment stream or a bundle),
+ * named `name` in messages (NULL: "<memory>").  The buffer is read in place
+ * and must outlive the reader.  No file, no syscall: the fuzz targets use it.
+ */
+int ingero_reader_open_mem(struct ingero_reader **r, const void *buf, size_t len, const char *name,
+			   struct ingero_error *err);
 void ingero_reader_set_warn(struct ingero_reader *r, ingero_warn_fn fn, void *ctx);
 /*
  * Next record in file order.  Returns 1 with *rec filled, 0 at the end, or a

@@ -576,7 +576,7 @@ static inline int frame_for(struct ingero_writer *w, int have_ts, uint64_t ts, s
 }
 
 /* the delta base of the current node's next event (o.node_gaps) */
-static uint64_t *node_base(struct ingero_writer *w)
+static uint64_t *node_base(struct ingero_writer *w, int *first)
 {
 	uint32_t n = w->cur_node;
 	if (n >= w->nb_cap) {
@@ -599,6 +599,7 @@ static uint64_t *node_base(struct ingero_writer *w)
 	if (w->nb_epoch[n] != w->epoch) {
 		w->nb_epoch[n] = w->epoch;
 		w->nb_end[n] = w->frame_base;
+		*first = 1;
 	}
 	return &w->nb_end[n];
 }
@@ -623,15 +624,21 @@ int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 	 * integer, so the bytes that change from event to event are few,
 	 * adjacent and dense, and everything before them is one zstd match. */
 	uint64_t *base = &w->prev_end;
-	if (w->o.node_gaps && !(base = node_base(w)))
+	int first = 0;
+	if (w->o.node_gaps && !(base = node_base(w, &first)))
 		return werr(w, INGERO_ENOMEM, 0, "out of memory (node %u)", w->cur_node);
 	int64_t dts = (int64_t)(ev->ts - *base);
 	uint32_t K = w->tbits;
 	uint64_t mask = (1ull << K) - 1;
 	int esc = dts < 0 || (uint64_t)dts >= mask || (ev->dur >> (64 - K)) != 0;
-	uint32_t gb = dts < 0 ? 65 : (dts ? 64 - (uint32_t)__builtin_clzll((uint64_t)dts) : 0);
-	w->ghist[gb]++;
-	w->gcount++;
+	/* the gap statistics that choose the next frame's tbits: a node's first
+	 * event in a node-gaps frame is measured from the frame's base, not
+	 * from its own previous event, and says nothing about its gaps */
+	if (!first) {
+		uint32_t gb = dts < 0 ? 65 : (dts ? 64 - (uint32_t)__builtin_clzll((uint64_t)dts) : 0);
+		w->ghist[gb]++;
+		w->gcount++;
+	}
 	uint32_t cnt = 5 + (uint32_t)n + (esc ? 3 : 1);
 	uint8_t *p = w->fb + w->flen;
 	if (cnt < 16) {

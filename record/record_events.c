@@ -166,6 +166,13 @@ int rec_handle_event(void *ctx, void *data, size_t len)
 		return 0;
 	if (e->flags & IBPF_F_PYFRAMES)
 		return rec_py_on_frames(r, data, len);
+	if (e->flags & IBPF_F_RENAME) {
+		char comm[IBPF_COMM_LEN + 1];
+
+		if (!r->disk_full && event_comm(e, len, 0, comm))
+			rec_on_rename(r, e->pid, e->tid, comm);
+		return 0;
+	}
 	if (!r->disk_full) {    /* when full: still count, and keep --ndjson going */
 		char comm[IBPF_COMM_LEN + 1];
 
