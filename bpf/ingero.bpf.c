@@ -797,6 +797,31 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* task_rename fires before the new name is copied in: comm is the new one.
+ * A renamed traced task gets its PROCESS (leader) or THREAD record written
+ * again, so a worker that names itself right after fork is not left under
+ * its parent's name (the recorder may read /proc before the rename). */
+SEC("tp_btf/task_rename")
+int BPF_PROG(on_rename, struct task_struct *task, const char *comm)
+{
+	__u32 tgid = task->tgid;
+
+	if (!is_traced(tgid))
+		return 0;
+	struct ibpf_event_comm *c = reserve_comm(INGERO_SRC_HOST);
+	if (!c)
+		return 0;
+	struct ibpf_event *e = &c->e;
+	e->ts = bpf_ktime_get_boot_ns();
+	e->pid = tgid;
+	e->tid = task->pid;
+	e->flags |= IBPF_F_RENAME;
+	e->cpu = bpf_get_smp_processor_id();
+	bpf_probe_read_kernel_str(c->comm, sizeof(c->comm), comm);
+	submit(c);
+	return 0;
+}
+
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(on_block_issue, struct request *rq)
 {

@@ -37,6 +37,8 @@ typedef __u64 __ibpf_u64;
 /* ibpf_event.flags */
 #define IBPF_F_SAMPLED 0x1       /* = INGERO_EVF_SAMPLED */
 #define IBPF_F_HAS_COMM 0x100    /* an ibpf_event_comm: comm[] and comm2[] follow */
+#define IBPF_F_RENAME 0x400      /* with HAS_COMM: task tid of pid renamed itself to comm[]
+                                    (prctl PR_SET_NAME, pthread_setname_np); not an event */
 
 /*
  * One record in the ring buffer: a completed call (uretprobe) or a kernel

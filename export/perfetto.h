@@ -22,8 +22,11 @@ struct ig_progress;
 struct px_opts {
 	int json;                 /* 0 protobuf, 1 Chrome JSON */
 	int compress;             /* protobuf: 0 none, 1 deflate compressed_packets */
-	int have_since, have_until;
-	uint64_t since_ns, until_ns; /* relative to the recording's first timestamp */
+	/* --since/--until as given (ig_parse_time, docs/cli.md), resolved when
+	 * the recording's start is known; before-the-end forms ("-10s") need
+	 * end_ns, the recording's last unix ns (px_recording_end), 0 = unknown */
+	const char *since_s, *until_s;
+	uint64_t end_ns;
 	int have_pid;
 	uint32_t pid;
 	const char *node;         /* only this node (NULL = all) */
@@ -36,6 +39,16 @@ struct px_stats {
 	uint64_t packets, bytes;
 };
 
+/* A --since/--until value counted from the recording's end ("-10s") */
+static inline int px_from_end(const char *s) { return s && *s == '-'; }
+/* The last unix ns (start + duration) of a recording's events, in a first
+ * pass, for --since/--until counted from the end.  0, or -1 with an error
+ * printed. */
+int px_recording_end(const char *path, uint64_t *end);
+/* Whether the --since/--until window held anything, and the recording's
+ * span seen (unix ns) for the error that says it did not. */
+int px_window_empty(const struct px *px, uint64_t *first, uint64_t *last);
+
 /* Create the exporter writing to `out` (stdout or a file). */
 struct px *px_new(FILE *out, const struct px_opts *o);
 /* Flush pending events, write the end of the file.  Returns 0 or -1 (write
@@ -47,6 +60,9 @@ const struct px_stats *px_stats(const struct px *px);
 /* Time reference for --since/--until (first timestamp of the input, unix ns).
  * Call before the first event; later calls are ignored. */
 void px_set_origin(struct px *px, uint64_t unix_ns);
+int px_origin_known(const struct px *px);
+/* the recording's end (unix ns) for --since/--until counted from it; before px_set_origin */
+void px_set_end(struct px *px, uint64_t unix_ns);
 /* Optional: the node's boottime <-> realtime pair for the clock snapshot. */
 void px_set_boottime_anchor(struct px *px, uint64_t boottime, uint64_t realtime);
 
@@ -74,6 +90,7 @@ struct px_flows {
 /* Extra information for one event. */
 struct px_evinfo {
 	const char *stack;        /* stack summary ("" / NULL = none) */
+	const char *python;       /* Python frames "file:line in func < ..." ("" / NULL = none) */
 	const char *culprit_comm; /* sched_switch: comm of arg1 */
 	struct px_flows fl;
 };

@@ -215,6 +215,7 @@ static void event_args(struct ev_build *b, const struct ingero_event *ev, const 
 	if (ev->ret && !(s == INGERO_SRC_HOST && op == INGERO_HOST_EXIT)) ann_int(b, "ret", ev->ret);
 	if (ev->flags & INGERO_EVF_NO_RETURN) ann_uint(b, "no_return", 1);
 	if (ev->flags & INGERO_EVF_SAMPLED) ann_uint(b, "sampled", 1);
+	if (info && info->python && *info->python) ann_str(b, "python", info->python);
 	if (info && info->stack && *info->stack) ann_str(b, "stack", info->stack);
 }
 
@@ -225,9 +226,26 @@ static int host_instant(const struct ingero_event *ev)
 
 void px_set_origin(struct px *px, uint64_t t)
 {
+	int64_t v;
 	if (px->have_origin) return;
 	px->have_origin = 1;
 	px->origin = t;
+	/* main checked the grammar; a before-the-end form without a known end
+	 * (not asked for: main finds it first) keeps everything after start */
+	px->since = INT64_MIN;
+	px->until = INT64_MAX;
+	if (px->o.since_s && ig_parse_time(px->o.since_s, (int64_t)t, (int64_t)px->o.end_ns, &v) == 0) px->since = v;
+	if (px->o.until_s && ig_parse_time(px->o.until_s, (int64_t)t, (int64_t)px->o.end_ns, &v) == 0) px->until = v;
+}
+
+int px_origin_known(const struct px *px) { return px->have_origin; }
+void px_set_end(struct px *px, uint64_t t) { px->o.end_ns = t; }
+
+int px_window_empty(const struct px *px, uint64_t *first, uint64_t *last)
+{
+	*first = px->seen_first;
+	*last = px->seen_last;
+	return (px->o.since_s || px->o.until_s) && px->seen_last && !px->n_wanted;
 }
 
 void px_set_boottime_anchor(struct px *px, uint64_t boottime, uint64_t realtime)
@@ -241,8 +259,11 @@ void px_set_boottime_anchor(struct px *px, uint64_t boottime, uint64_t realtime)
 int time_wanted(struct px *px, uint64_t ts, uint64_t dur)
 {
 	if (!px->have_origin) px_set_origin(px, ts);
-	if (px->o.have_since && ts + dur < px->origin + px->o.since_ns) return 0;
-	if (px->o.have_until && ts > px->origin + px->o.until_ns) return 0;
+	if (!px->seen_first || ts < px->seen_first) px->seen_first = ts;
+	if (ts + dur > px->seen_last) px->seen_last = ts + dur;
+	if (px->since != INT64_MIN && (int64_t)(ts + dur) < px->since) return 0;
+	if (px->until != INT64_MAX && (int64_t)ts > px->until) return 0;
+	px->n_wanted++;
 	return 1;
 }
 

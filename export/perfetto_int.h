@@ -141,6 +141,9 @@ struct px {
 	uint32_t nlate;
 	int have_origin, meta_written, json_first;
 	uint64_t origin;
+	int64_t since, until;     /* the --since/--until window, unix ns, from origin */
+	uint64_t seen_first, seen_last; /* span of what time_wanted saw */
+	uint64_t n_wanted;        /* ... and how much of it was in the window */
 	int have_anchor;
 	uint64_t anchor_boot, anchor_real;
 	uint32_t nlanes;

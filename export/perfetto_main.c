@@ -29,8 +29,9 @@ static void usage(FILE *f)
 		"      --format proto|json  Perfetto protobuf (default) or Chrome Trace Event JSON\n"
 		"      --no-compress     protobuf: plain packets (default: deflated in\n"
 		"                        TracePacket.compressed_packets, ~9x smaller)\n"
-		"      --since X, --until X  keep events in [X, Y] after the recording's start\n"
-		"                        (durations: 1.5 = 1.5s, 300ms, 20us, 2m30s; '+' allowed)\n"
+		"      --since X, --until X  keep events in [X, Y]: 30s or +2m after the\n"
+		"                        recording's start, -10s before its end, unix ns,\n"
+		"                        or a UTC date '2026-12-02 10:00:00[.5]'\n"
 		"      --pid N           only this process\n"
 		"      --node NAME       only this node\n"
 		"      --stats           print counts to stderr\n"
@@ -44,13 +45,19 @@ static void usage(FILE *f)
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
-static int parse_rel(const char *s, uint64_t *ns)
+/* --until before --since when both are known without the recording: both
+ * counted from its start, both from its end, or both absolute */
+static int reversed(const char *since, const char *until)
 {
-	int64_t v;
-	if (*s == '+') s++;
-	if (ig_parse_duration(s, &v) || v < 0) return -1;
-	*ns = (uint64_t)v;
-	return 0;
+	int64_t a0, b0, a1, b1;
+	const int64_t far = (int64_t)4e18;
+	if (!since || !until) return 0;
+	ig_parse_time(since, 0, far, &a0);
+	ig_parse_time(until, 0, far, &b0);
+	ig_parse_time(since, far, far, &a1);   /* which ones move with start/end */
+	ig_parse_time(until, far, far, &b1);
+	if (px_from_end(since) != px_from_end(until) || (a0 == a1) != (b0 == b1)) return 0;
+	return b0 < a0;
 }
 
 /* Bytes of the input as stored (a file, or the files of a directory and of
@@ -122,13 +129,14 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			}
 			break;
 		case 'S':
-			if (parse_rel(optarg, &c->o.since_ns)) return ig_usage_error("bad --since '%s'", optarg);
-			c->o.have_since = 1;
+		case 'U': {
+			int64_t t;
+			if (ig_parse_time(optarg, 0, 0, &t))
+				return ig_usage_error("bad --%s '%s' (30s, +2m, -10s, unix ns, '2026-12-02 10:00:00')",
+						      ch == 'S' ? "since" : "until", optarg);
+			*(ch == 'S' ? &c->o.since_s : &c->o.until_s) = optarg;
 			break;
-		case 'U':
-			if (parse_rel(optarg, &c->o.until_ns)) return ig_usage_error("bad --until '%s'", optarg);
-			c->o.have_until = 1;
-			break;
+		}
 		case 'p':
 			if (ig_parse_u64(optarg, 0, 0xffffffffULL, &v)) return ig_usage_error("bad --pid '%s'", optarg);
 			c->o.have_pid = 1;
@@ -148,8 +156,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	}
 	if (optind != argc - 1) return ig_usage_error(optind < argc ? "one INPUT only" : "missing INPUT");
 	if (!c->outpath) return ig_usage_error("missing -o OUT");
-	if (c->o.have_since && c->o.have_until && c->o.until_ns < c->o.since_ns)
-		return ig_usage_error("--until is before --since");
+	if (reversed(c->o.since_s, c->o.until_s))
+		return ig_usage_error("--until '%s' is before --since '%s'", c->o.until_s, c->o.since_s);
 	if (c->o.json) c->o.compress = 0;
 	c->in = argv[optind];
 	return 0;
@@ -171,6 +179,15 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &c);
 	if (rc == -1) return ig_exit(0); /* --help / --version */
 	if (rc) return rc;
+	if ((px_from_end(c.o.since_s) || px_from_end(c.o.until_s)) && !ig_is_sqlite(c.in)) {
+		/* counted from the end: a first pass finds it */
+		if (!strcmp(c.in, "-")) {
+			ig_error("--since/--until counted from the end ('-10s') need the recording's end: "
+				 "give a file or directory, not stdin");
+			return ig_exit(IG_EXIT_FAIL);
+		}
+		if (px_recording_end(c.in, &c.o.end_ns)) return ig_exit(IG_EXIT_FAIL);
+	}
 	struct ig_out out = { 0 };
 	if (ig_out_open(&out, c.outpath, c.force ? IG_OUT_FORCE : 0)) return IG_EXIT_FAIL;
 	static char obuf[1 << 16];
@@ -187,6 +204,13 @@ int main(int argc, char **argv)
 		else rc = 0;
 	}
 	ig_progress_end(&prog);
+	uint64_t t0, t1;
+	if (rc == 0 && px_window_empty(px, &t0, &t1)) {
+		char d[IG_DUR_BUF];
+		ig_error("%s: --since/--until select nothing: the recording spans %s (%" PRIu64 " .. %" PRIu64 ")",
+			 c.in, ig_fmt_duration((int64_t)(t1 - t0), d, sizeof d), t0, t1);
+		rc = IG_EXIT_FAIL;
+	}
 	if (rc == 0 && c.stats) print_stats(px_stats(px));
 	px_free(px);
 	if (out.is_stdout) return ig_exit(rc);

@@ -576,7 +576,7 @@ static inline int frame_for(struct ingero_writer *w, int have_ts, uint64_t ts, s
 }
 
 /* the delta base of the current node's next event (o.node_gaps) */
-static uint64_t *node_base(struct ingero_writer *w)
+static uint64_t *node_base(struct ingero_writer *w, int *first)
 {
 	uint32_t n = w->cur_node;
 	if (n >= w->nb_cap) {
@@ -599,6 +599,7 @@ static uint64_t *node_base(struct ingero_writer *w)
 	if (w->nb_epoch[n] != w->epoch) {
 		w->nb_epoch[n] = w->epoch;
 		w->nb_end[n] = w->frame_base;
+		*first = 1;
 	}
 	return &w->nb_end[n];
 }
@@ -623,15 +624,21 @@ int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev)
 	 * integer, so the bytes that change from event to event are few,
 	 * adjacent and dense, and everything before them is one zstd match. */
 	uint64_t *base = &w->prev_end;
-	if (w->o.node_gaps && !(base = node_base(w)))
+	int first = 0;
+	if (w->o.node_gaps && !(base = node_base(w, &first)))
 		return werr(w, INGERO_ENOMEM, 0, "out of memory (node %u)", w->cur_node);
 	int64_t dts = (int64_t)(ev->ts - *base);
 	uint32_t K = w->tbits;
 	uint64_t mask = (1ull << K) - 1;
 	int esc = dts < 0 || (uint64_t)dts >= mask || (ev->dur >> (64 - K)) != 0;
-	uint32_t gb = dts < 0 ? 65 : (dts ? 64 - (uint32_t)__builtin_clzll((uint64_t)dts) : 0);
-	w->ghist[gb]++;
-	w->gcount++;
+	/* the gap statistics that choose the next frame's tbits: a node's first
+	 * event in a node-gaps frame is measured from the frame's base, not
+	 * from its own previous event, and says nothing about its gaps */
+	if (!first) {
+		uint32_t gb = dts < 0 ? 65 : (dts ? 64 - (uint32_t)__builtin_clzll((uint64_t)dts) : 0);
+		w->ghist[gb]++;
+		w->gcount++;
+	}
 	uint32_t cnt = 5 + (uint32_t)n + (esc ? 3 : 1);
 	uint8_t *p = w->fb + w->flen;
 	if (cnt < 16) {
@@ -690,7 +697,8 @@ static size_t rec_size(const struct ingero_record *r)
 	case INGERO_REC_THREAD: return 64 + slen(r->u.thr.name);
 	case INGERO_REC_MODULE: return 96 + slen(r->u.mod.path) + slen(r->u.mod.build_id);
 	case INGERO_REC_SYMBOL: return 64 + slen(r->u.sym.name);
-	case INGERO_REC_STACK: return 64 + 3 * 9 * INGERO_STACK_MAX;
+	case INGERO_REC_STACK: return 64 + 3 * 9 * INGERO_STACK_MAX + 9 * INGERO_STACK_PY_MAX;
+	case INGERO_REC_PYFRAME: return 64 + slen(r->u.pyframe.file) + slen(r->u.pyframe.func);
 	case INGERO_REC_NODE: return 160 + slen(r->u.nodeinfo.name) + slen(r->u.nodeinfo.host) +
 				     slen(r->u.nodeinfo.boot_id) + slen(r->u.nodeinfo.method);
 	case INGERO_REC_NOTE: return 64 + slen(r->u.note.text);
@@ -708,7 +716,8 @@ int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *re
 	    rec->kind == INGERO_REC_FRAME)
 		return INGERO_EINVAL;
 	if (rec->kind == INGERO_REC_STACK &&
-	    (!rec->u.stack || rec->u.stack->depth > INGERO_STACK_MAX))
+	    (!rec->u.stack || rec->u.stack->depth > INGERO_STACK_MAX ||
+	     rec->u.stack->npy > INGERO_STACK_PY_MAX))
 		return INGERO_EINVAL;
 	uint64_t ts = 0;
 	int have_ts = ingero_record_ts(rec, &ts);
@@ -749,7 +758,8 @@ int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *re
 		break;
 	case INGERO_REC_STACK: {
 		const struct ingero_stack *x = rec->u.stack;
-		p = mp_put_array(p, 6); *p++ = (uint8_t)rec->kind;
+		/* the 1.2 py field only when there are Python frames */
+		p = mp_put_array(p, x->npy ? 7 : 6); *p++ = (uint8_t)rec->kind;
 		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid);
 		p = mp_put_array(p, x->depth);
 		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->ips[i]);
@@ -757,6 +767,17 @@ int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *re
 		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->syms[i]);
 		p = mp_put_array(p, x->depth);
 		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->offs[i]);
+		if (x->npy) {
+			p = mp_put_array(p, x->npy);
+			for (uint32_t i = 0; i < x->npy; i++) p = mp_put_uint(p, x->py[i]);
+		}
+		break;
+	}
+	case INGERO_REC_PYFRAME: {
+		const struct ingero_pyframe *x = &rec->u.pyframe;
+		p = mp_put_array(p, 6); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid);
+		p = put_cstr(p, x->file); p = put_cstr(p, x->func); p = mp_put_uint(p, x->line);
 		break;
 	}
 	case INGERO_REC_SYS: {

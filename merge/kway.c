@@ -13,13 +13,25 @@
 
 /* ------------------------------------------------------ reorder heap */
 
+/* The order: (bucket, node, time, input, sequence), bucket = time / window
+ * (the time itself when the window is 0: strict time order).  Within one
+ * window each node's records form one run, so the output switches nodes
+ * (a CTX record, and a break in zstd's matches) once per node and window
+ * instead of at nearly every record. */
+static inline int64_t bucket_of(const struct mrg *m, int64_t key)
+{
+	return m->window ? key / m->window : key;
+}
+
 /* The reorder heap orders small entries; the items live in a slot pool. */
 static inline int hent_lt(const struct hent *a, const struct hent *b)
 {
-	if (a->key != b->key)
-		return a->key < b->key;
+	if (a->b != b->b)
+		return a->b < b->b;
 	if (a->node != b->node)
 		return a->node < b->node;
+	if (a->key != b->key)
+		return a->key < b->key;
 	return a->seq < b->seq;
 }
 
@@ -36,7 +48,7 @@ static void hpush(struct input *in, const struct item *it)
 	}
 	uint32_t slot = in->freel[--in->nfree];
 	in->pool[slot] = *it;
-	struct hent e = { it->key, it->seq, it->node, slot };
+	struct hent e = { bucket_of(in->m, it->key), it->key, it->seq, it->node, slot };
 	size_t i = in->hn++;
 	while (i) {
 		size_t p = (i - 1) / 2;
@@ -274,15 +286,31 @@ static int read_one(struct input *in)
 	return 1;
 }
 
+/* Is the top final: can no later record of the input precede it?  Later
+ * records start at runmax - late or after (the reorder window; metadata sorts
+ * there too).  One node: time order is the heap's order, and an equal time
+ * is not final (ties go by node first).  Several nodes (a merged input) with
+ * a window: a later record of a lower node in the same bucket would come
+ * first, so the top's bucket must lie below every later record's. */
+static int top_final(struct input *in, const struct item *t)
+{
+	int64_t lo = mrg_ssub(in->runmax, in->late);
+	if (!in->multi)
+		return t->meta || t->nat < lo;
+	if (lo != in->fin_nat) {
+		int64_t k = dom_conv(&in->m->dom[in->dom], lo);
+		in->fin_b = bucket_of(in->m, k < 0 ? 0 : k);
+		in->fin_nat = lo;
+	}
+	return in->h[0].b < in->fin_b;
+}
+
 /* make in->h[0] final (or the input empty) */
 static void refill(struct input *in)
 {
 	while (!in->eof) {
 		if (in->hn) {
-			const struct item *t = htop(in);
-			/* strictly earlier than any later record can be: ties are
-			 * ordered by node first, so an equal time is not final */
-			if (t->meta || t->nat < mrg_ssub(in->runmax, in->late))
+			if (top_final(in, htop(in)))
 				return;
 			if (in->hn >= in->hmax) {
 				in->forced++;
@@ -297,17 +325,19 @@ static void refill(struct input *in)
 /* heap over the inputs, keyed by a copy of each input's top: (time, node,
  * input); equal inputs never meet, so the sequence is not needed here */
 struct top {
-	int64_t key;
+	int64_t b, key;
 	uint32_t node;
 	int input;
 };
 
 static inline int top_lt(const struct top *x, const struct top *y)
 {
-	if (x->key != y->key)
-		return x->key < y->key;
+	if (x->b != y->b)
+		return x->b < y->b;
 	if (x->node != y->node)
 		return x->node < y->node;
+	if (x->key != y->key)
+		return x->key < y->key;
 	return x->input < y->input;
 }
 
@@ -331,7 +361,7 @@ static void sift_down(struct top *hp, int n, int i)
 static inline struct top top_of(const struct mrg *m, int i)
 {
 	const struct hent *t = &m->in[i].h[0];
-	return (struct top){ t->key, t->node, i };
+	return (struct top){ t->b, t->key, t->node, i };
 }
 
 /* the earliest corrected time of any input (the header's start_ts) */
@@ -441,6 +471,9 @@ static int start_inputs(struct mrg *m)
 		if (mrg_open_reader(in, &in->r) < 0)
 			return -1;
 		in->hmax = per;
+		in->multi = in->unix_clock && in->nin > 1 && m->window;
+		in->fin_nat = INT64_MIN;
+		in->fin_b = INT64_MIN;
 		in->runmax = in->have_t ? in->tmin : 0;
 		in->prunmax = in->runmax;
 		in->pbytes = 0;

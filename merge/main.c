@@ -61,10 +61,13 @@ static void help(void)
 "  --no-collectives         estimate from clock anchors only\n"
 "  --no-correct             estimate and report, but apply no correction\n"
 "  --truth FILE             compare with a demo's truth.json\n"
-"  -q, --quiet              no correction table and no progress (twice: no\n"
-"                           warnings either)\n"
+"  -q, --quiet              no correction table, no warnings, no progress\n"
 "  --segment-mb N           directory output: rotate segments every N MiB\n"
 "                           (default 256; the node table opens every segment)\n"
+"  --order-window DUR       within each DUR of corrected time, one node's\n"
+"                           records after another's (default 100us: long\n"
+"                           runs per node compress better); 0: strict time\n"
+"                           order across nodes\n"
 "  --stats                  print phase timings and throughput on stderr\n"
 "  -h, --help               this text\n"
 "  --version                print the version\n"
@@ -74,8 +77,9 @@ static void help(void)
 "  " PROG " a/ b/ -o - | ingero-perfetto - -o job.pftrace\n"
 "  " PROG " node-*/ --offset node-2=-47ms -o job.igz\n"
 "\n"
-"Merged order: corrected time, then node index, then input order, then\n"
-"record order within the input.  Exit status: 0 ok, 1 failure, 2 usage.\n"
+"Merged order: the order window (--order-window), then node index, then\n"
+"corrected time, then input order, then record order within the input.\n"
+"Exit status: 0 ok, 1 failure, 2 usage.\n"
 "See docs/merge.md.\n", stdout);
 }
 
@@ -117,7 +121,7 @@ static int parse_pair(struct mrg *m, const char *a, char *v)
 }
 
 enum { O_FORCE = 256, O_NODE_NAME, O_REFERENCE, O_OFFSET, O_NO_COLL, O_NO_CORRECT, O_TRUTH,
-       O_SEGMENT_MB, O_STATS, O_VERSION };
+       O_SEGMENT_MB, O_STATS, O_VERSION, O_ORDER_WINDOW };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -131,6 +135,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "segment-mb", required_argument, NULL, O_SEGMENT_MB },
 	{ "stats", no_argument, NULL, O_STATS },
+	{ "order-window", required_argument, NULL, O_ORDER_WINDOW },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -157,6 +162,11 @@ static int take_opt(struct mrg *m, int c, char *arg)
 		m->seg_bytes = (uint64_t)(mb * 1048576.0);
 		break;
 	case O_STATS: m->stats = 1; break;
+	case O_ORDER_WINDOW:
+		if (ig_parse_duration(arg, &m->window) < 0)
+			return ig_usage_error("--order-window %s: bad duration (e.g. 1ms, 0 for "
+					      "strict time order)", arg);
+		break;
 	case O_NO_CORRECT: m->no_correct = 1; break;
 	case O_NO_COLL: m->no_collectives = 1; break;
 	case 'q': m->quiet++; break;
@@ -396,6 +406,7 @@ int main(int argc, char **argv)
 	atexit(ig_tmp_remove_all);   /* the stdin spool, whatever the exit */
 	struct mrg m;
 	memset(&m, 0, sizeof(m));
+	m.window = MRG_WINDOW_DEFAULT;
 	const char **inputs = xcalloc((size_t)argc, sizeof(*inputs));
 	int ninputs = 0;
 	m.cmdline = join_args(argc, argv);

@@ -27,6 +27,7 @@
 #define PROG "ingero-merge"
 #define REORDER_CAP_TOTAL (1u << 18)   /* held records over all inputs (32 MiB) */
 #define MIN_MATCHES 3
+#define MRG_WINDOW_DEFAULT 100000      /* --order-window, ns */
 
 /* ------------------------------------------------------------ model */
 
@@ -58,6 +59,7 @@ struct item {
 };
 
 struct hent {
+	int64_t b;                 /* order bucket: key / window (key when 0) */
 	int64_t key;
 	uint64_t seq;
 	uint32_t node, slot;
@@ -100,6 +102,9 @@ struct input {
 	uint64_t nread;
 	int eof;
 	int64_t runmax;
+	int multi;                 /* a merged input of several nodes */
+	int64_t fin_nat;           /* for multi: runmax - late when fin_b was made */
+	int64_t fin_b;             /* bucket of every later record is >= fin_b */
 	struct hent *h;            /* reorder heap over pool slots */
 	struct item *pool;
 	uint32_t *freel;
@@ -149,7 +154,7 @@ struct onode {
 
 /* One decoding thread per input hands batches of items to the merging
  * thread, which hands batches in output order to the writer thread. */
-#define BATCH 1024
+#define BATCH 4096
 #define NBATCH 3
 
 struct batch {
@@ -185,6 +190,7 @@ struct mrg {
 	const char *truth;
 	int no_correct, no_collectives, quiet, stats, force;
 	uint64_t seg_bytes;
+	int64_t window;            /* --order-window ns: per-node runs (0 strict) */
 	struct mrg_uoff *uoff;
 	int nuoff;
 	struct mrg_nn *nn;
@@ -234,7 +240,7 @@ static inline int mrg_is_meta(int kind)
 {
 	return kind == INGERO_REC_PROCESS || kind == INGERO_REC_THREAD ||
 	       kind == INGERO_REC_MODULE || kind == INGERO_REC_SYMBOL ||
-	       kind == INGERO_REC_STACK;
+	       kind == INGERO_REC_STACK || kind == INGERO_REC_PYFRAME;
 }
 
 /* The record's time as int64 ns; *over is set when it lies above INT64_MAX

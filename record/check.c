@@ -429,7 +429,7 @@ int check_run(struct check_item **items)
 	c = add(it, &n, "tracepoint support (tp_btf)", 0);
 	{
 		static const char *tps[] = { "sched_switch", "sched_wakeup", "sched_process_fork",
-					     "sched_process_exec", "sched_process_exit",
+					     "sched_process_exec", "sched_process_exit", "task_rename",
 					     "mm_page_alloc", "mark_victim", "block_rq_issue",
 					     "block_rq_complete" };
 		struct btf *btf = btf__load_vmlinux_btf();

@@ -151,6 +151,8 @@ void rec_tick(struct rec *r, uint64_t now, double secs);
  * generation (again after a rotation or a disk-full gap) */
 void rec_write_process(struct rec *r, uint32_t pid, const char *comm_hint);
 void rec_write_thread(struct rec *r, uint32_t pid, uint32_t tid);
+/* a traced task renamed itself: its PROCESS or THREAD record again, new name */
+void rec_on_rename(struct rec *r, uint32_t pid, uint32_t tid, const char *comm);
 void rec_on_rotate(void *ctx, struct ingero_writer *w);
 
 static inline void rec_ensure_pid(struct rec *r, uint32_t pid, const char *comm_hint)

@@ -561,6 +561,7 @@ int rec_setup_bpf(struct rec *r)
 	    attach_tp(r, s->progs.on_exec, &s->links.on_exec, true) ||
 	    attach_tp(r, s->progs.on_exit, &s->links.on_exit, true) ||
 	    attach_tp(r, s->progs.on_fork, &s->links.on_fork, true) ||
+	    attach_tp(r, s->progs.on_rename, &s->links.on_rename, false) ||
 	    attach_tp(r, s->progs.on_page_alloc, &s->links.on_page_alloc, false) ||
 	    attach_tp(r, s->progs.on_mark_victim, &s->links.on_mark_victim, false) ||
 	    (!r->o.no_io &&

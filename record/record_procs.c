@@ -11,7 +11,7 @@
 
 #include "record_int.h"
 
-void rec_write_process(struct rec *r, uint32_t pid, const char *comm_hint)
+static void write_process(struct rec *r, uint32_t pid, const char *comm_hint, int rename)
 {
 	struct rec_procinfo pi;
 	struct ingero_record rec = { .kind = INGERO_REC_PROCESS };
@@ -28,7 +28,7 @@ void rec_write_process(struct rec *r, uint32_t pid, const char *comm_hint)
 		pi.pid = pid;
 		pi.ppid = parent ? *parent : 0;
 	}
-	if (!pi.comm[0] && comm_hint)
+	if ((!pi.comm[0] || rename) && comm_hint)
 		snprintf(pi.comm, sizeof(pi.comm), "%s", comm_hint);
 	if (!pid)
 		snprintf(pi.comm, sizeof(pi.comm), "swapper");
@@ -45,14 +45,21 @@ void rec_write_process(struct rec *r, uint32_t pid, const char *comm_hint)
 	ingero_writer_append(r->w, &rec);
 }
 
-void rec_write_thread(struct rec *r, uint32_t pid, uint32_t tid)
+void rec_write_process(struct rec *r, uint32_t pid, const char *comm_hint)
+{
+	write_process(r, pid, comm_hint, 0);
+}
+
+static void write_thread(struct rec *r, uint32_t pid, uint32_t tid, const char *rename)
 {
 	char path[64], name[32] = "";
 	struct ingero_record rec = { .kind = INGERO_REC_THREAD };
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = rename ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	if (rename)
+		snprintf(name, sizeof(name), "%s", rename);
 	if (fd >= 0) {
 		ssize_t n = read(fd, name, sizeof(name) - 1);
 
@@ -64,6 +71,27 @@ void rec_write_thread(struct rec *r, uint32_t pid, uint32_t tid)
 	rec.u.thr.pid = pid;
 	rec.u.thr.name = name;
 	ingero_writer_append(r->w, &rec);
+}
+
+void rec_write_thread(struct rec *r, uint32_t pid, uint32_t tid)
+{
+	write_thread(r, pid, tid, NULL);
+}
+
+/* The name at the rename (the event's), not /proc's, which may be a later
+ * one; the record counts as this generation's, so it is not written twice. */
+void rec_on_rename(struct rec *r, uint32_t pid, uint32_t tid, const char *comm)
+{
+	if (tid == pid) {
+		ig_map_put(&r->pids, pid, r->gen);
+		r->pid_cache[pid & 63] = (uint64_t)r->gen << 32 | pid;
+		write_process(r, pid, comm, 1);
+	} else {
+		rec_ensure_pid(r, pid, NULL);
+		ig_map_put(&r->tids, tid, r->gen);
+		r->tid_cache[tid & 255] = (uint64_t)r->gen << 32 | tid;
+		write_thread(r, pid, tid, comm);
+	}
 }
 
 void rec_on_rotate(void *ctx, struct ingero_writer *w)

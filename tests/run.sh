@@ -2,10 +2,17 @@
 # Test runner: every unit binary $B/tests/unit-* and every tests/*/t-*.sh.
 # Tests print one line per case: "PASS: name", "FAIL: name: why",
 # "SKIP: name: reason".  Ends with "N passed, N failed, N skipped".
-# Usage: tests/run.sh [BUILD_DIR] [PATTERN]
+# Usage: tests/run.sh [BUILD_DIR] [PATTERN...]: only the tests whose name
+# (unit/unit-x, dir/t-x.sh) contains one of the PATTERNs
 set -u
 B=${1:-build}
-PAT=${2:-}
+PATS=("${@:2}")
+wanted() { # name
+	[ ${#PATS[@]} -eq 0 ] && return 0
+	local p
+	for p in "${PATS[@]}"; do [[ "$1" == *"$p"* ]] && return 0; done
+	return 1
+}
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export BIN="$ROOT/$B" ROOT
@@ -45,13 +52,13 @@ run_one() { # name cmd...
 for t in "$BIN"/tests/unit-*; do
 	[ -x "$t" ] || continue
 	n="unit/$(basename "$t")"
-	[ -n "$PAT" ] && [[ "$n" != *$PAT* ]] && continue
+	wanted "$n" || continue
 	run_one "$n" "$t"
 done
 for t in tests/*/t-*.sh; do
 	[ -f "$t" ] || continue
 	n=${t#tests/}
-	[ -n "$PAT" ] && [[ "$n" != *$PAT* ]] && continue
+	wanted "$n" || continue
 	run_one "$n" bash "$t"
 done
 echo

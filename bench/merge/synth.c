@@ -8,10 +8,12 @@
  *                   [--late-last] [--chain]
  *     writes DIR/node-K/seg-*.igz and DIR/truth.json
  *     node clock = true clock + offset + drift * (true - t0)
- *   merge-synth check FILE|DIR
+ *   merge-synth check FILE|DIR [WINDOW_NS]
  *     prints the node table, events per node, and whether the events are in
  *     order and every pid / stack an event uses was defined earlier for the
- *     same node.
+ *     same node.  In order: each node's events by time, and across nodes by
+ *     time / WINDOW_NS (ingero-merge --order-window; default 100000, the
+ *     merge's default; 0 = strict time order).
  */
 #include <errno.h>
 #include <math.h>
@@ -301,7 +303,7 @@ static void seen_add(struct seen *s, uint64_t k)
 		s->key[s->n++] = k;
 }
 
-static int check(const char *path)
+static int check(const char *path, uint64_t win)
 {
 	struct ingero_reader *r;
 	struct ingero_error err;
@@ -313,7 +315,7 @@ static int check(const char *path)
 	static struct seen pids[MAXN], stacks[MAXN];
 	uint64_t counts[MAXN] = { 0 }, coll[MAXN] = { 0 }, nrec = 0, bad_order = 0,
 		 dangling = 0, events = 0;
-	uint64_t last_ts = 0;
+	uint64_t last_ts = 0, last_node_ts[MAXN] = { 0 };
 	int maxnode = 0;
 	struct ingero_record rec;
 	int rc;
@@ -341,9 +343,11 @@ static int check(const char *path)
 			counts[nd]++;
 			if (rec.u.ev.source == INGERO_SRC_NCCL)
 				coll[nd]++;
-			if (rec.u.ev.ts < last_ts)
+			if ((win ? rec.u.ev.ts / win < last_ts / win : rec.u.ev.ts < last_ts) ||
+			    rec.u.ev.ts < last_node_ts[nd])
 				bad_order++;
 			last_ts = rec.u.ev.ts;
+			last_node_ts[nd] = rec.u.ev.ts;
 			if (!seen_has(&pids[nd], rec.u.ev.pid) ||
 			    (rec.u.ev.stack_id && !seen_has(&stacks[nd], rec.u.ev.stack_id)))
 				dangling++;
@@ -498,8 +502,8 @@ int main(int argc, char **argv)
 		return dump(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "gen"))
 		return gen(argc, argv);
-	if (argc == 3 && !strcmp(argv[1], "check"))
-		return check(argv[2]);
-	fprintf(stderr, "usage: merge-synth gen -o DIR [...] | merge-synth check PATH\n");
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "check"))
+		return check(argv[2], argc == 4 ? strtoull(argv[3], NULL, 0) : 100000);
+	fprintf(stderr, "usage: merge-synth gen -o DIR [...] | merge-synth check PATH [WINDOW_NS]\n");
 	return 2;
 }

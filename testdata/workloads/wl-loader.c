@@ -3,7 +3,8 @@
  * --burn-ms of CPU per batch and write it into a pipe; the main thread reads
  * one batch per step (blocking until a worker writes), then cudaMemcpy H2D,
  * 4 cudaLaunchKernel and cudaStreamSynchronize(0), --iters times.  Prints
- * "worker <pid>" for each worker. */
+ * "worker <pid>" for each worker.  --rename-ms MS: a worker names itself
+ * MS after the fork (a recorder has seen it under its parent's name). */
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -24,10 +25,11 @@ static void burn_ms(long ms)
 
 int main(int argc, char **argv)
 {
-	wl_start(argc, argv, "[--workers W] [--iters N] [--burn-ms MS]");
+	wl_start(argc, argv, "[--workers W] [--iters N] [--burn-ms MS] [--rename-ms MS]");
 	long nw = wl_opt(argc, argv, "--workers", 4);
 	long iters = wl_opt(argc, argv, "--iters", 60);
 	long burn = wl_opt(argc, argv, "--burn-ms", 60);
+	long rename_ms = wl_opt(argc, argv, "--rename-ms", 0);
 	static char batch[4096];
 	void *dev = NULL;
 	int err = cudaMalloc(&dev, sizeof(batch));
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (pid == 0) {
+			if (rename_ms > 0)
+				usleep((useconds_t)rename_ms * 1000);
 			prctl(PR_SET_NAME, "pt_data_worker", 0, 0, 0);
 			close(fd[0]);
 			for (;;) {

@@ -85,6 +85,8 @@ mistake "analyze: --pid that does not exist" 1 "99999" "$A" rec --pid 99999
 mistake "analyze: --op typo" 1 "cudaStreamSink" "$A" rec --op cudaStreamSink
 mistake "analyze: --until before --since" 1 "--until" "$A" rec --since 5s --until 2s
 mistake "analyze: window outside the recording" 1 "span" "$A" rec --since 10h
+mistake "perfetto: window outside the recording" 1 "span" "$BIN/ingero-perfetto" rec -o keep/w.pftrace --since 10h
+mistake "perfetto: a window from the end, from stdin" 1 "stdin" sh -c "exec '$BIN/ingero-perfetto' - -o keep/w.pftrace --until -1s < rec/\$(ls rec | head -1)"
 # several unmerged node recordings: refuse with the command to run
 mistake "analyze: unmerged node recordings" 1 "ingero-merge" "$A" multi
 

@@ -77,8 +77,45 @@ out=$("$P" rec.igz -o x.pftrace --format jsn 2>&1); rc=$?
 eq "perfetto-cli: bad --format -> 2 with a suggestion" "$rc" 2
 contains "perfetto-cli: --format suggestion" "$out" "did you mean 'json'"
 "$P" rec.igz -o x.pftrace --since 2s --until 1s >/dev/null 2>&1; eq "perfetto-cli: --until before --since -> 2" "$?" 2
-"$P" rec.igz -o x.pftrace --since +1.5 --until 2m30s --stats 2>/dev/null; eq "perfetto-cli: the duration grammar (+1.5, 2m30s)" "$?" 0
+"$P" rec.igz -o x.pftrace --since +0.0015 --until 2m30s --stats 2>/dev/null; eq "perfetto-cli: the duration grammar (+0.0015, 2m30s)" "$?" 0
 [ ! -e x.pftrace ] || rm -f x.pftrace
+
+# --- one --since/--until grammar (docs/cli.md): from the start, from the end,
+# unix ns, UTC dates; a window outside the recording is an error with its span
+out=$("$P" rec.igz -o w.pftrace --until 1000000000000000000 2>&1); rc=$?
+eq "perfetto-cli: window before the recording -> 1" "$rc" 1
+contains "perfetto-cli: ... says it selects nothing" "$out" "select nothing: the recording spans"
+one_line "$out" && pass "perfetto-cli: ... in one line" || fail "perfetto-cli: window message: $out"
+[ ! -e w.pftrace ] && pass "perfetto-cli: ... and writes no file" || fail "perfetto-cli: empty window left w.pftrace"
+t0=$(printf '%s\n' "$out" | sed -n 's/.*(\([0-9]*\) \.\. \([0-9]*\)).*/\1/p')
+if [ -n "$t0" ]; then
+	# (the recording spans ~33 ms: [10 ms, 20 ms] into its second)
+	s=$((t0 / 1000000000))
+	"$P" rec.igz -o ns.pftrace --since "${s}010000000" --until "${s}020000000" --stats 2>ns.txt
+	"$P" rec.igz -o date.pftrace --since "$(date -u -d "@$s" '+%Y-%m-%d %H:%M:%S').01" \
+		--until "$(date -u -d "@$s" '+%Y-%m-%dT%H:%M:%S').020Z" 2>/dev/null
+	ok "perfetto-cli: a UTC date window is the unix-ns window" cmp ns.pftrace date.pftrace
+	n=$(sed -n 's/.*events_out=\([0-9]*\).*/\1/p' ns.txt)
+	[ "${n:-0}" -gt 0 ] 2>/dev/null && pass "perfetto-cli: the absolute window keeps events ($n)" ||
+		fail "perfetto-cli: absolute window kept '${n}' events"
+else
+	fail "perfetto-cli: no span in '$out'"
+fi
+"$P" rec.igz -o all.pftrace --stats 2>all.txt
+"$P" rec.igz -o end.pftrace --since -10ms --stats 2>end.txt
+a=$(sed -n 's/.*events_out=\([0-9]*\).*/\1/p' all.txt); e=$(sed -n 's/.*events_out=\([0-9]*\).*/\1/p' end.txt)
+[ "${e:-0}" -gt 0 ] 2>/dev/null && [ "$e" -lt "${a:-0}" ] && pass "perfetto-cli: --since -10ms keeps the last 10 ms ($e of $a)" ||
+	fail "perfetto-cli: --since -10ms kept '$e' of '$a'"
+if "$BIN/ingero-analyze" -q rec.igz -o w.db >/dev/null 2>&1; then
+	"$P" w.db -o enddb.pftrace --since -10ms --stats 2>enddb.txt
+	eq "perfetto-cli: --since -10ms from a database keeps the same events" \
+		"$(sed -n 's/.*events_out=\([0-9]*\).*/\1/p' enddb.txt)" "$e"
+fi
+out=$("$P" - -o x.pftrace --since -1 <rec.igz 2>&1); rc=$?
+eq "perfetto-cli: --since -1 from stdin -> 1" "$rc" 1
+contains "perfetto-cli: ... says why" "$out" "not stdin"
+"$P" rec.igz -o x.pftrace --since -1s --until -3s >/dev/null 2>&1; eq "perfetto-cli: reversed from-the-end window -> 2" "$?" 2
+rm -f x.pftrace
 
 # --- progress: nothing on stderr when it is not a terminal; a live line on one
 "$BIN/tests/export-mkrec" big.igz --launch 300000 >/dev/null

@@ -10,7 +10,9 @@ A=$BIN/ingero-analyze
 if ! command -v sqlite3 >/dev/null; then skip "core-loader: no sqlite3 shell"; exit 0; fi
 
 export FAKECUDA_LAT="cudaStreamSynchronize=2000,cudaMemcpy=200,cudaLaunchKernel=5"
-wl_start "$T_OUT/wl.out" "$TD/wl-loader" --wait-usr1 --workers 2 --iters 40 --burn-ms 120 ||
+# the workers rename themselves 150 ms after the fork: the recorder has
+# written them under the parent's name by then, and must follow the rename
+wl_start "$T_OUT/wl.out" "$TD/wl-loader" --wait-usr1 --workers 2 --iters 40 --burn-ms 120 --rename-ms 150 ||
 	{ fail "core-loader: workload did not start"; exit 0; }
 rec_start "$T_OUT/rec.log" -o "$T_OUT/rec" --pid "$WP" --overhead-budget 0 ||
 	{ fail "core-loader: recorder did not start: $(tail -3 "$T_OUT/rec.log")"; exit 0; }
@@ -29,8 +31,9 @@ eq "core-loader: HIGH gpu_idle finding, culprit one of the workers ($workers)" \
 share=$(sqlite3 "$T_OUT/a.db" "SELECT CAST(100 * sum(gpu_idle_ns) / sum(duration) AS INTEGER) FROM steps WHERE pid = $WP")
 if [ "$share" -ge 60 ] 2>/dev/null; then pass "core-loader: GPU idle dominates ($share%)"; else fail "core-loader: GPU idle share '$share'"; fi
 r=$(sqlite3 "$T_OUT/a.db" "SELECT summary || ' | ' || root_cause FROM step_findings WHERE kind = 'gpu_idle'")
-# (their comm is pt_data_worker, or the parent's when the recorder read it
-#  before the worker's prctl(PR_SET_NAME))
+eq "core-loader: workers carry the name they gave themselves after the fork" \
+	"$(sqlite3 "$T_OUT/a.db" "SELECT group_concat(comm) FROM (SELECT comm FROM processes WHERE pid IN ($workers) ORDER BY pid)")" \
+	"pt_data_worker,pt_data_worker"
 contains "core-loader: names both workers" "$r" "(2 processes, pids"
 contains "core-loader: fork lineage" "$r" "forked by this process"
 contains "core-loader: report leads with it" "$(grep -m1 '^\[' "$T_OUT/report.txt")" "GPU idle"
