@@ -139,6 +139,12 @@ struct json_object *stats_json_per_process(sqlite3 *db, const struct afilter *f)
 struct json_object *stats_json_recording(sqlite3 *db, const struct afilter *f);
 struct json_object *stats_json_summary(sqlite3 *db, const struct afilter *f);
 
+/* --per-line (perline.c): GPU calls grouped by the innermost Python line of
+ * their stack (python_frames) and op: count, total, p50, p99, max; sorted
+ * by total time.  Text (0 / -1) and JSON ({gpu_calls, with_python, lines}). */
+int perline_print(sqlite3 *db, const struct afilter *f, FILE *out);
+struct json_object *perline_json(sqlite3 *db, const struct afilter *f);
+
 /* ------------------------------------------------------------- filters.c */
 
 /* Check the report's filters against the database and resolve them: --op

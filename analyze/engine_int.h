@@ -80,6 +80,7 @@ struct amap { int node; int64_t pid; uint32_t *busy, *cps; size_t nsec; int64_t 
 struct slow {
 	int g;
 	int64_t seq, ts, dur, tid, excess;
+	int64_t stack;         /* events.stack_hash: its Python frames name the line */
 	int64_t pre_ns, blk_ns, unk_ns, io_ns, io_n, io_bytes, pa_bytes, cont_ns, expl;
 	int64_t cul_pid, cul_ns, cont_pid;
 	int cul_comm;          /* comms id, -1 none */
@@ -140,6 +141,7 @@ struct eng {
 	struct chain *c;
 	size_t nc, cc;
 	sqlite3_stmt *q_off, *q_snap, *q_gpu, *q_name, *q_kids;
+	sqlite3_stmt *q_py;      /* innermost Python frame of a stack; NULL: none recorded */
 	int cur_node, last_g, scan_err;   /* pass-1 scan state */
 	struct amap *last_m;
 	struct steps *st;        /* step pass (steps*.c) */
@@ -193,6 +195,13 @@ static inline void xqsort(void *base, size_t n, size_t sz, int (*cmp)(const void
 }
 
 int cmp_i64(const void *a, const void *b);
+
+/* "file:line in function" of the innermost Python frame that carries the
+ * largest sum of weights w[i] over the n stacks (ties: the smallest text),
+ * into buf; *wsum = its weight, *wall = the sum of all weights.  Returns how
+ * many stacks have it, 0 when none has Python frames (buf = ""). */
+int eng_py_line(struct eng *e, const int64_t *stacks, const int64_t *w, size_t n, char *buf, size_t len,
+		int64_t *wsum, int64_t *wall);
 
 /* odd input (corrupt or hand-made rows) is clamped so arithmetic on times
  * never overflows: timestamps to +-2^61 ns (+-73 years), durations to

@@ -466,6 +466,7 @@ static int candidate(struct eng *e, sqlite3_stmt *st, int64_t thr[SRC_LIM][OP_LI
 	c->s.ts = cts(sqlite3_column_int64(st, 3));
 	c->s.dur = dur;
 	c->s.seq = sqlite3_column_int64(st, 5);
+	c->s.stack = sqlite3_column_int64(st, 8);
 	c->s.excess = dur - g->p50;
 	c->s.cul_pid = -1;
 	c->s.cul_comm = -1;
@@ -484,7 +485,7 @@ int pass2(struct eng *e)
 	if (minthr == INT64_MAX)
 		return 0;
 	filt_sql(e, f, sizeof(f), "timestamp");
-	snprintf(sql, sizeof(sql), "SELECT node, pid, tid, timestamp, duration, seq, source, op FROM events "
+	snprintf(sql, sizeof(sql), "SELECT node, pid, tid, timestamp, duration, seq, source, op, stack_hash FROM events "
 		 "WHERE source IN (%d, %d) AND op BETWEEN 1 AND %d AND duration > ?1%s",
 		 INGERO_SRC_CUDA, INGERO_SRC_DRIVER, OP_LIM - 1, f);
 	sqlite3_stmt *st;

@@ -42,6 +42,8 @@ static const char *const st_sql[ST_MAX] = {
 	[ST_NOTE] = "INSERT INTO notes(node,timestamp,level,text) VALUES (?,?,?,?)",
 	[ST_SAMPLING] = "INSERT INTO sampling_rates(node,timestamp,pid,source,op,rate) "
 		"VALUES (?,?,?,?,?,?)",
+	[ST_PYFRAME] = "INSERT OR IGNORE INTO python_frames(stack_hash,depth,file,function,line) "
+		"VALUES (?,?,?,?,?)",
 };
 
 sqlite3 *imp_db(struct importer *im) { return im->db; }

@@ -28,6 +28,7 @@ struct proc {
 };
 
 struct sym { uint64_t module_id, offset; char *name; };
+struct pyf { uint32_t line; char *file, *func; };   /* a PYFRAME record */
 struct mod { uint64_t id; uint32_t pid; uint64_t start, end; char *path; };
 
 /* A node of the analysis (by name, across all inputs). */
@@ -50,7 +51,7 @@ struct lnode {
 	char *name;              /* from a NODE record (merged recordings) */
 	struct ingero_clock clock;
 	int have_anchor, warned_clock;
-	struct ig_map procs, syms, mods, stacks;
+	struct ig_map procs, syms, mods, stacks, pyfs;
 	/* session bookkeeping for this input */
 	uint64_t events;
 	int64_t first_ts, last_ts;
@@ -60,7 +61,7 @@ struct lnode {
 };
 
 enum { ST_EVENT, ST_OFFCPU, ST_NCCL, ST_GRAPH, ST_STACK, ST_PROC, ST_PNAME, ST_THREAD,
-       ST_SYS, ST_GPU, ST_LOST, ST_CORR, ST_NOTE, ST_SAMPLING, ST_MAX };
+       ST_SYS, ST_GPU, ST_LOST, ST_CORR, ST_NOTE, ST_SAMPLING, ST_PYFRAME, ST_MAX };
 
 /* Events are inserted EV_BATCH rows per statement (multi-row VALUES): far
  * fewer sqlite3_step calls.  Pending rows hold pointers to node and process

@@ -47,6 +47,7 @@ static void proc_free(void *p)
 	free(pr);
 }
 static void sym_free(void *p) { free(((struct sym *)p)->name); free(p); }
+static void pyf_free(void *p) { free(((struct pyf *)p)->file); free(((struct pyf *)p)->func); free(p); }
 static void mod_free(void *p) { free(((struct mod *)p)->path); free(p); }
 
 static void set_str(char **dst, const char *s)
@@ -79,6 +80,7 @@ void imp_lnodes_free(struct importer *im)
 		ingero_clock_release(&l->clock);
 		obj_release(&l->procs, proc_free);
 		obj_release(&l->syms, sym_free);
+		obj_release(&l->pyfs, pyf_free);
 		obj_release(&l->mods, mod_free);
 		ig_map_release(&l->stacks);
 		free(l->name);
@@ -246,6 +248,25 @@ static int on_stack(struct importer *im, struct lnode *l, const struct ingero_st
 		files[i] = m ? m->path : NULL;
 	}
 	uint64_t h = imp_stack_hash(d, s->ips, (const char *const *)syms, files);
+	const struct pyf *py[INGERO_STACK_PY_MAX];
+	unsigned npy = s->npy > INGERO_STACK_PY_MAX ? INGERO_STACK_PY_MAX : s->npy;
+	static const struct pyf unknown = { 0, "", "" };
+	if (npy) {
+		/* the Python frames continue the hash as the original's frames
+		 * would carry them: "" \0 "" \0 pyfile \0 pyfunc \0 line(u32 LE) */
+		for (unsigned i = 0; i < npy; i++) {
+			unsigned char le[4];
+			py[i] = obj_get(&l->pyfs, s->py[i]);
+			if (!py[i])
+				py[i] = &unknown;
+			for (int b = 0; b < 4; b++)
+				le[b] = (unsigned char)(py[i]->line >> (8 * b));
+			h = ig_fnv64a(h, "\0\0", 2);
+			h = ig_fnv64a(h, py[i]->file, strlen(py[i]->file) + 1);
+			h = ig_fnv64a(h, py[i]->func, strlen(py[i]->func) + 1);
+			h = ig_fnv64a(h, le, 4);
+		}
+	}
 	if (s->id != IG_MAP_EMPTY)
 		ig_map_xput(&l->stacks, s->id, h);
 
@@ -260,6 +281,15 @@ static int on_stack(struct importer *im, struct lnode *l, const struct ingero_st
 	sqlite3_bind_text(st, 2, ips, (int)nips, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, fr, (int)nfr, SQLITE_STATIC);
 	rc = imp_step(im, st);
+	for (unsigned i = 0; rc == 0 && i < npy; i++) {
+		sqlite3_stmt *q = im->st[ST_PYFRAME];
+		sqlite3_bind_int64(q, 1, (int64_t)h);
+		sqlite3_bind_int(q, 2, (int)i);
+		sqlite3_bind_text(q, 3, py[i]->file, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, py[i]->func, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, py[i]->line);
+		rc = imp_step(im, q);
+	}
 	for (unsigned i = 0; i < d; i++)
 		free(syms[i]);
 	free(ips);
@@ -562,6 +592,20 @@ static int on_symbol(struct lnode *l, const struct ingero_symbol *r)
 	return 0;
 }
 
+static int on_pyframe(struct lnode *l, const struct ingero_pyframe *r)
+{
+	int isnew;
+	struct pyf *y = obj_put(&l->pyfs, r->id, sizeof *y, &isnew);
+	if (!y)
+		return 0;
+	y->line = r->line;
+	free(y->file);
+	free(y->func);
+	y->file = xstrdup(r->file ? r->file : "");
+	y->func = xstrdup(r->func ? r->func : "");
+	return 0;
+}
+
 /* --------------------------------------------------- timed side records */
 
 static int on_sys(struct importer *im, struct lnode *l, const struct ingero_sys *y)
@@ -673,6 +717,8 @@ int imp_record(struct importer *im, const struct ingero_record *r)
 		return on_symbol(l, &r->u.sym);
 	case INGERO_REC_STACK:
 		return r->u.stack ? on_stack(im, l, r->u.stack) : 0;
+	case INGERO_REC_PYFRAME:
+		return on_pyframe(l, &r->u.pyframe);
 	case INGERO_REC_SYS:
 		return on_sys(im, l, &r->u.sys);
 	case INGERO_REC_GPU:

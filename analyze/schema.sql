@@ -53,6 +53,15 @@ CREATE TABLE stack_traces (
 	frames TEXT NOT NULL DEFAULT ''     -- JSON [{"i":"0x..","s":"sym","f":"file"}...]
 );
 
+CREATE TABLE python_frames (            -- Python frames of a stack (recordings 1.2+)
+	stack_hash INTEGER NOT NULL,        -- stack_traces.hash = events.stack_hash
+	depth      INTEGER NOT NULL,        -- 0 = innermost: the line that made the call
+	file       TEXT NOT NULL,           -- co_filename
+	function   TEXT NOT NULL,           -- co_qualname (CPython 3.10: co_name)
+	line       INTEGER NOT NULL,        -- 0 = unknown
+	PRIMARY KEY (stack_hash, depth)
+);
+
 CREATE TABLE causal_chains (
 	id              TEXT PRIMARY KEY,   -- "<node>:<kind>-<op>-<n>"
 	detected_at     INTEGER NOT NULL,   -- unix ns: START of the incident window
