@@ -380,6 +380,13 @@ static void eng_free(struct eng *e)
 	free(e->c);
 	ig_strtab_release(&e->nodes);
 	ig_strtab_release(&e->comms);
+	for (size_t i = 0; i < e->nctx; i++)
+		free(e->ctxn[i]);
+	free(e->ctxn);
+	if (e->opa)
+		for (int i = 0; i < OPS_SRCS * OPS_OPS; i++)
+			free(e->opa[i].d);
+	free(e->opa);
 	free(e);
 }
 

@@ -145,7 +145,16 @@ struct eng {
 	int cur_node, last_g, scan_err;   /* pass-1 scan state */
 	struct amap *last_m;
 	struct steps *st;        /* step pass (steps*.c) */
+	char **ctxn;             /* event_ctx.id -> node name (full scans of event_rows) */
+	size_t nctx;
+	/* the report's op table (opts op_stats): durations of the events that
+	 * are in no group (non-GPU), by source * OPS_OPS + op; GPU groups' are
+	 * added in baselines(); stats_off when they cannot be the table's */
+	struct opacc { int64_t *d; size_t n, cap; } *opa;
+	int stats_off;
 };
+#define OPS_SRCS 16
+#define OPS_OPS 64
 
 /* ------------------------------------------------------------ helpers */
 
@@ -236,7 +245,16 @@ int node_slot(struct eng *e, int node);
 int64_t map_busy(struct eng *e, struct amap *m, int64_t ts, int64_t dur);
 /* WHERE fragment for the node/time filters; binds ?101 node, ?102 since, ?103 until */
 void filt_sql(struct eng *e, char *buf, size_t len, const char *tscol);
+/* the same over event_rows (the node filter through event_ctx) */
+void filt_sql_rows(struct eng *e, char *buf, size_t len);
 void filt_bind(struct eng *e, sqlite3_stmt *st);
+/* the full scans read event_rows, whose rows name their node by event_ctx id:
+ * load the ids' node names once (-1 on error), then look them up */
+int eng_ctx_load(struct eng *e);
+static inline const char *eng_ctx_name(const struct eng *e, int64_t ctx)
+{
+	return ctx >= 0 && (uint64_t)ctx < e->nctx && e->ctxn[ctx] ? e->ctxn[ctx] : "";
+}
 int pass1(struct eng *e);
 /* steps.c: pass 1 feeds the step pass its boundary candidates */
 void steps_observe(struct eng *e, int node, int64_t pid, int64_t tid, int src, int op, int64_t ts, int64_t dur,

@@ -301,17 +301,8 @@ static int on_stack(struct importer *im, struct lnode *l, const struct ingero_st
 
 static void bind_row(sqlite3_stmt *s, int base, const struct prow *w)
 {
-	for (int c = 0; c < EV_COLS; c++) {
-		int i = base + c + 1;
-		if (c == 1)
-			sqlite3_bind_text(s, i, w->node, -1, SQLITE_STATIC);
-		else if (c == 15)
-			sqlite3_bind_text(s, i, w->comm, -1, SQLITE_STATIC);
-		else if (w->nulls & (1u << c))
-			sqlite3_bind_null(s, i);
-		else
-			sqlite3_bind_int64(s, i, w->v[c]);
-	}
+	for (int c = 0; c < EV_COLS; c++)
+		sqlite3_bind_int64(s, base + c + 1, w->v[c]);
 }
 
 int imp_flush_events(struct importer *im)
@@ -411,24 +402,45 @@ static void spans(struct gnode *g, struct lnode *l, int64_t ts, int64_t dur)
 	g->have_ts = 1;
 }
 
+/* the event_ctx row for the events of p on node g with rank: made when the
+ * process state changes (its PROCESS record, the node's rank), not per event */
+static int64_t ev_ctx(struct importer *im, struct gnode *g, uint32_t pid, struct proc *p, int32_t rank)
+{
+	if (p->ctx && p->ctx_g == g && p->ctx_rank == rank)
+		return p->ctx;
+	sqlite3_stmt *s = im->st[ST_CTX];
+	sqlite3_bind_text(s, 1, g->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_text(s, 3, p->comm ? p->comm : "", -1, SQLITE_STATIC);
+	imp_bind_rank(s, 4, rank);
+	imp_bind_rank(s, 5, p->local_rank);
+	imp_bind_rank(s, 6, p->world_size);
+	sqlite3_bind_int64(s, 7, (int64_t)p->cgroup);
+	if (imp_step(im, s))
+		return -1;
+	p->ctx = sqlite3_last_insert_rowid(im->db);
+	p->ctx_g = g;
+	p->ctx_rank = rank;
+	return p->ctx;
+}
+
 static int on_event(struct importer *im, struct lnode *l, const struct ingero_event *e)
 {
 	struct gnode *g = l->g;
 	int64_t ts = imp_to_wall(im, l, e->ts);
 	struct proc *p = proc_get(l, e->pid, 1);
 	uint64_t *sh = e->stack_id && e->stack_id != IG_MAP_EMPTY ? ig_map_get(&l->stacks, e->stack_id) : NULL;
-	int32_t rank = p->rank >= 0 ? p->rank : g->rank;
+	int64_t ctx = ev_ctx(im, g, e->pid, p, p->rank >= 0 ? p->rank : g->rank);
 
+	if (ctx < 0)
+		return -1;
 	if (!p->comm && !p->had_events)
 		p->had_events = 1;
 	if (im->npend == EV_BATCH && imp_flush_events(im))
 		return -1;
-	struct prow *w = &im->pend[im->npend++];
-	int64_t *v = w->v;
-	w->node = g->name;
-	w->comm = p->comm ? p->comm : "";
-	w->nulls = 0;
+	int64_t *v = im->pend[im->npend++].v;
 	v[0] = ++g->seq;
+	v[1] = ctx;
 	v[2] = ts;
 	v[3] = e->pid;
 	v[4] = e->tid;
@@ -439,17 +451,10 @@ static int on_event(struct importer *im, struct lnode *l, const struct ingero_ev
 	v[9] = (int64_t)e->arg[1];
 	v[10] = e->ret;
 	v[11] = sh ? (int64_t)*sh : 0;
-	v[12] = rank;
-	v[13] = p->local_rank;
-	v[14] = p->world_size;
-	for (int i = 12; i <= 14; i++)
-		if (v[i] < 0)
-			w->nulls |= 1u << i;
-	v[16] = (int64_t)p->cgroup;
-	v[17] = (int64_t)e->arg[2];
-	v[18] = (int64_t)e->arg[3];
-	v[19] = e->cpu == UINT32_MAX ? -1 : (int64_t)e->cpu;
-	v[20] = e->flags;
+	v[12] = (int64_t)e->arg[2];
+	v[13] = (int64_t)e->arg[3];
+	v[14] = e->cpu == UINT32_MAX ? -1 : (int64_t)e->cpu;
+	v[15] = e->flags;
 
 	g->events++;
 	l->events++;
@@ -473,9 +478,16 @@ static int on_process(struct importer *im, struct lnode *l, const struct ingero_
 	struct proc *p = proc_get(l, pr->pid, 1);
 	if (p->had_events)
 		im->late_comm = 1;
+	char *old = p->comm ? xstrdup(p->comm) : NULL;
 	set_str(&p->comm, pr->comm ? pr->comm : "");
 	if (!p->comm)
 		p->comm = xstrdup("");
+	/* a new event_ctx row only when the state its events show changed
+	 * (recorders repeat PROCESS records in every segment) */
+	if (!old || strcmp(old, p->comm) || p->rank != pr->rank || p->local_rank != pr->local_rank ||
+	    p->world_size != pr->world_size || p->cgroup != pr->cgroup_id)
+		p->ctx = 0;
+	free(old);
 	p->rank = pr->rank;
 	p->local_rank = pr->local_rank;
 	p->world_size = pr->world_size;

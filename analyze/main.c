@@ -233,6 +233,8 @@ static void engine_progress(void *ctx, uint64_t rows)
 	ig_progress_update(&ep->p, done > ep->bytes ? ep->bytes : done, rows);
 }
 
+static int report(const struct cli *c, sqlite3 *db);
+
 /* the engine, then the report (text or JSON) */
 static int analyze(const struct cli *c, sqlite3 *db)
 {
@@ -247,17 +249,36 @@ static int analyze(const struct cli *c, sqlite3 *db)
 	struct eprog ep = { .rows = (uint64_t)ig_db_int(db, "SELECT sum(events) FROM nodes", 0),
 			    .bytes = (uint64_t)ig_db_int(db, "SELECT page_count * page_size FROM pragma_page_count, "
 							 "pragma_page_size", 0) };
+	struct ingero_op_stat *ops = NULL;
+	size_t nops = 0;
 	struct ingero_engine_opts eo = { .node = flt->node, .pid = flt->pid, .op = flt->op_name,
 					 .since_ns = flt->since, .until_ns = flt->until,
 					 .progress = engine_progress, .progress_ctx = &ep,
-					 .step_op = c->step_op, .inference = c->inference };
+					 .step_op = c->step_op, .inference = c->inference,
+					 .op_stats = &ops, .nop_stats = &nops };
 	char eerr[512] = "";
 	ig_progress_start(&ep.p, "engine", ep.bytes);
 	int n = ingero_engine_run(db, &eo, eerr, sizeof eerr);
 	ig_progress_end(&ep.p);
 	stage("engine");
-	if (n < 0)
+	if (n < 0) {
+		free(ops);
 		return ig_error("engine: %s", *eerr ? eerr : "failed");
+	}
+	/* the op table without another scan (INGERO_ANALYZE_STATS_SCAN=1: the
+	 * scan anyway; tests/analyze/t-stats-engine.sh compares both) */
+	if (!getenv("INGERO_ANALYZE_STATS_SCAN"))
+		stats_use_engine(ops, nops);
+	int rc = report(c, db);
+	stats_use_engine(NULL, 0);
+	free(ops);
+	return rc;
+}
+
+/* the report of the engine's tables and the op statistics */
+static int report(const struct cli *c, sqlite3 *db)
+{
+	const struct afilter *flt = &c->flt;
 	if (c->json) {
 		json_object *root = json_object_new_object();
 		json_object_object_add(root, "recording", stats_json_recording(db, flt));
