@@ -22,8 +22,9 @@ eq "stack_traces: a stack with Python frames only (depth 0) has a row" \
 pl=$(sed -n '/^PER PYTHON LINE/,$p' rep.txt)
 contains "--per-line: the header counts calls with frames" "$pl" "2 of 2 GPU calls carry Python frames"
 eq "--per-line: rows by total time, exact values" \
-	"$(echo "$pl" | tail -n +3 | awk '{print $1, $3, $4, $5, $6}')" \
-	"$(printf '%s\n%s' "<string>:0 <lambda> cudaStreamSync 1 90.0us" "/work/train.py:12 launch cudaLaunchKernel 1 4.00us")"
+	"$(echo "$pl" | tail -n +3 | awk '{print $7, $9, $6, $1, $2, $3, $4, $5}')" \
+	"$(printf '%s\n%s' "<string>:0 <lambda> cudaStreamSync 1 90.0us 90.0us 90.0us 90.0us" \
+		"/work/train.py:12 launch cudaLaunchKernel 1 4.00us 4.00us 4.00us 4.00us")"
 "$A" py.db --per-line --json >rep.json 2>>err.txt
 eq "--per-line --json" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["per_line"]
 print(d["gpu_calls"], d["with_python"], [(x["file"], x["function"], x["line"], x["op"], x["count"], x["p50_ns"]) for x in d["lines"]])' rep.json)" \
