@@ -63,3 +63,12 @@ if [ -f "$CHK" ]; then
 	python3 "$CHK" p.pftrace --strict --quiet >/dev/null 2>&1 && pass "perfetto: check-pftrace --strict" ||
 		fail "perfetto: check-pftrace --strict fails"
 else skip "perfetto: no check-pftrace.py"; fi
+# ingero-mcp get_stacks: the Python frames first, in the text and the frames
+init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+printf '%s\n%s\n' "$init" '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_stacks","arguments":{"op":"cudaStreamSync"}}}' |
+	"$BIN/ingero-mcp" py.db >mcp.out 2>>err.txt
+eq "mcp get_stacks: Python frames first" "$(tail -1 mcp.out | python3 -c 'import json,sys
+r = json.load(sys.stdin)["result"]
+fr = r["structuredContent"]["stacks"][0]["frames"]
+print(r["content"][0]["text"].splitlines()[2].strip(), [(f["symbol"], f["file"], f["line"], f.get("python")) for f in fr])')" \
+	"<lambda> (<string>:0) <- launch (train.py:12) <- Model.forward (train.py:27) [('<lambda>', '<string>', 0, True), ('launch', '/work/train.py', 12, True), ('Model.forward', '/work/train.py', 27, True)]"
