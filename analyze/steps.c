@@ -611,7 +611,8 @@ static void rowB(struct eng *e, const char *nd, int64_t pid, int64_t tid, int sr
 static void rowB_fn(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
 	(void)argc;
-	rowB(sqlite3_user_data(ctx), (const char *)sqlite3_value_text(v[0]), sqlite3_value_int64(v[1]),
+	struct eng *e = sqlite3_user_data(ctx);
+	rowB(e, eng_ctx_name(e, sqlite3_value_int64(v[0])), sqlite3_value_int64(v[1]),
 	     sqlite3_value_int64(v[2]), sqlite3_value_int(v[3]), sqlite3_value_int(v[4]), cts(sqlite3_value_int64(v[5])),
 	     cdur(sqlite3_value_int64(v[6])), sqlite3_value_int64(v[7]), sqlite3_value_int64(v[8]),
 	     sqlite3_value_int64(v[9]));
@@ -622,7 +623,9 @@ static int scan(struct eng *e, void (*fn)(sqlite3_context *, int, sqlite3_value 
 {
 	char f[256], sql[640];
 	sqlite3_stmt *st;
-	filt_sql(e, f, sizeof(f), "timestamp");
+	filt_sql_rows(e, f, sizeof(f));
+	if (eng_ctx_load(e))
+		return -1;
 	e->cur_node = -1;
 	e->st->last_th = -1;
 	/* a user function cannot be (re)defined while a statement is active */
@@ -632,8 +635,8 @@ static int scan(struct eng *e, void (*fn)(sqlite3_context *, int, sqlite3_value 
 			sqlite3_reset(q[i]);
 	if (sqlite3_create_function(e->db, "ingero_step_row", 10, SQLITE_UTF8, e, fn, NULL, NULL) != SQLITE_OK)
 		return eng_err(e, "steps: %s", sqlite3_errmsg(e->db));
-	snprintf(sql, sizeof(sql), "SELECT count(ingero_step_row(node, pid, tid, source, op, timestamp, duration, "
-		 "arg0, arg1, arg2)) FROM events WHERE %s%s", where, f);
+	snprintf(sql, sizeof(sql), "SELECT count(ingero_step_row(ctx, pid, tid, source, op, timestamp, duration, "
+		 "arg0, arg1, arg2)) FROM event_rows WHERE %s%s", where, f);
 	int rc = SQLITE_ERROR;
 	if (eng_prep(e, &st, sql, "steps: reading events") == 0) {
 		filt_bind(e, st);
@@ -648,9 +651,13 @@ static int scan(struct eng *e, void (*fn)(sqlite3_context *, int, sqlite3_value 
 
 /* ---------------------------------------------------- C: baselines */
 
-static int cmp_step(const void *a, const void *b)
+/* the steps in (node, pid, stream, start, tid) order: keys and indexes sorted, then the (large)
+ * steps moved once, instead of qsort moving them at every merge level; the
+ * index breaks ties as glibc's merge sort kept them (stable) */
+struct skey { int node; int64_t pid, stream, start, tid; size_t i; };
+static int cmp_skey(const void *a, const void *b)
 {
-	const struct step *x = a, *y = b;
+	const struct skey *x = a, *y = b;
 	if (x->node != y->node)
 		return x->node - y->node;
 	if (x->pid != y->pid)
@@ -659,7 +666,28 @@ static int cmp_step(const void *a, const void *b)
 		return (x->stream > y->stream) - (x->stream < y->stream);
 	if (x->start != y->start)
 		return (x->start > y->start) - (x->start < y->start);
-	return (x->tid > y->tid) - (x->tid < y->tid);
+	if (x->tid != y->tid)
+		return (x->tid > y->tid) - (x->tid < y->tid);
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static void sort_steps(struct steps *S)
+{
+	if (S->ns < 2)
+		return;
+	struct skey *k = xmalloc(S->ns * sizeof *k);
+	for (size_t i = 0; i < S->ns; i++) {
+		const struct step *x = &S->s[i];
+		k[i] = (struct skey){ x->node, x->pid, x->stream, x->start, x->tid, i };
+	}
+	qsort(k, S->ns, sizeof *k, cmp_skey);
+	struct step *out = xmalloc(S->ns * sizeof *out);
+	for (size_t i = 0; i < S->ns; i++)
+		out[i] = S->s[k[i].i];
+	free(k);
+	free(S->s);
+	S->s = out;
+	S->cs = S->ns;
 }
 
 static int same_stream(const struct step *a, const struct step *b)
@@ -886,7 +914,7 @@ int steps_run(struct eng *e)
 		S->t[i].it = NULL;
 		S->t[i].nit = S->t[i].cit = 0;
 	}
-	xqsort(S->s, S->ns, sizeof(*S->s), cmp_step);
+	sort_steps(S);
 	for (size_t i = 0; i < S->ns; i++) {
 		S->s[i].id = (int64_t)i + 1;
 		S->s[i].idx = i && same_stream(&S->s[i - 1], &S->s[i]) ? S->s[i - 1].idx + 1 : 0;

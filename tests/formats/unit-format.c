@@ -42,6 +42,11 @@ static void build_samples(void)
 		g_stack.syms[i] = i == 4 ? 0 : 9;
 		g_stack.offs[i] = (uint32_t)i * 3;
 	}
+	g_stack.npy = 2; g_stack.py[0] = 5; g_stack.py[1] = 3;
+	NEW(INGERO_REC_PYFRAME);
+	r->u.pyframe = (struct ingero_pyframe){ 5, 4242, 142, "/home/u/train.py", "Model.forward" };
+	NEW(INGERO_REC_PYFRAME);
+	r->u.pyframe = (struct ingero_pyframe){ 3, 4242, 0, "", "<lambda>" };
 	NEW(INGERO_REC_STACK); r->u.stack = &g_stack;
 	NEW(INGERO_REC_SYS);
 	r->u.sys = (struct ingero_sys){ 1000100000, 93.5, 71.25, 2048, 17, 12.5, 3.75, 123456, 987654321 };
@@ -124,11 +129,19 @@ static int rec_equal(const struct ingero_record *a, const struct ingero_record *
 		       a->u.sym.offset == b->u.sym.offset && streq(a->u.sym.name, b->u.sym.name);
 	case INGERO_REC_STACK: {
 		const struct ingero_stack *x = a->u.stack, *y = b->u.stack;
-		if (x->id != y->id || x->pid != y->pid || x->depth != y->depth) return 0;
+		if (x->id != y->id || x->pid != y->pid || x->depth != y->depth || x->npy != y->npy) return 0;
 		for (uint32_t i = 0; i < x->depth; i++)
 			if (x->ips[i] != y->ips[i] || x->syms[i] != y->syms[i] || x->offs[i] != y->offs[i])
 				return 0;
+		for (uint32_t i = 0; i < x->npy; i++)
+			if (x->py[i] != y->py[i])
+				return 0;
 		return 1;
+	}
+	case INGERO_REC_PYFRAME: {
+		const struct ingero_pyframe *x = &a->u.pyframe, *y = &b->u.pyframe;
+		return x->id == y->id && x->pid == y->pid && x->line == y->line &&
+		       streq(x->file, y->file) && streq(x->func, y->func);
 	}
 	case INGERO_REC_SYS: return !memcmp(&a->u.sys, &b->u.sys, sizeof(a->u.sys));
 	case INGERO_REC_GPU:
