@@ -651,9 +651,13 @@ static int scan(struct eng *e, void (*fn)(sqlite3_context *, int, sqlite3_value 
 
 /* ---------------------------------------------------- C: baselines */
 
-static int cmp_step(const void *a, const void *b)
+/* the steps in (node, pid, stream, start, tid) order: keys and indexes sorted, then the (large)
+ * steps moved once, instead of qsort moving them at every merge level; the
+ * index breaks ties as glibc's merge sort kept them (stable) */
+struct skey { int node; int64_t pid, stream, start, tid; size_t i; };
+static int cmp_skey(const void *a, const void *b)
 {
-	const struct step *x = a, *y = b;
+	const struct skey *x = a, *y = b;
 	if (x->node != y->node)
 		return x->node - y->node;
 	if (x->pid != y->pid)
@@ -662,7 +666,28 @@ static int cmp_step(const void *a, const void *b)
 		return (x->stream > y->stream) - (x->stream < y->stream);
 	if (x->start != y->start)
 		return (x->start > y->start) - (x->start < y->start);
-	return (x->tid > y->tid) - (x->tid < y->tid);
+	if (x->tid != y->tid)
+		return (x->tid > y->tid) - (x->tid < y->tid);
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static void sort_steps(struct steps *S)
+{
+	if (S->ns < 2)
+		return;
+	struct skey *k = xmalloc(S->ns * sizeof *k);
+	for (size_t i = 0; i < S->ns; i++) {
+		const struct step *x = &S->s[i];
+		k[i] = (struct skey){ x->node, x->pid, x->stream, x->start, x->tid, i };
+	}
+	qsort(k, S->ns, sizeof *k, cmp_skey);
+	struct step *out = xmalloc(S->ns * sizeof *out);
+	for (size_t i = 0; i < S->ns; i++)
+		out[i] = S->s[k[i].i];
+	free(k);
+	free(S->s);
+	S->s = out;
+	S->cs = S->ns;
 }
 
 static int same_stream(const struct step *a, const struct step *b)
@@ -889,7 +914,7 @@ int steps_run(struct eng *e)
 		S->t[i].it = NULL;
 		S->t[i].nit = S->t[i].cit = 0;
 	}
-	xqsort(S->s, S->ns, sizeof(*S->s), cmp_step);
+	sort_steps(S);
 	for (size_t i = 0; i < S->ns; i++) {
 		S->s[i].id = (int64_t)i + 1;
 		S->s[i].idx = i && same_stream(&S->s[i - 1], &S->s[i]) ? S->s[i - 1].idx + 1 : 0;
