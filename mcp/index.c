@@ -182,7 +182,8 @@ static struct mcp_group *combine(struct gacc *g, size_t ng, int by_node, size_t 
  * node in event_ctx, and events is the view joining them.  The scan reads
  * event_rows alone (no join, no string per row) and maps ctx to the node
  * in C, the way the view's LEFT JOIN does.  Only when the view is the one
- * the schema creates; anything else is read through events.
+ * the schema creates; anything else is read through events (and with
+ * INGERO_MCP_INDEX_VIEW=1: tests/mcp/t-index.sh compares the two).
  */
 static int narrow_layout(sqlite3 *db)
 {
@@ -191,7 +192,9 @@ static int narrow_layout(sqlite3 *db)
 		"e.timestamp AS timestamp,", "e.pid AS pid,", "e.tid AS tid,", "e.source AS source,",
 		"e.op AS op,", "e.duration AS duration,", "e.stack_hash AS stack_hash,",
 	};
-	if (!ig_db_has_table(db, "main", "event_rows") || !ig_db_has_table(db, "main", "event_ctx"))
+	const char *force = getenv("INGERO_MCP_INDEX_VIEW");   /* tests: read the view */
+	if ((force && *force == '1') || !ig_db_has_table(db, "main", "event_rows") ||
+	    !ig_db_has_table(db, "main", "event_ctx"))
 		return 0;
 	char *v = ig_db_text(db, "SELECT sql FROM main.sqlite_master WHERE type = 'view' AND name = 'events'");
 	int ok = v != NULL;
@@ -286,6 +289,7 @@ int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
 	struct ig_strtab nodes = { 0 };
 	struct ctxnodes cn = { 0 };
 	int narrow = narrow_layout(db) && ctx_load(db, &cn) == 0;
+	ix->narrow = narrow;
 	char *sql = narrow ? xstrdup("SELECT rowid, ctx, timestamp, pid, tid, source, op, duration, stack_hash "
 				     "FROM main.event_rows")
 			   : xasprintf("SELECT rowid, %s, timestamp, pid, %s, source, op, duration, %s FROM %s",
