@@ -27,7 +27,7 @@
 #define PROG "ingero-merge"
 #define REORDER_CAP_TOTAL (1u << 18)   /* held records over all inputs (32 MiB) */
 #define MIN_MATCHES 3
-#define MRG_WINDOW_DEFAULT 100000      /* --order-window, ns */
+#define MRG_WINDOW_DEFAULT 10000000    /* --order-window, ns */
 
 /* ------------------------------------------------------------ model */
 

@@ -203,6 +203,18 @@ class Printer:
         kind = rec[0]
         f = rec[1:] + [None] * 20
         I = lambda v: b"%d" % u(v)
+        if kind == 66:
+            # 1.2 node event: [66, node, <packed event fields>] (section 3.3);
+            # the event is node's, the CTX state stays as it is
+            if len(rec) < 2 or not isinstance(rec[1], int) or not 0 <= rec[1] < (1 << 20):
+                raise Bad("bad node event")
+            ctx = self.node
+            self.node = rec[1]
+            try:
+                self.record([64] + rec[2:])
+            finally:
+                self.node = ctx
+            return
         if kind == 64:
             # 1.1 packed event: [64, source, op, pid, tid, tail..., T]
             m = len(rec) - 1
