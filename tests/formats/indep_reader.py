@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reader of the Ingero recording format, version 1.0.
+"""Independent reader of the Ingero recording format, version 1.2 (1.0 and 1.1 too).
 
 Written from docs/format.md only (Python 3 standard library): decompresses
 with `zstd -dc`, decodes msgpack by hand and prints every record in the text
