@@ -129,6 +129,13 @@ int stats_span(sqlite3 *db, struct span *s);
 /* SQL WHERE clause for the filter (sqlite3_free it); "1" when open. */
 char *stats_where(const struct afilter *f);
 
+/* The engine's per-op numbers (ingero_engine_opts.op_stats, kept by the
+ * caller until the report is printed): the per-op table and its JSON then
+ * use them instead of a scan of events when the filter has no --pid or
+ * --op (the engine's population).  NULL: scan. */
+struct ingero_op_stat;
+void stats_use_engine(const struct ingero_op_stat *s, size_t n);
+
 /* Text output: per-op table; per-process table; summary. */
 int stats_print_ops(sqlite3 *db, const struct afilter *f, FILE *out);
 int stats_print_per_process(sqlite3 *db, const struct afilter *f, FILE *out);
@@ -138,6 +145,12 @@ struct json_object *stats_json_ops(sqlite3 *db, const struct afilter *f);
 struct json_object *stats_json_per_process(sqlite3 *db, const struct afilter *f);
 struct json_object *stats_json_recording(sqlite3 *db, const struct afilter *f);
 struct json_object *stats_json_summary(sqlite3 *db, const struct afilter *f);
+
+/* --per-line (perline.c): GPU calls grouped by the innermost Python line of
+ * their stack (python_frames) and op: count, total, p50, p99, max; sorted
+ * by total time.  Text (0 / -1) and JSON ({gpu_calls, with_python, lines}). */
+int perline_print(sqlite3 *db, const struct afilter *f, FILE *out);
+struct json_object *perline_json(sqlite3 *db, const struct afilter *f);
 
 /* ------------------------------------------------------------- filters.c */
 

@@ -36,69 +36,6 @@ sqlite3_stmt *adb_prepare(sqlite3 *db, const char *sql)
 	return st;
 }
 
-/* The bulk load writes events through a declaration without the virtual
- * generated column id and without NOT NULL: SQLite evaluates both for every
- * inserted row (id is computed on insert even though it is not stored) and
- * together they cost ~20 % of the import.  Neither changes the stored
- * records (virtual columns have no place in a record), so after the load the
- * full declaration from schema.sql is put back into sqlite_schema
- * (events_restore) and the file is the same as if it had been used all along:
- * PRAGMA integrity_check verifies the NOT NULL constraints, see tests. */
-#define EVENTS_DECL "CREATE TABLE events ("
-static char *events_decl(const char *sql, size_t *len)
-{
-	const char *a = strstr(sql, EVENTS_DECL), *b = a ? strstr(a, "\n);") : NULL;
-	if (!b)
-		return NULL;
-	*len = (size_t)(b + 2 - a);   /* up to and including ')' */
-	return (char *)a;
-}
-
-/* in place: blank out the id line and every " NOT NULL" of the events
- * declaration (same length, so offsets stay valid) */
-static void events_load_variant(char *tables)
-{
-	size_t n;
-	char *a = events_decl(tables, &n), *end, *p;
-	if (!a)
-		return;
-	end = a + n;
-	p = strstr(a, "\tid ");
-	if (p && p < end) {
-		char *q = strchr(p, '\n');
-		if (q && q < end)
-			memset(p, ' ', (size_t)(q - p));
-	}
-	for (p = a; (p = strstr(p, " NOT NULL")) && p < end; p += 9)
-		memcpy(p, "         ", 9);
-}
-
-static int events_restore(sqlite3 *db)
-{
-	size_t n;
-	const char *a = events_decl(adb_schema_sql, &n);
-	sqlite3_stmt *st;
-	int rc = -1;
-	if (!a)
-		return 0;
-	int64_t ver = ig_db_int(db, "PRAGMA schema_version", -1);
-	if (ver < 0 || adb_exec(db, "PRAGMA writable_schema=ON", "schema"))
-		return -1;
-	st = adb_prepare(db, "UPDATE sqlite_master SET sql = ?1 WHERE type = 'table' AND name = 'events'");
-	if (st) {
-		sqlite3_bind_text(st, 1, a, (int)n, SQLITE_STATIC);
-		rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) == 1 ? 0 : -1;
-		sqlite3_finalize(st);
-	}
-	char sql[64];
-	snprintf(sql, sizeof sql, "PRAGMA schema_version=%lld", (long long)ver + 1);
-	if (adb_exec(db, "PRAGMA writable_schema=OFF", "schema") || adb_exec(db, sql, "schema"))
-		rc = -1;
-	if (rc)
-		ig_error("database: events declaration: %s", sqlite3_errmsg(db));
-	return rc;
-}
-
 static int fill_lookups(sqlite3 *db)
 {
 	sqlite3_stmt *s = adb_prepare(db, "INSERT INTO sources(id, name, description) VALUES (?,?,?)");
@@ -170,8 +107,6 @@ sqlite3 *adb_create(const char *path)
 		goto fail;
 	mark = strstr(adb_schema_sql, INDEX_MARKER);
 	tables = strndup(adb_schema_sql, mark ? (size_t)(mark - adb_schema_sql) : strlen(adb_schema_sql));
-	if (tables)
-		events_load_variant(tables);
 	if (!tables || adb_exec(db, "BEGIN", path) || adb_exec(db, tables, "schema") ||
 	    fill_lookups(db) || adb_exec(db, "COMMIT", path))
 		goto fail;
@@ -192,7 +127,7 @@ int adb_finish(sqlite3 *db, const char *created_from)
 	/* (PRAGMA mmap_size for the engine's full scans saves the pread copies,
 	 * ~0.25 us/event of system time, but counts the mapped database in
 	 * the RSS: 1.1 GB at 10 M events, over the 500 MB bar; not used) */
-	if (events_restore(db) || adb_exec(db, "PRAGMA cache_size=-32768", "database"))
+	if (adb_exec(db, "PRAGMA cache_size=-32768", "database"))
 		return -1;
 	if (mark && adb_exec(db, mark, "building indexes"))
 		return -1;
@@ -220,12 +155,12 @@ int adb_finish(sqlite3 *db, const char *created_from)
 		ig_error("database: schema_info: %s", sqlite3_errmsg(db));
 	/* planner statistics for the engine's queries (cheap with a row limit) */
 	/* ANALYZE of a table without an index counts its rows in a full scan:
-	 * every table but events (read only in full scans, where statistics do
-	 * not change the plan; 1.5 s at 10 M events) */
+	 * every table but event_rows (read only in full scans, where statistics
+	 * do not change the plan; 1.5 s at 10 M events) */
 	if (!rc)
 		rc = adb_exec(db, "PRAGMA analysis_limit=1000", "analyze");
 	if (!rc && (st = adb_prepare(db, "SELECT group_concat('ANALYZE \"' || name || '\"', ';') FROM sqlite_master "
-				       "WHERE type = 'table' AND name != 'events' AND name NOT LIKE 'sqlite_%'"))) {
+				       "WHERE type = 'table' AND name != 'event_rows' AND name NOT LIKE 'sqlite_%'"))) {
 		char *sql = NULL;
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 			sql = strdup((const char *)sqlite3_column_text(st, 0));

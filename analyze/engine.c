@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "db.h"
 #include "engine_int.h"
 #include "steps_int.h"
 
@@ -296,6 +297,10 @@ static int prepare_queries(struct eng *e)
 		     "AND pid = ?2 AND name != '' UNION ALL SELECT name, 2 FROM process_names WHERE pid = ?2 "
 		     "AND name != '') ORDER BY pri, name LIMIT 1", "reading processes"))
 		return -1;
+	if (ig_db_has_table(e->db, "main", "python_frames") &&
+	    eng_prep(e, &e->q_py, "SELECT file, function, line FROM python_frames WHERE stack_hash = ?1 "
+		     "AND depth = 0", "reading python_frames"))
+		return -1;
 	return eng_prep(e, &e->q_kids, "SELECT pid FROM processes WHERE node = ?1 AND ppid = ?2 AND pid != ?2 "
 			"ORDER BY pid", "reading processes");
 }
@@ -351,6 +356,8 @@ static void eng_free(struct eng *e)
 	sqlite3_finalize(e->q_gpu);
 	sqlite3_finalize(e->q_name);
 	sqlite3_finalize(e->q_kids);
+	sqlite3_finalize(e->q_py);
+	e->q_py = NULL;
 	for (size_t i = 0; i < e->ng; i++)
 		free(e->g[i].d);
 	free(e->g);
@@ -373,6 +380,13 @@ static void eng_free(struct eng *e)
 	free(e->c);
 	ig_strtab_release(&e->nodes);
 	ig_strtab_release(&e->comms);
+	for (size_t i = 0; i < e->nctx; i++)
+		free(e->ctxn[i]);
+	free(e->ctxn);
+	if (e->opa)
+		for (int i = 0; i < OPS_SRCS * OPS_OPS; i++)
+			free(e->opa[i].d);
+	free(e->opa);
 	free(e);
 }
 
@@ -405,7 +419,8 @@ int ingero_engine_run(sqlite3 *db, const struct ingero_engine_opts *o, char *err
 	sqlite3_finalize(e->q_gpu);
 	sqlite3_finalize(e->q_name);
 	sqlite3_finalize(e->q_kids);
-	e->q_off = e->q_snap = e->q_gpu = e->q_name = e->q_kids = NULL;
+	sqlite3_finalize(e->q_py);
+	e->q_off = e->q_snap = e->q_gpu = e->q_name = e->q_kids = e->q_py = NULL;
 	if (ret >= 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
 		eng_err(e, "writing causal_chains: %s", msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);

@@ -29,7 +29,20 @@ struct ingero_engine_opts {
 	 * regular synchronising op per thread); inference phases and outliers */
 	const char *step_op;
 	int inference;
+	/* out, may be NULL: per-(source, op) statistics of the durations pass 1
+	 * read, for the report's op table without a scan of its own (see
+	 * struct ingero_op_stat); set only when they are that table's numbers */
+	struct ingero_op_stat **op_stats;
+	size_t *nop_stats;
 };
+
+/* One op's calls as the report's op table counts them (analyze/stats.c):
+ * every event of the node/time window, no --pid/--op filter; sum wraps as
+ * int64, exact nearest-rank percentiles (index ceil(p*n)-1).  The engine
+ * fills these only when no duration had to be clamped (negative or huge
+ * values of damaged inputs), so they equal the table's own scan; *op_stats
+ * is then malloc'ed (sorted by source, op; caller frees), else left NULL. */
+struct ingero_op_stat { int source, op; uint64_t n; int64_t sum, max, p50, p95, p99; };
 
 /* Run the engine; replaces the rows of causal_chains.  Returns the number of
  * chains found, or -1 with a one-line message in err.  o may be NULL (all).

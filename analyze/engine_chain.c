@@ -608,6 +608,78 @@ static int evidence_json(struct cctx *x)
 	return 0;
 }
 
+int eng_py_line(struct eng *e, const int64_t *stacks, const int64_t *w, size_t n, char *buf, size_t len,
+		int64_t *wsum, int64_t *wall)
+{
+	struct pl { char *text; size_t n; int64_t w; } t[64];
+	size_t nt = 0, best = 0;
+
+	buf[0] = 0;
+	*wsum = *wall = 0;
+	if (!e->q_py)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		*wall += w[i];
+		if (!stacks[i])
+			continue;
+		sqlite3_reset(e->q_py);
+		sqlite3_bind_int64(e->q_py, 1, stacks[i]);
+		if (sqlite3_step(e->q_py) != SQLITE_ROW)
+			continue;
+		char *s = xasprintf("%s:%d in %s", (const char *)sqlite3_column_text(e->q_py, 0),
+				    sqlite3_column_int(e->q_py, 2), (const char *)sqlite3_column_text(e->q_py, 1));
+		size_t k = 0;
+		while (k < nt && strcmp(t[k].text, s))
+			k++;
+		if (k < nt) {
+			t[k].n++;
+			t[k].w += w[i];
+			free(s);
+		} else if (nt < sizeof(t) / sizeof(t[0])) {
+			t[nt++] = (struct pl){ s, 1, w[i] };
+		} else {
+			free(s);
+		}
+	}
+	sqlite3_reset(e->q_py);
+	for (size_t k = 1; k < nt; k++)
+		if (t[k].w > t[best].w || (t[k].w == t[best].w && strcmp(t[k].text, t[best].text) < 0))
+			best = k;
+	int ret = 0;
+	if (nt) {
+		snprintf(buf, len, "%s", t[best].text);
+		*wsum = t[best].w;
+		ret = (int)t[best].n;
+	}
+	for (size_t k = 0; k < nt; k++)
+		free(t[k].text);
+	return ret;
+}
+
+/* the Python line whose slow calls carry most of the chain's excess:
+ * appended to the summary and a PYTHON layer after the call in the timeline */
+static void chain_py(struct cctx *x)
+{
+	char line[600];
+	int64_t *st = xmalloc((x->n ? x->n : 1) * 2 * sizeof(*st)), *w = st + (x->n ? x->n : 1), ws, wa;
+
+	for (size_t i = 0; i < x->n; i++) {
+		st[i] = x->v[i].stack;
+		w[i] = x->v[i].excess > 0 ? x->v[i].excess : 0;
+	}
+	int k = eng_py_line(x->e, st, w, x->n, line, sizeof(line), &ws, &wa);
+	if (k) {
+		char *s = xasprintf("%s (Python: %s)", x->c->summary, line);
+		free(x->c->summary);
+		x->c->summary = s;
+		s = xasprintf("%d of %zu slow calls (%.0f%% of the excess) issued from %s", k, x->n,
+			      wa > 0 ? 100.0 * (double)ws / (double)wa : 0.0, line);
+		tl_add(x->c->timeline, "PYTHON", line, s, 0);
+		free(s);
+	}
+	free(st);
+}
+
 /* the chain's identity, headline and symptom line */
 static void chain_head(struct cctx *x, char *sym, size_t symlen)
 {
@@ -670,6 +742,7 @@ int chain_from(struct eng *e, struct slow *v, size_t n, const struct period *pr)
 	default: text_tail(&x); break;
 	}
 	tl_add(c->timeline, x.layer, c->opname, sym, x.a.sdur);
+	chain_py(&x);
 	size_t maxinc;
 	int ninc = incidents(&x, cause, &maxinc);
 	c->expl = xasprintf("%s: %" PRId64 " slow calls in %d incident(s) between +%s and +%s of the recording; "

@@ -80,6 +80,7 @@ struct amap { int node; int64_t pid; uint32_t *busy, *cps; size_t nsec; int64_t 
 struct slow {
 	int g;
 	int64_t seq, ts, dur, tid, excess;
+	int64_t stack;         /* events.stack_hash: its Python frames name the line */
 	int64_t pre_ns, blk_ns, unk_ns, io_ns, io_n, io_bytes, pa_bytes, cont_ns, expl;
 	int64_t cul_pid, cul_ns, cont_pid;
 	int cul_comm;          /* comms id, -1 none */
@@ -140,10 +141,20 @@ struct eng {
 	struct chain *c;
 	size_t nc, cc;
 	sqlite3_stmt *q_off, *q_snap, *q_gpu, *q_name, *q_kids;
+	sqlite3_stmt *q_py;      /* innermost Python frame of a stack; NULL: none recorded */
 	int cur_node, last_g, scan_err;   /* pass-1 scan state */
 	struct amap *last_m;
 	struct steps *st;        /* step pass (steps*.c) */
+	char **ctxn;             /* event_ctx.id -> node name (full scans of event_rows) */
+	size_t nctx;
+	/* the report's op table (opts op_stats): durations of the events that
+	 * are in no group (non-GPU), by source * OPS_OPS + op; GPU groups' are
+	 * added in baselines(); stats_off when they cannot be the table's */
+	struct opacc { int64_t *d; size_t n, cap; } *opa;
+	int stats_off;
 };
+#define OPS_SRCS 16
+#define OPS_OPS 64
 
 /* ------------------------------------------------------------ helpers */
 
@@ -194,6 +205,13 @@ static inline void xqsort(void *base, size_t n, size_t sz, int (*cmp)(const void
 
 int cmp_i64(const void *a, const void *b);
 
+/* "file:line in function" of the innermost Python frame that carries the
+ * largest sum of weights w[i] over the n stacks (ties: the smallest text),
+ * into buf; *wsum = its weight, *wall = the sum of all weights.  Returns how
+ * many stacks have it, 0 when none has Python frames (buf = ""). */
+int eng_py_line(struct eng *e, const int64_t *stacks, const int64_t *w, size_t n, char *buf, size_t len,
+		int64_t *wsum, int64_t *wall);
+
 /* odd input (corrupt or hand-made rows) is clamped so arithmetic on times
  * never overflows: timestamps to +-2^61 ns (+-73 years), durations to
  * [0, 2^40] ns (18 min); sums saturate */
@@ -227,7 +245,16 @@ int node_slot(struct eng *e, int node);
 int64_t map_busy(struct eng *e, struct amap *m, int64_t ts, int64_t dur);
 /* WHERE fragment for the node/time filters; binds ?101 node, ?102 since, ?103 until */
 void filt_sql(struct eng *e, char *buf, size_t len, const char *tscol);
+/* the same over event_rows (the node filter through event_ctx) */
+void filt_sql_rows(struct eng *e, char *buf, size_t len);
 void filt_bind(struct eng *e, sqlite3_stmt *st);
+/* the full scans read event_rows, whose rows name their node by event_ctx id:
+ * load the ids' node names once (-1 on error), then look them up */
+int eng_ctx_load(struct eng *e);
+static inline const char *eng_ctx_name(const struct eng *e, int64_t ctx)
+{
+	return ctx >= 0 && (uint64_t)ctx < e->nctx && e->ctxn[ctx] ? e->ctxn[ctx] : "";
+}
 int pass1(struct eng *e);
 /* steps.c: pass 1 feeds the step pass its boundary candidates */
 void steps_observe(struct eng *e, int node, int64_t pid, int64_t tid, int src, int op, int64_t ts, int64_t dur,

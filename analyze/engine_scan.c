@@ -155,6 +155,45 @@ void filt_sql(struct eng *e, char *buf, size_t len, const char *tscol)
 		 e->o.until_ns ? " AND " : "", e->o.until_ns ? tscol : "", e->o.until_ns ? " < ?103" : "");
 }
 
+void filt_sql_rows(struct eng *e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s",
+		 e->o.node ? " AND ctx IN (SELECT id FROM event_ctx WHERE node = ?101)" : "",
+		 e->o.since_ns ? " AND timestamp >= ?102" : "", e->o.until_ns ? " AND timestamp < ?103" : "");
+}
+
+int eng_ctx_load(struct eng *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (e->ctxn)
+		return 0;
+	if (eng_prep(e, &st, "SELECT id, node FROM event_ctx WHERE id >= 0 ORDER BY id", "reading event_ctx"))
+		return -1;
+	e->ctxn = xcalloc(1, sizeof *e->ctxn);
+	e->nctx = 1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if ((uint64_t)id >= e->nctx) {
+			size_t n = (size_t)id + 1;
+			if (n > (1u << 28)) {   /* a hostile id: not a table this importer wrote */
+				rc = SQLITE_CORRUPT;
+				break;
+			}
+			e->ctxn = xrealloc(e->ctxn, n * sizeof *e->ctxn);
+			memset(e->ctxn + e->nctx, 0, (n - e->nctx) * sizeof *e->ctxn);
+			e->nctx = n;
+		}
+		const char *nd = (const char *)sqlite3_column_text(st, 1);
+		e->ctxn[id] = xstrdup(nd ? nd : "");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return eng_err(e, "reading event_ctx: %s", rc == SQLITE_CORRUPT ? "event_ctx.id out of range"
+			       : sqlite3_errmsg(e->db));
+	return 0;
+}
+
 void filt_bind(struct eng *e, sqlite3_stmt *st)
 {
 	if (e->o.node)
@@ -270,6 +309,14 @@ static void row1(struct eng *e, const char *nd, int64_t pid, int64_t tid, int sr
 		row_gpu(e, node, pid, tid, src, op, ts, dur, seq, a0);
 		return;
 	}
+	if (!e->stats_off) {
+		if (src >= 0 && src < OPS_SRCS && op >= 0 && op < OPS_OPS) {
+			struct opacc *a = &e->opa[src * OPS_OPS + op];
+			VEC_PUSH(a->d, a->n, a->cap, dur);
+		} else {
+			e->stats_off = 1;
+		}
+	}
 	struct ivl v = { node, pid, tid, ts, dur, seq, a0, a1 };
 	if (src == INGERO_SRC_IO)
 		keep_ivl(e, &e->io, &e->nio, &e->cio, &e->maxio, &v);
@@ -287,9 +334,12 @@ static void row1_fn(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
 	struct eng *e = sqlite3_user_data(ctx);
 	(void)argc;
-	row1(e, (const char *)sqlite3_value_text(v[0]), sqlite3_value_int64(v[1]),
+	int64_t dur = sqlite3_value_int64(v[6]);
+	if (dur != cdur(dur))   /* the op table counts the stored value */
+		e->stats_off = 1;
+	row1(e, eng_ctx_name(e, sqlite3_value_int64(v[0])), sqlite3_value_int64(v[1]),
 	     sqlite3_value_int64(v[2]), sqlite3_value_int(v[3]), sqlite3_value_int(v[4]),
-	     cts(sqlite3_value_int64(v[5])), cdur(sqlite3_value_int64(v[6])), sqlite3_value_int64(v[7]),
+	     cts(sqlite3_value_int64(v[5])), cdur(dur), sqlite3_value_int64(v[7]),
 	     sqlite3_value_int64(v[8]), sqlite3_value_int64(v[9]));
 	if ((e->events & 0xffff) == 0 && e->o.progress)
 		e->o.progress(e->o.progress_ctx, (uint64_t)e->events);
@@ -301,7 +351,7 @@ static int map_geometry(struct eng *e, const char *f)
 {
 	char sql[512];
 	sqlite3_stmt *st;
-	snprintf(sql, sizeof(sql), "SELECT min(timestamp), max(timestamp) FROM events WHERE 1%s", f);
+	snprintf(sql, sizeof(sql), "SELECT min(timestamp), max(timestamp) FROM event_rows WHERE 1%s", f);
 	if (eng_prep(e, &st, sql, "reading events"))
 		return -1;
 	filt_bind(e, st);
@@ -335,9 +385,64 @@ static void baselines(struct eng *e)
 			g->p95 = ig_kth_i64(g->d, k99 + 1, k95);
 			g->p50 = ig_kth_i64(g->d, k95 + 1, k50);
 		}
+		if (g->n && !e->stats_off) {   /* (the same values, reordered) */
+			if (g->src >= 0 && g->src < OPS_SRCS && g->op >= 0 && g->op < OPS_OPS) {
+				struct opacc *a = &e->opa[g->src * OPS_OPS + g->op];
+				ig_grow(&a->d, &a->cap, a->n + g->n, sizeof *a->d);
+				memcpy(a->d + a->n, g->d, g->n * sizeof *a->d);
+				a->n += g->n;
+			} else {
+				e->stats_off = 1;
+			}
+		}
 		free(g->d);
 		g->d = NULL;
 		g->cap = 0;
+	}
+}
+
+/* nearest rank as the op table computes it (analyze.h stats_rank) */
+static size_t op_rank(uint64_t n, unsigned permille)
+{
+	uint64_t r = (n * permille + 999) / 1000;
+	return r ? (size_t)(r - 1) : 0;
+}
+
+/* the report's op table from the durations pass 1 read (opts op_stats) */
+static void op_stats(struct eng *e)
+{
+	size_t n = 0;
+	struct ingero_op_stat *out = NULL;
+	if (!e->stats_off)
+		out = xcalloc(OPS_SRCS * OPS_OPS, sizeof *out);
+	for (int i = 0; i < OPS_SRCS * OPS_OPS; i++) {
+		struct opacc *a = &e->opa[i];
+		if (a->n && out) {
+			struct ingero_op_stat *s = &out[n++];
+			uint64_t sum = 0;
+			int64_t mx = INT64_MIN;
+			for (size_t k = 0; k < a->n; k++) {
+				sum += (uint64_t)a->d[k];
+				if (a->d[k] > mx)
+					mx = a->d[k];
+			}
+			s->source = i / OPS_OPS;
+			s->op = i % OPS_OPS;
+			s->n = a->n;
+			s->sum = (int64_t)sum;
+			s->max = mx;
+			size_t r99 = op_rank(a->n, 990), r95 = op_rank(a->n, 950), r50 = op_rank(a->n, 500);
+			s->p99 = ig_kth_i64(a->d, a->n, r99);
+			s->p95 = ig_kth_i64(a->d, r99 + 1, r95);
+			s->p50 = ig_kth_i64(a->d, r95 + 1, r50);
+		}
+		free(a->d);
+		a->d = NULL;
+		a->n = a->cap = 0;
+	}
+	if (out) {
+		*e->o.op_stats = out;
+		*e->o.nop_stats = n;
 	}
 }
 
@@ -345,9 +450,12 @@ int pass1(struct eng *e)
 {
 	char f[256], sql[512];
 	sqlite3_stmt *st;
-	filt_sql(e, f, sizeof(f), "timestamp");
-	if (map_geometry(e, f))
+	filt_sql_rows(e, f, sizeof(f));
+	if (map_geometry(e, f) || eng_ctx_load(e))
 		return -1;
+	e->stats_off = !e->o.op_stats || !e->o.nop_stats || e->o.pid >= 0 || e->o.op;
+	if (!e->stats_off && !e->opa)
+		e->opa = xcalloc(OPS_SRCS * OPS_OPS, sizeof *e->opa);
 	e->cur_node = -1;
 	e->last_g = -1;
 	e->last_m = NULL;
@@ -355,8 +463,8 @@ int pass1(struct eng *e)
 	e->t_max = INT64_MIN;
 	if (sqlite3_create_function(e->db, "ingero_engine_row", 10, SQLITE_UTF8, e, row1_fn, NULL, NULL) != SQLITE_OK)
 		return eng_err(e, "reading events: %s", sqlite3_errmsg(e->db));
-	snprintf(sql, sizeof(sql), "SELECT count(ingero_engine_row(node, pid, tid, source, op, timestamp, duration, "
-		 "seq, arg0, arg1)) FROM events WHERE 1%s", f);
+	snprintf(sql, sizeof(sql), "SELECT count(ingero_engine_row(ctx, pid, tid, source, op, timestamp, duration, "
+		 "seq, arg0, arg1)) FROM event_rows WHERE 1%s", f);
 	int rc = SQLITE_ERROR;
 	if (eng_prep(e, &st, sql, "reading events") == 0) {
 		filt_bind(e, st);
@@ -373,6 +481,8 @@ int pass1(struct eng *e)
 	xqsort(e->al, e->nal, sizeof(struct ivl), cmp_ivl);
 	xqsort(e->ss, e->nss, sizeof(struct ivl), cmp_ivl_tid);
 	baselines(e);
+	if (e->opa)
+		op_stats(e);
 	return 0;
 }
 
@@ -466,6 +576,7 @@ static int candidate(struct eng *e, sqlite3_stmt *st, int64_t thr[SRC_LIM][OP_LI
 	c->s.ts = cts(sqlite3_column_int64(st, 3));
 	c->s.dur = dur;
 	c->s.seq = sqlite3_column_int64(st, 5);
+	c->s.stack = sqlite3_column_int64(st, 8);
 	c->s.excess = dur - g->p50;
 	c->s.cul_pid = -1;
 	c->s.cul_comm = -1;
@@ -484,7 +595,7 @@ int pass2(struct eng *e)
 	if (minthr == INT64_MAX)
 		return 0;
 	filt_sql(e, f, sizeof(f), "timestamp");
-	snprintf(sql, sizeof(sql), "SELECT node, pid, tid, timestamp, duration, seq, source, op FROM events "
+	snprintf(sql, sizeof(sql), "SELECT node, pid, tid, timestamp, duration, seq, source, op, stack_hash FROM events "
 		 "WHERE source IN (%d, %d) AND op BETWEEN 1 AND %d AND duration > ?1%s",
 		 INGERO_SRC_CUDA, INGERO_SRC_DRIVER, OP_LIM - 1, f);
 	sqlite3_stmt *st;

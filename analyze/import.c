@@ -12,9 +12,9 @@
 #include "import_int.h"
 
 static const char *const st_sql[ST_MAX] = {
-	[ST_EVENT] = "INSERT INTO events(seq,node,timestamp,pid,tid,source,op,duration,"
-		"arg0,arg1,ret_code,stack_hash,rank,local_rank,world_size,comm,cgroup_id,arg2,arg3,"
-		"cpu,flags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_EVENT] = "INSERT INTO event_rows(" EV_COLS_SQL ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_CTX] = "INSERT INTO event_ctx(node,pid,comm,rank,local_rank,world_size,cgroup_id) "
+		"VALUES (?,?,?,?,?,?,?)",
 	[ST_OFFCPU] = "INSERT INTO offcpu(node,pid,tid,start,duration,prev_state,preempted,"
 		"culprit_pid,culprit_tid,culprit_comm,cpu) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_NCCL] = "INSERT INTO nccl_collectives(node,pid,tid,start,duration,op,comm_hash,seq,"
@@ -42,6 +42,8 @@ static const char *const st_sql[ST_MAX] = {
 	[ST_NOTE] = "INSERT INTO notes(node,timestamp,level,text) VALUES (?,?,?,?)",
 	[ST_SAMPLING] = "INSERT INTO sampling_rates(node,timestamp,pid,source,op,rate) "
 		"VALUES (?,?,?,?,?,?)",
+	[ST_PYFRAME] = "INSERT OR IGNORE INTO python_frames(stack_hash,depth,file,function,line) "
+		"VALUES (?,?,?,?,?)",
 };
 
 sqlite3 *imp_db(struct importer *im) { return im->db; }
@@ -153,11 +155,9 @@ struct importer *imp_new(sqlite3 *db, const struct import_opts *o)
 			imp_free(im);
 			return NULL;
 		}
-	char *q = sqlite3_mprintf("INSERT INTO events(seq,node,timestamp,pid,tid,source,op,duration,"
-		"arg0,arg1,ret_code,stack_hash,rank,local_rank,world_size,comm,cgroup_id,arg2,arg3,cpu,"
-		"flags) VALUES ");
+	char *q = sqlite3_mprintf("INSERT INTO event_rows(" EV_COLS_SQL ") VALUES ");
 	for (int r = 0; q && r < EV_BATCH; r++)
-		q = sqlite3_mprintf("%z%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", q, r ? "," : "");
+		q = sqlite3_mprintf("%z%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", q, r ? "," : "");
 	if (!q || !(im->batch = adb_prepare(db, q))) {
 		sqlite3_free(q);
 		imp_free(im);

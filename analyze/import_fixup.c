@@ -1,6 +1,6 @@
 /* import_fixup.c - after every input was read: what only the whole import
  * knows.  Events whose PROCESS record came later get their comm, rank and
- * cgroup; off-CPU culprits get their names; the nodes table gets one row per
+ * cgroup (in event_ctx, one row per process state: no event row is rewritten); off-CPU culprits get their names; the nodes table gets one row per
  * node with its span and counts. */
 #include "import_int.h"
 
@@ -9,12 +9,12 @@ static int late_names(struct importer *im)
 	int rc = 0;
 	if (im->late_comm)
 		rc |= adb_exec(im->db,
-			"UPDATE events SET comm = p.comm, rank = coalesce(events.rank, p.rank), "
-			"local_rank = coalesce(events.local_rank, p.local_rank), "
-			"world_size = coalesce(events.world_size, p.world_size), "
-			"cgroup_id = CASE WHEN events.cgroup_id = 0 THEN p.cgroup_id ELSE events.cgroup_id END "
-			"FROM processes p WHERE events.comm = '' AND p.node = events.node AND "
-			"p.pid = events.pid AND p.comm != ''", "late process names");
+			"UPDATE event_ctx SET comm = p.comm, rank = coalesce(event_ctx.rank, p.rank), "
+			"local_rank = coalesce(event_ctx.local_rank, p.local_rank), "
+			"world_size = coalesce(event_ctx.world_size, p.world_size), "
+			"cgroup_id = CASE WHEN event_ctx.cgroup_id = 0 THEN p.cgroup_id ELSE event_ctx.cgroup_id END "
+			"FROM processes p WHERE event_ctx.comm = '' AND p.node = event_ctx.node AND "
+			"p.pid = event_ctx.pid AND p.comm != ''", "late process names");
 	rc |= adb_exec(im->db,
 		"UPDATE offcpu SET culprit_comm = (SELECT p.comm FROM processes p WHERE "
 		"p.node = offcpu.node AND p.pid = offcpu.culprit_pid) WHERE culprit_comm IS NULL "

@@ -25,9 +25,13 @@ struct proc {
 	int32_t rank, local_rank, world_size;
 	uint64_t cgroup;
 	int had_events;          /* events inserted before the PROCESS record */
+	int64_t ctx;             /* event_ctx.id of its events; 0: none yet / stale */
+	const struct gnode *ctx_g;   /* the node and rank that ctx was made for */
+	int32_t ctx_rank;
 };
 
 struct sym { uint64_t module_id, offset; char *name; };
+struct pyf { uint32_t line; char *file, *func; };   /* a PYFRAME record */
 struct mod { uint64_t id; uint32_t pid; uint64_t start, end; char *path; };
 
 /* A node of the analysis (by name, across all inputs). */
@@ -50,7 +54,7 @@ struct lnode {
 	char *name;              /* from a NODE record (merged recordings) */
 	struct ingero_clock clock;
 	int have_anchor, warned_clock;
-	struct ig_map procs, syms, mods, stacks;
+	struct ig_map procs, syms, mods, stacks, pyfs;
 	/* session bookkeeping for this input */
 	uint64_t events;
 	int64_t first_ts, last_ts;
@@ -59,18 +63,19 @@ struct lnode {
 	int have_header;
 };
 
-enum { ST_EVENT, ST_OFFCPU, ST_NCCL, ST_GRAPH, ST_STACK, ST_PROC, ST_PNAME, ST_THREAD,
-       ST_SYS, ST_GPU, ST_LOST, ST_CORR, ST_NOTE, ST_SAMPLING, ST_MAX };
+enum { ST_EVENT, ST_CTX, ST_OFFCPU, ST_NCCL, ST_GRAPH, ST_STACK, ST_PROC, ST_PNAME, ST_THREAD,
+       ST_SYS, ST_GPU, ST_LOST, ST_CORR, ST_NOTE, ST_SAMPLING, ST_PYFRAME, ST_MAX };
 
-/* Events are inserted EV_BATCH rows per statement (multi-row VALUES): far
- * fewer sqlite3_step calls.  Pending rows hold pointers to node and process
- * names, so they are flushed before any other record is handled. */
-#define EV_BATCH 16
-#define EV_COLS 21
+/* Events are inserted into event_rows EV_BATCH rows per prepared statement
+ * (multi-row VALUES): far fewer sqlite3_step calls.  Every column is an
+ * integer (node, comm, rank, ... are in event_ctx).  Pending rows are
+ * flushed before any other record is handled. */
+#define EV_BATCH 32
+#define EV_COLS 16
+#define EV_COLS_SQL "seq,ctx,timestamp,pid,tid,source,op,duration,arg0,arg1,ret_code,stack_hash," \
+	"arg2,arg3,cpu,flags"
 struct prow {
 	int64_t v[EV_COLS];      /* bound values by column (1-based minus 1) */
-	const char *node, *comm;
-	unsigned nulls;          /* bit i: column i+1 is NULL */
 };
 
 struct importer {

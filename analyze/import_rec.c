@@ -47,6 +47,7 @@ static void proc_free(void *p)
 	free(pr);
 }
 static void sym_free(void *p) { free(((struct sym *)p)->name); free(p); }
+static void pyf_free(void *p) { free(((struct pyf *)p)->file); free(((struct pyf *)p)->func); free(p); }
 static void mod_free(void *p) { free(((struct mod *)p)->path); free(p); }
 
 static void set_str(char **dst, const char *s)
@@ -79,6 +80,7 @@ void imp_lnodes_free(struct importer *im)
 		ingero_clock_release(&l->clock);
 		obj_release(&l->procs, proc_free);
 		obj_release(&l->syms, sym_free);
+		obj_release(&l->pyfs, pyf_free);
 		obj_release(&l->mods, mod_free);
 		ig_map_release(&l->stacks);
 		free(l->name);
@@ -246,6 +248,25 @@ static int on_stack(struct importer *im, struct lnode *l, const struct ingero_st
 		files[i] = m ? m->path : NULL;
 	}
 	uint64_t h = imp_stack_hash(d, s->ips, (const char *const *)syms, files);
+	const struct pyf *py[INGERO_STACK_PY_MAX];
+	unsigned npy = s->npy > INGERO_STACK_PY_MAX ? INGERO_STACK_PY_MAX : s->npy;
+	static const struct pyf unknown = { 0, "", "" };
+	if (npy) {
+		/* the Python frames continue the hash as the original's frames
+		 * would carry them: "" \0 "" \0 pyfile \0 pyfunc \0 line(u32 LE) */
+		for (unsigned i = 0; i < npy; i++) {
+			unsigned char le[4];
+			py[i] = obj_get(&l->pyfs, s->py[i]);
+			if (!py[i])
+				py[i] = &unknown;
+			for (int b = 0; b < 4; b++)
+				le[b] = (unsigned char)(py[i]->line >> (8 * b));
+			h = ig_fnv64a(h, "\0\0", 2);
+			h = ig_fnv64a(h, py[i]->file, strlen(py[i]->file) + 1);
+			h = ig_fnv64a(h, py[i]->func, strlen(py[i]->func) + 1);
+			h = ig_fnv64a(h, le, 4);
+		}
+	}
 	if (s->id != IG_MAP_EMPTY)
 		ig_map_xput(&l->stacks, s->id, h);
 
@@ -260,6 +281,15 @@ static int on_stack(struct importer *im, struct lnode *l, const struct ingero_st
 	sqlite3_bind_text(st, 2, ips, (int)nips, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, fr, (int)nfr, SQLITE_STATIC);
 	rc = imp_step(im, st);
+	for (unsigned i = 0; rc == 0 && i < npy; i++) {
+		sqlite3_stmt *q = im->st[ST_PYFRAME];
+		sqlite3_bind_int64(q, 1, (int64_t)h);
+		sqlite3_bind_int(q, 2, (int)i);
+		sqlite3_bind_text(q, 3, py[i]->file, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, py[i]->func, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, py[i]->line);
+		rc = imp_step(im, q);
+	}
 	for (unsigned i = 0; i < d; i++)
 		free(syms[i]);
 	free(ips);
@@ -271,17 +301,8 @@ static int on_stack(struct importer *im, struct lnode *l, const struct ingero_st
 
 static void bind_row(sqlite3_stmt *s, int base, const struct prow *w)
 {
-	for (int c = 0; c < EV_COLS; c++) {
-		int i = base + c + 1;
-		if (c == 1)
-			sqlite3_bind_text(s, i, w->node, -1, SQLITE_STATIC);
-		else if (c == 15)
-			sqlite3_bind_text(s, i, w->comm, -1, SQLITE_STATIC);
-		else if (w->nulls & (1u << c))
-			sqlite3_bind_null(s, i);
-		else
-			sqlite3_bind_int64(s, i, w->v[c]);
-	}
+	for (int c = 0; c < EV_COLS; c++)
+		sqlite3_bind_int64(s, base + c + 1, w->v[c]);
 }
 
 int imp_flush_events(struct importer *im)
@@ -381,24 +402,45 @@ static void spans(struct gnode *g, struct lnode *l, int64_t ts, int64_t dur)
 	g->have_ts = 1;
 }
 
+/* the event_ctx row for the events of p on node g with rank: made when the
+ * process state changes (its PROCESS record, the node's rank), not per event */
+static int64_t ev_ctx(struct importer *im, struct gnode *g, uint32_t pid, struct proc *p, int32_t rank)
+{
+	if (p->ctx && p->ctx_g == g && p->ctx_rank == rank)
+		return p->ctx;
+	sqlite3_stmt *s = im->st[ST_CTX];
+	sqlite3_bind_text(s, 1, g->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, pid);
+	sqlite3_bind_text(s, 3, p->comm ? p->comm : "", -1, SQLITE_STATIC);
+	imp_bind_rank(s, 4, rank);
+	imp_bind_rank(s, 5, p->local_rank);
+	imp_bind_rank(s, 6, p->world_size);
+	sqlite3_bind_int64(s, 7, (int64_t)p->cgroup);
+	if (imp_step(im, s))
+		return -1;
+	p->ctx = sqlite3_last_insert_rowid(im->db);
+	p->ctx_g = g;
+	p->ctx_rank = rank;
+	return p->ctx;
+}
+
 static int on_event(struct importer *im, struct lnode *l, const struct ingero_event *e)
 {
 	struct gnode *g = l->g;
 	int64_t ts = imp_to_wall(im, l, e->ts);
 	struct proc *p = proc_get(l, e->pid, 1);
 	uint64_t *sh = e->stack_id && e->stack_id != IG_MAP_EMPTY ? ig_map_get(&l->stacks, e->stack_id) : NULL;
-	int32_t rank = p->rank >= 0 ? p->rank : g->rank;
+	int64_t ctx = ev_ctx(im, g, e->pid, p, p->rank >= 0 ? p->rank : g->rank);
 
+	if (ctx < 0)
+		return -1;
 	if (!p->comm && !p->had_events)
 		p->had_events = 1;
 	if (im->npend == EV_BATCH && imp_flush_events(im))
 		return -1;
-	struct prow *w = &im->pend[im->npend++];
-	int64_t *v = w->v;
-	w->node = g->name;
-	w->comm = p->comm ? p->comm : "";
-	w->nulls = 0;
+	int64_t *v = im->pend[im->npend++].v;
 	v[0] = ++g->seq;
+	v[1] = ctx;
 	v[2] = ts;
 	v[3] = e->pid;
 	v[4] = e->tid;
@@ -409,17 +451,10 @@ static int on_event(struct importer *im, struct lnode *l, const struct ingero_ev
 	v[9] = (int64_t)e->arg[1];
 	v[10] = e->ret;
 	v[11] = sh ? (int64_t)*sh : 0;
-	v[12] = rank;
-	v[13] = p->local_rank;
-	v[14] = p->world_size;
-	for (int i = 12; i <= 14; i++)
-		if (v[i] < 0)
-			w->nulls |= 1u << i;
-	v[16] = (int64_t)p->cgroup;
-	v[17] = (int64_t)e->arg[2];
-	v[18] = (int64_t)e->arg[3];
-	v[19] = e->cpu == UINT32_MAX ? -1 : (int64_t)e->cpu;
-	v[20] = e->flags;
+	v[12] = (int64_t)e->arg[2];
+	v[13] = (int64_t)e->arg[3];
+	v[14] = e->cpu == UINT32_MAX ? -1 : (int64_t)e->cpu;
+	v[15] = e->flags;
 
 	g->events++;
 	l->events++;
@@ -443,9 +478,16 @@ static int on_process(struct importer *im, struct lnode *l, const struct ingero_
 	struct proc *p = proc_get(l, pr->pid, 1);
 	if (p->had_events)
 		im->late_comm = 1;
+	char *old = p->comm ? xstrdup(p->comm) : NULL;
 	set_str(&p->comm, pr->comm ? pr->comm : "");
 	if (!p->comm)
 		p->comm = xstrdup("");
+	/* a new event_ctx row only when the state its events show changed
+	 * (recorders repeat PROCESS records in every segment) */
+	if (!old || strcmp(old, p->comm) || p->rank != pr->rank || p->local_rank != pr->local_rank ||
+	    p->world_size != pr->world_size || p->cgroup != pr->cgroup_id)
+		p->ctx = 0;
+	free(old);
 	p->rank = pr->rank;
 	p->local_rank = pr->local_rank;
 	p->world_size = pr->world_size;
@@ -562,6 +604,20 @@ static int on_symbol(struct lnode *l, const struct ingero_symbol *r)
 	return 0;
 }
 
+static int on_pyframe(struct lnode *l, const struct ingero_pyframe *r)
+{
+	int isnew;
+	struct pyf *y = obj_put(&l->pyfs, r->id, sizeof *y, &isnew);
+	if (!y)
+		return 0;
+	y->line = r->line;
+	free(y->file);
+	free(y->func);
+	y->file = xstrdup(r->file ? r->file : "");
+	y->func = xstrdup(r->func ? r->func : "");
+	return 0;
+}
+
 /* --------------------------------------------------- timed side records */
 
 static int on_sys(struct importer *im, struct lnode *l, const struct ingero_sys *y)
@@ -673,6 +729,8 @@ int imp_record(struct importer *im, const struct ingero_record *r)
 		return on_symbol(l, &r->u.sym);
 	case INGERO_REC_STACK:
 		return r->u.stack ? on_stack(im, l, r->u.stack) : 0;
+	case INGERO_REC_PYFRAME:
+		return on_pyframe(l, &r->u.pyframe);
 	case INGERO_REC_SYS:
 		return on_sys(im, l, &r->u.sys);
 	case INGERO_REC_GPU:

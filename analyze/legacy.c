@@ -85,7 +85,7 @@ static int probe(struct legacy *L)
 
 static int copy_events(struct legacy *L)
 {
-	L->mark = ig_db_int(L->db, "SELECT coalesce(max(rowid), 0) FROM main.events", 0);
+	L->mark = ig_db_int(L->db, "SELECT coalesce(max(rowid), 0) FROM main.event_rows", 0);
 	char *node_e = L->ev_node ? sqlite3_mprintf("coalesce(nullif(e.node, ''), %Q)", L->dflt)
 				  : sqlite3_mprintf("%Q", L->dflt);
 	/* seq: integer ids as is; "node:seq" ids -> the number after the node
@@ -108,18 +108,11 @@ static int copy_events(struct legacy *L)
 		", '')");
 	if (!node_e || !comm_e)
 		ig_die("out of memory");
-	/* events declares no NOT NULL during the load (cheaper bulk inserts);
-	 * keep refusing NULLs from an original file as the NOT NULL columns did */
-	int rc = run(L, sqlite3_mprintf("CREATE TEMP TRIGGER IF NOT EXISTS legacy_notnull BEFORE INSERT "
-		"ON main.events WHEN NEW.seq IS NULL OR NEW.node IS NULL OR NEW.timestamp IS NULL OR "
-		"NEW.pid IS NULL OR NEW.tid IS NULL OR NEW.source IS NULL OR NEW.op IS NULL OR "
-		"NEW.duration IS NULL OR NEW.gpu_id IS NULL OR NEW.arg0 IS NULL OR NEW.arg1 IS NULL OR "
-		"NEW.ret_code IS NULL OR NEW.stack_hash IS NULL OR NEW.comm IS NULL OR NEW.cgroup_id IS NULL "
-		"BEGIN SELECT RAISE(ABORT, 'NOT NULL constraint failed: events'); END"));
+	/* through the view: its INSTEAD OF trigger (schema.sql) fills event_ctx
+	 * and event_rows and refuses NULLs where the original declared NOT NULL */
 	/* timestamps: sched_switch = resume time, block I/O and net = completion
 	 * time in the original; we store the START (ts - duration) */
-	if (!rc)
-		rc = run(L, sqlite3_mprintf(
+	int rc = run(L, sqlite3_mprintf(
 		"INSERT INTO main.events(seq, node, timestamp, pid, tid, source, op, duration, gpu_id, "
 		"arg0, arg1, ret_code, stack_hash, rank, local_rank, world_size, comm, cgroup_id) "
 		"SELECT %s, %s, CASE WHEN (e.source = %d AND e.op = %d) OR e.source IN (%d, %d) "
@@ -129,8 +122,11 @@ static int copy_events(struct legacy *L)
 		seq_e, node_e, INGERO_SRC_HOST, INGERO_HOST_SCHED_SWITCH, INGERO_SRC_IO, INGERO_SRC_NET,
 		L->ev_rank ? "e.rank, e.local_rank, e.world_size" : "NULL, NULL, NULL",
 		comm_e, L->ev_cg ? "e.cgroup_id" : "0"));
-	L->events = rc ? 0 : sqlite3_changes(L->db);
-	run(L, sqlite3_mprintf("DROP TRIGGER IF EXISTS temp.legacy_notnull"));
+	/* (sqlite3_changes does not count rows a view's trigger inserted) */
+	char *cnt = sqlite3_mprintf("SELECT count(*) FROM main.event_rows WHERE rowid > %lld",
+				    (long long)L->mark);
+	L->events = rc || !cnt ? 0 : ig_db_int(L->db, cnt, 0);
+	sqlite3_free(cnt);
 	sqlite3_free(node_e);
 	sqlite3_free(comm_e);
 	return rc;
@@ -142,9 +138,10 @@ static int copy_offcpu(struct legacy *L)
 {
 	return run(L, sqlite3_mprintf(
 		"INSERT INTO offcpu(node, pid, tid, start, duration, prev_state, preempted, "
-		"culprit_pid, culprit_tid, culprit_comm, cpu) SELECT node, pid, tid, timestamp, "
-		"duration, -1, 0, CASE WHEN arg1 != 0 AND arg1 != pid THEN arg1 END, NULL, NULL, NULL "
-		"FROM main.events WHERE rowid > %lld AND source = %d AND op = %d ORDER BY rowid",
+		"culprit_pid, culprit_tid, culprit_comm, cpu) SELECT c.node, e.pid, e.tid, e.timestamp, "
+		"e.duration, -1, 0, CASE WHEN e.arg1 != 0 AND e.arg1 != e.pid THEN e.arg1 END, NULL, NULL, "
+		"NULL FROM main.event_rows e JOIN main.event_ctx c ON c.id = e.ctx WHERE e.rowid > %lld "
+		"AND e.source = %d AND e.op = %d ORDER BY e.rowid",
 		(long long)L->mark, INGERO_SRC_HOST, INGERO_HOST_SCHED_SWITCH));
 }
 
@@ -241,10 +238,11 @@ static int nodes_rows(struct legacy *L)
 {
 	return run(L, sqlite3_mprintf(
 		"INSERT INTO nodes(name, kernel, rank, recorder, first_ts, last_ts, events) "
-		"SELECT e.node, coalesce((SELECT s.kernel FROM main.sessions s WHERE s.node = e.node "
-		"AND s.kernel != '' ORDER BY s.started_at LIMIT 1), ''), max(e.rank), "
+		"SELECT c.node, coalesce((SELECT s.kernel FROM main.sessions s WHERE s.node = c.node "
+		"AND s.kernel != '' ORDER BY s.started_at LIMIT 1), ''), max(c.rank), "
 		"'ingero (Go) ' || %Q, min(e.timestamp), max(e.timestamp + e.duration), count(*) "
-		"FROM main.events e WHERE e.rowid > %lld GROUP BY e.node "
+		"FROM main.event_rows e JOIN main.event_ctx c ON c.id = e.ctx WHERE e.rowid > %lld "
+		"GROUP BY c.node "
 		"ON CONFLICT(name) DO UPDATE SET first_ts = min(first_ts, excluded.first_ts), "
 		"last_ts = max(last_ts, excluded.last_ts), events = events + excluded.events",
 		L->version ? L->version : "?", (long long)L->mark));

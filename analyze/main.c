@@ -35,6 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: ingero-analyze INPUT... [-o analysis.db [--force]] [--json] [--per-process]\n"
+"                      [--per-line]\n"
 "                      [--summary] [--since X] [--until X] [--pid N] [--node NAME]\n"
 "                      [--op NAME] [--no-report] [--no-merge-check] [-q] [-v]\n"
 "                      [--steps] [--inference] [--step-op OP]\n"
@@ -49,8 +50,10 @@ static void usage(FILE *f)
 "                      file removed after the report); written beside FILE and\n"
 "                      renamed over it when complete\n"
 "      --force         replace an existing FILE (never a device, FIFO, link or dir)\n"
-"      --json          one JSON document {recording, chains, stats[, per_process]}\n"
+"      --json          one JSON document {recording, chains, stats[, per_process][, per_line]}\n"
 "      --per-process   add per-(node, pid) percentiles per op and GPU contention\n"
+"      --per-line      add GPU calls grouped by the Python line that issued them\n"
+"                      (recordings with Python frames): count, total, p50, p99\n"
 "      --summary       counts by source/op, span and nodes only (no engine)\n"
 "      --since X       report from X: '30s' / '+2m' after the recording's start,\n"
 "                      '-10s' before its end, unix ns, or 'YYYY-MM-DD HH:MM:SS' (UTC)\n"
@@ -80,7 +83,7 @@ static void usage(FILE *f)
 
 struct cli {
 	const char *out_path, *since_s, *until_s, *op_s;
-	int force, json, perproc, summary, noreport;
+	int force, json, perproc, perline, summary, noreport;
 	int steps, inference;
 	const char *step_op;
 	struct input_opts in;
@@ -90,7 +93,7 @@ struct cli {
 };
 
 enum { O_JSON = 256, O_PERPROC, O_SUMMARY, O_SINCE, O_UNTIL, O_PID, O_NODE, O_OP, O_NOREPORT,
-       O_FORCE, O_VERSION, O_NOMERGE, O_STEPS, O_INFER, O_STEPOP };
+       O_FORCE, O_VERSION, O_NOMERGE, O_STEPS, O_INFER, O_STEPOP, O_PERLINE };
 
 /* 0 to go on, else the exit status + 1 (help, version, usage errors) */
 static int parse_args(int argc, char **argv, struct cli *c)
@@ -98,6 +101,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	static const struct option lo[] = {
 		{"output", required_argument, 0, 'o'}, {"json", no_argument, 0, O_JSON},
 		{"per-process", no_argument, 0, O_PERPROC}, {"summary", no_argument, 0, O_SUMMARY},
+		{"per-line", no_argument, 0, O_PERLINE},
 		{"since", required_argument, 0, O_SINCE}, {"until", required_argument, 0, O_UNTIL},
 		{"pid", required_argument, 0, O_PID}, {"node", required_argument, 0, O_NODE},
 		{"op", required_argument, 0, O_OP}, {"no-report", no_argument, 0, O_NOREPORT},
@@ -120,6 +124,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case O_VERSION: ig_print_version(); return 1;
 		case O_JSON: c->json = 1; break;
 		case O_PERPROC: c->perproc = 1; break;
+		case O_PERLINE: c->perline = 1; break;
 		case O_SUMMARY: c->summary = 1; break;
 		case O_SINCE: c->since_s = optarg; break;
 		case O_UNTIL: c->until_s = optarg; break;
@@ -228,6 +233,8 @@ static void engine_progress(void *ctx, uint64_t rows)
 	ig_progress_update(&ep->p, done > ep->bytes ? ep->bytes : done, rows);
 }
 
+static int report(const struct cli *c, sqlite3 *db);
+
 /* the engine, then the report (text or JSON) */
 static int analyze(const struct cli *c, sqlite3 *db)
 {
@@ -242,17 +249,36 @@ static int analyze(const struct cli *c, sqlite3 *db)
 	struct eprog ep = { .rows = (uint64_t)ig_db_int(db, "SELECT sum(events) FROM nodes", 0),
 			    .bytes = (uint64_t)ig_db_int(db, "SELECT page_count * page_size FROM pragma_page_count, "
 							 "pragma_page_size", 0) };
+	struct ingero_op_stat *ops = NULL;
+	size_t nops = 0;
 	struct ingero_engine_opts eo = { .node = flt->node, .pid = flt->pid, .op = flt->op_name,
 					 .since_ns = flt->since, .until_ns = flt->until,
 					 .progress = engine_progress, .progress_ctx = &ep,
-					 .step_op = c->step_op, .inference = c->inference };
+					 .step_op = c->step_op, .inference = c->inference,
+					 .op_stats = &ops, .nop_stats = &nops };
 	char eerr[512] = "";
 	ig_progress_start(&ep.p, "engine", ep.bytes);
 	int n = ingero_engine_run(db, &eo, eerr, sizeof eerr);
 	ig_progress_end(&ep.p);
 	stage("engine");
-	if (n < 0)
+	if (n < 0) {
+		free(ops);
 		return ig_error("engine: %s", *eerr ? eerr : "failed");
+	}
+	/* the op table without another scan (INGERO_ANALYZE_STATS_SCAN=1: the
+	 * scan anyway; tests/analyze/t-stats-engine.sh compares both) */
+	if (!getenv("INGERO_ANALYZE_STATS_SCAN"))
+		stats_use_engine(ops, nops);
+	int rc = report(c, db);
+	stats_use_engine(NULL, 0);
+	free(ops);
+	return rc;
+}
+
+/* the report of the engine's tables and the op statistics */
+static int report(const struct cli *c, sqlite3 *db)
+{
+	const struct afilter *flt = &c->flt;
 	if (c->json) {
 		json_object *root = json_object_new_object();
 		json_object_object_add(root, "recording", stats_json_recording(db, flt));
@@ -268,14 +294,19 @@ static int analyze(const struct cli *c, sqlite3 *db)
 		}
 		json_object *st = stats_json_ops(db, flt);   /* NULL after printing why */
 		json_object *pp = st && c->perproc ? stats_json_per_process(db, flt) : NULL;
-		if (!st || (c->perproc && !pp)) {
+		json_object *pl = st && c->perline ? perline_json(db, flt) : NULL;
+		if (!st || (c->perproc && !pp) || (c->perline && !pl)) {
 			json_object_put(st);
+			json_object_put(pp);
+			json_object_put(pl);
 			json_object_put(root);
 			return -1;
 		}
 		json_object_object_add(root, "stats", st);
 		if (pp)
 			json_object_object_add(root, "per_process", pp);
+		if (pl)
+			json_object_object_add(root, "per_line", pl);
 		print_json(root);
 	} else if (c->steps) {
 		if (ingero_steps_table(db, stdout) || ingero_steps_report_text(db, stdout))
@@ -289,6 +320,11 @@ static int analyze(const struct cli *c, sqlite3 *db)
 		if (c->perproc) {
 			fputc('\n', stdout);
 			if (stats_print_per_process(db, flt, stdout))
+				return -1;
+		}
+		if (c->perline) {
+			fputc('\n', stdout);
+			if (perline_print(db, flt, stdout))
 				return -1;
 		}
 	}

@@ -42,33 +42,46 @@ static char *common_cols(sqlite3 *db, const char *t)
 	return cols;
 }
 
-static int copy_table(sqlite3 *db, const char *path, const char *t, int64_t *rows)
+/* event_ctx ids of the file move up by ctx_off (the rows already there), in
+ * event_ctx.id and in event_rows.ctx alike */
+static int copy_table(sqlite3 *db, const char *path, const char *t, int64_t ctx_off)
 {
 	char *cols = common_cols(db, t);
 	if (!cols)
 		return 0;
-	char *sql = sqlite3_mprintf("INSERT INTO main.\"%w\"(%s) SELECT %s FROM src.\"%w\" ORDER BY rowid",
-				    t, cols, cols, t);
+	char *sql, *sel = NULL;
+	if (!strcmp(t, "event_ctx")) {
+		sql = sqlite3_mprintf("INSERT INTO main.event_ctx(id, %s) SELECT id + %lld, %s FROM src.event_ctx "
+				      "ORDER BY id", cols, (long long)ctx_off, cols);
+	} else if (!strcmp(t, "event_rows") && (sel = strstr(cols, "\"ctx\""))) {
+		*sel = 0;
+		sql = sqlite3_mprintf("INSERT INTO main.event_rows(%s\"ctx\"%s) SELECT %s\"ctx\" + %lld%s FROM "
+				      "src.event_rows ORDER BY rowid", cols, sel + 5, cols, (long long)ctx_off, sel + 5);
+	} else {   /* (an older file's events table: through the view's trigger) */
+		sql = sqlite3_mprintf("INSERT INTO main.\"%w\"(%s) SELECT %s FROM src.\"%w\" ORDER BY rowid",
+				      t, cols, cols, t);
+	}
 	free(cols);
 	if (!sql)
 		ig_die("out of memory");
 	int rc = adb_exec(db, sql, path);
 	sqlite3_free(sql);
-	if (!rc && rows)
-		*rows = sqlite3_changes64(db);
 	return rc;
 }
 
 static int copy_all(sqlite3 *db, const char *path, int64_t *events)
 {
+	int64_t ctx_off = ig_db_int(db, "SELECT coalesce(max(id), 0) FROM main.event_ctx", 0);
+	int64_t before = ig_db_int(db, "SELECT count(*) FROM main.event_rows", 0);
 	sqlite3_stmt *st = NULL;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
-	/* the tables of our schema that the file has too */
+	/* the tables of our schema that the file has too; an older file's
+	 * events table (events is now a view over event_rows, event_ctx) */
 	if (sqlite3_prepare_v2(db, "SELECT m.name FROM main.sqlite_master m JOIN src.sqlite_master s "
-			       "USING (type, name) WHERE m.type = 'table' ORDER BY m.rowid", -1, &st,
-			       NULL) != SQLITE_OK)
+			       "USING (name) WHERE s.type = 'table' AND (m.type = 'table' OR m.name = 'events') "
+			       "ORDER BY m.rowid", -1, &st, NULL) != SQLITE_OK)
 		return ig_error("%s: %s", path, sqlite3_errmsg(db));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ig_grow(&names, &cap, n + 1, sizeof *names);
@@ -78,10 +91,12 @@ static int copy_all(sqlite3 *db, const char *path, int64_t *events)
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc && !skipped(names[i]))
-			rc = copy_table(db, path, names[i], strcmp(names[i], "events") ? NULL : events);
+			rc = copy_table(db, path, names[i], ctx_off);
 		free(names[i]);
 	}
 	free(names);
+	/* (sqlite3_changes does not count the rows a view's trigger inserted) */
+	*events = ig_db_int(db, "SELECT count(*) FROM main.event_rows", 0) - before;
 	return rc;
 }
 

@@ -11,46 +11,117 @@ CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TE
 CREATE TABLE ops (source_id INTEGER NOT NULL, op_id INTEGER NOT NULL, name TEXT NOT NULL,
 	description TEXT NOT NULL, PRIMARY KEY (source_id, op_id));
 
-CREATE TABLE events (
-	seq        INTEGER NOT NULL,        -- per-node sequence number (file order)
+-- events: the original's wide row (23 columns) is the VIEW `events` below,
+-- so its documented SQL runs unchanged; the rows are stored narrow in
+-- event_rows, and what is the same for every event of a process (node, comm,
+-- rank, local_rank, world_size, cgroup_id) once per process state in
+-- event_ctx.  See docs/schema.md "events".
+CREATE TABLE event_ctx (
+	id         INTEGER PRIMARY KEY,
 	node       TEXT NOT NULL DEFAULT '',
-	id         TEXT GENERATED ALWAYS AS (node || ':' || seq) VIRTUAL, -- "<node>:<seq>"
-	timestamp  INTEGER NOT NULL,        -- unix ns, START of the call/interval
 	pid        INTEGER NOT NULL,
-	tid        INTEGER NOT NULL,
-	source     INTEGER NOT NULL,
-	op         INTEGER NOT NULL,
-	duration   INTEGER NOT NULL,        -- ns
-	gpu_id     INTEGER NOT NULL DEFAULT 0,
-	arg0       INTEGER NOT NULL DEFAULT 0,
-	arg1       INTEGER NOT NULL DEFAULT 0,
-	ret_code   INTEGER NOT NULL DEFAULT 0,
-	stack_hash INTEGER NOT NULL DEFAULT 0, -- stack_traces.hash, 0 = none
+	comm       TEXT NOT NULL DEFAULT '',
 	rank       INTEGER,
 	local_rank INTEGER,
 	world_size INTEGER,
-	comm       TEXT NOT NULL DEFAULT '',
-	cgroup_id  INTEGER NOT NULL DEFAULT 0,
-	-- extensions
-	arg2       INTEGER NOT NULL DEFAULT 0,
-	arg3       INTEGER NOT NULL DEFAULT 0,
-	cpu        INTEGER NOT NULL DEFAULT -1,
-	flags      INTEGER NOT NULL DEFAULT 0
+	cgroup_id  INTEGER NOT NULL DEFAULT 0
 );
--- (the original declared id TEXT PRIMARY KEY; a virtual generated column keeps
---  `SELECT id ...` working without a text index.  The bulk load writes into
---  this table declared without the id column and without the NOT NULL
---  constraints (both are evaluated per inserted row; neither changes what is
---  stored), and the declaration above is put in place after the load, see
---  docs/schema.md.  No index over events: the engine and the statistics read
---  it in full scans and aggregate in C; an index on (source, op, duration)
---  cost more than the whole import.  For selective ad-hoc queries, create
---  one on a copy of the database.)
+CREATE INDEX idx_event_ctx ON event_ctx(node, pid);
+-- (no NOT NULL here: checked for every inserted row, ~10 % of the import;
+--  the importer never stores NULL, the view's INSERT trigger refuses it)
+CREATE TABLE event_rows (
+	seq        INTEGER,                 -- per-node sequence number (file order)
+	ctx        INTEGER,                 -- event_ctx.id
+	timestamp  INTEGER,                 -- unix ns, START of the call/interval
+	pid        INTEGER,
+	tid        INTEGER,
+	source     INTEGER,
+	op         INTEGER,
+	duration   INTEGER,                 -- ns
+	arg0       INTEGER DEFAULT 0,
+	arg1       INTEGER DEFAULT 0,
+	ret_code   INTEGER DEFAULT 0,
+	stack_hash INTEGER DEFAULT 0,       -- stack_traces.hash, 0 = none
+	arg2       INTEGER DEFAULT 0,
+	arg3       INTEGER DEFAULT 0,
+	cpu        INTEGER DEFAULT -1,
+	flags      INTEGER DEFAULT 0,
+	gpu_id     INTEGER DEFAULT 0        -- the original's column (legacy TCP rows: TCP state)
+);
+CREATE VIEW events AS SELECT
+	e.seq AS seq, c.node AS node, c.node || ':' || e.seq AS id, e.timestamp AS timestamp,
+	e.pid AS pid, e.tid AS tid, e.source AS source, e.op AS op, e.duration AS duration,
+	e.gpu_id AS gpu_id, e.arg0 AS arg0, e.arg1 AS arg1, e.ret_code AS ret_code,
+	e.stack_hash AS stack_hash, c.rank AS rank, c.local_rank AS local_rank,
+	c.world_size AS world_size, c.comm AS comm, c.cgroup_id AS cgroup_id,
+	e.arg2 AS arg2, e.arg3 AS arg3, e.cpu AS cpu, e.flags AS flags
+	FROM event_rows e LEFT JOIN event_ctx c ON c.id = e.ctx;
+-- rows written through the view (original .db imports, tests, users): the
+-- original's defaults and NOT NULL columns
+CREATE TRIGGER events_insert INSTEAD OF INSERT ON events BEGIN
+	SELECT RAISE(ABORT, 'NOT NULL constraint failed: events') WHERE NEW.seq IS NULL OR
+		NEW.timestamp IS NULL OR NEW.pid IS NULL OR NEW.tid IS NULL OR NEW.source IS NULL OR
+		NEW.op IS NULL OR NEW.duration IS NULL;
+	INSERT INTO event_ctx(node, pid, comm, rank, local_rank, world_size, cgroup_id)
+		SELECT coalesce(NEW.node, ''), NEW.pid, coalesce(NEW.comm, ''), NEW.rank, NEW.local_rank,
+		NEW.world_size, coalesce(NEW.cgroup_id, 0) WHERE NOT EXISTS (SELECT 1 FROM event_ctx c
+		WHERE c.node = coalesce(NEW.node, '') AND c.pid = NEW.pid AND c.comm = coalesce(NEW.comm, '')
+		AND c.rank IS NEW.rank AND c.local_rank IS NEW.local_rank AND c.world_size IS NEW.world_size
+		AND c.cgroup_id = coalesce(NEW.cgroup_id, 0));
+	INSERT INTO event_rows(seq, ctx, timestamp, pid, tid, source, op, duration, arg0, arg1,
+		ret_code, stack_hash, arg2, arg3, cpu, flags, gpu_id)
+		VALUES (NEW.seq, (SELECT max(c.id) FROM event_ctx c WHERE c.node = coalesce(NEW.node, '')
+		AND c.pid = NEW.pid AND c.comm = coalesce(NEW.comm, '') AND c.rank IS NEW.rank AND
+		c.local_rank IS NEW.local_rank AND c.world_size IS NEW.world_size AND
+		c.cgroup_id = coalesce(NEW.cgroup_id, 0)), NEW.timestamp, NEW.pid, NEW.tid, NEW.source,
+		NEW.op, NEW.duration, coalesce(NEW.arg0, 0), coalesce(NEW.arg1, 0),
+		coalesce(NEW.ret_code, 0), coalesce(NEW.stack_hash, 0), coalesce(NEW.arg2, 0),
+		coalesce(NEW.arg3, 0), coalesce(NEW.cpu, -1), coalesce(NEW.flags, 0), coalesce(NEW.gpu_id, 0));
+END;
+-- DELETE and UPDATE through the view find the row by node and seq (a full
+-- scan of event_rows per row: for bulk changes use event_rows itself)
+CREATE TRIGGER events_delete INSTEAD OF DELETE ON events BEGIN
+	DELETE FROM event_rows WHERE seq = OLD.seq AND ctx IN (SELECT id FROM event_ctx WHERE node = OLD.node);
+END;
+CREATE TRIGGER events_update INSTEAD OF UPDATE ON events BEGIN
+	SELECT RAISE(ABORT, 'NOT NULL constraint failed: events') WHERE NEW.seq IS NULL OR
+		NEW.timestamp IS NULL OR NEW.pid IS NULL OR NEW.tid IS NULL OR NEW.source IS NULL OR
+		NEW.op IS NULL OR NEW.duration IS NULL;
+	INSERT INTO event_ctx(node, pid, comm, rank, local_rank, world_size, cgroup_id)
+		SELECT coalesce(NEW.node, ''), NEW.pid, coalesce(NEW.comm, ''), NEW.rank, NEW.local_rank,
+		NEW.world_size, coalesce(NEW.cgroup_id, 0) WHERE NOT EXISTS (SELECT 1 FROM event_ctx c
+		WHERE c.node = coalesce(NEW.node, '') AND c.pid = NEW.pid AND c.comm = coalesce(NEW.comm, '')
+		AND c.rank IS NEW.rank AND c.local_rank IS NEW.local_rank AND c.world_size IS NEW.world_size
+		AND c.cgroup_id = coalesce(NEW.cgroup_id, 0));
+	UPDATE event_rows SET seq = NEW.seq, ctx = (SELECT max(c.id) FROM event_ctx c WHERE
+		c.node = coalesce(NEW.node, '') AND c.pid = NEW.pid AND c.comm = coalesce(NEW.comm, '') AND
+		c.rank IS NEW.rank AND c.local_rank IS NEW.local_rank AND c.world_size IS NEW.world_size AND
+		c.cgroup_id = coalesce(NEW.cgroup_id, 0)), timestamp = NEW.timestamp, pid = NEW.pid,
+		tid = NEW.tid, source = NEW.source, op = NEW.op, duration = NEW.duration,
+		arg0 = coalesce(NEW.arg0, 0), arg1 = coalesce(NEW.arg1, 0), ret_code = coalesce(NEW.ret_code, 0),
+		stack_hash = coalesce(NEW.stack_hash, 0), arg2 = coalesce(NEW.arg2, 0), arg3 = coalesce(NEW.arg3, 0),
+		cpu = coalesce(NEW.cpu, -1), flags = coalesce(NEW.flags, 0), gpu_id = coalesce(NEW.gpu_id, 0)
+		WHERE seq = OLD.seq AND ctx IN (SELECT id FROM event_ctx WHERE node = OLD.node);
+END;
+-- (the original declared id TEXT PRIMARY KEY; the view computes it.  No
+--  index over event_rows: the engine and the statistics read it in full
+--  scans and aggregate in C; an index on (source, op, duration) cost more
+--  than the whole import.  For selective ad-hoc queries, create one on
+--  event_rows in a copy of the database.)
 
 CREATE TABLE stack_traces (
 	hash   INTEGER PRIMARY KEY,         -- FNV-64a (signed int64), see docs/schema.md
 	ips    TEXT NOT NULL,               -- JSON array of hex strings
 	frames TEXT NOT NULL DEFAULT ''     -- JSON [{"i":"0x..","s":"sym","f":"file"}...]
+);
+
+CREATE TABLE python_frames (            -- Python frames of a stack (recordings 1.2+)
+	stack_hash INTEGER NOT NULL,        -- stack_traces.hash = events.stack_hash
+	depth      INTEGER NOT NULL,        -- 0 = innermost: the line that made the call
+	file       TEXT NOT NULL,           -- co_filename
+	function   TEXT NOT NULL,           -- co_qualname (CPython 3.10: co_name)
+	line       INTEGER NOT NULL,        -- 0 = unknown
+	PRIMARY KEY (stack_hash, depth)
 );
 
 CREATE TABLE causal_chains (

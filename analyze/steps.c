@@ -611,7 +611,8 @@ static void rowB(struct eng *e, const char *nd, int64_t pid, int64_t tid, int sr
 static void rowB_fn(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
 	(void)argc;
-	rowB(sqlite3_user_data(ctx), (const char *)sqlite3_value_text(v[0]), sqlite3_value_int64(v[1]),
+	struct eng *e = sqlite3_user_data(ctx);
+	rowB(e, eng_ctx_name(e, sqlite3_value_int64(v[0])), sqlite3_value_int64(v[1]),
 	     sqlite3_value_int64(v[2]), sqlite3_value_int(v[3]), sqlite3_value_int(v[4]), cts(sqlite3_value_int64(v[5])),
 	     cdur(sqlite3_value_int64(v[6])), sqlite3_value_int64(v[7]), sqlite3_value_int64(v[8]),
 	     sqlite3_value_int64(v[9]));
@@ -622,7 +623,9 @@ static int scan(struct eng *e, void (*fn)(sqlite3_context *, int, sqlite3_value 
 {
 	char f[256], sql[640];
 	sqlite3_stmt *st;
-	filt_sql(e, f, sizeof(f), "timestamp");
+	filt_sql_rows(e, f, sizeof(f));
+	if (eng_ctx_load(e))
+		return -1;
 	e->cur_node = -1;
 	e->st->last_th = -1;
 	/* a user function cannot be (re)defined while a statement is active */
@@ -632,8 +635,8 @@ static int scan(struct eng *e, void (*fn)(sqlite3_context *, int, sqlite3_value 
 			sqlite3_reset(q[i]);
 	if (sqlite3_create_function(e->db, "ingero_step_row", 10, SQLITE_UTF8, e, fn, NULL, NULL) != SQLITE_OK)
 		return eng_err(e, "steps: %s", sqlite3_errmsg(e->db));
-	snprintf(sql, sizeof(sql), "SELECT count(ingero_step_row(node, pid, tid, source, op, timestamp, duration, "
-		 "arg0, arg1, arg2)) FROM events WHERE %s%s", where, f);
+	snprintf(sql, sizeof(sql), "SELECT count(ingero_step_row(ctx, pid, tid, source, op, timestamp, duration, "
+		 "arg0, arg1, arg2)) FROM event_rows WHERE %s%s", where, f);
 	int rc = SQLITE_ERROR;
 	if (eng_prep(e, &st, sql, "steps: reading events") == 0) {
 		filt_bind(e, st);

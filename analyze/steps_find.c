@@ -175,6 +175,39 @@ static int in_stall(struct eng *e, const struct step *s)
 	return 0;
 }
 
+/* the Python line whose GPU calls took most of step w's call time (their
+ * stacks' innermost frame), into buf; 0 when none has Python frames.  One
+ * query per finding (events has no index: a scan), so only for worst steps. */
+static int step_py_line(struct eng *e, const struct step *w, char *buf, size_t len)
+{
+	sqlite3_stmt *q;
+	int64_t *st = NULL, *dw = NULL, ws, wa;
+	size_t n = 0, cap = 0, dcap = 0;
+	int k = 0;
+
+	buf[0] = 0;
+	if (!e->q_py || sqlite3_prepare_v2(e->db, "SELECT stack_hash, duration FROM events WHERE node = ?1 AND tid = ?2 "
+					   "AND timestamp >= ?3 AND timestamp < ?4 AND stack_hash != 0 "
+					   "AND source IN (1, 4, 8) ORDER BY timestamp, seq", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, e->nodes.s[w->node], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, w->tid);
+	sqlite3_bind_int64(q, 3, w->start);
+	sqlite3_bind_int64(q, 4, w->start + w->dur);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t d = sqlite3_column_int64(q, 1);
+		size_t m = n;
+		VEC_PUSH(st, n, cap, sqlite3_column_int64(q, 0));
+		VEC_PUSH(dw, m, dcap, d > 0 ? d : 0);
+	}
+	sqlite3_finalize(q);
+	if (n)
+		k = eng_py_line(e, st, dw, n, buf, len, &ws, &wa);
+	free(st);
+	free(dw);
+	return k;
+}
+
 /* slow steps of one stream/phase grouped by (grown category, culprit) */
 struct sgrp { int cat; int64_t cul, n, lost, worst_excess; size_t worst; int64_t ws, we; };
 
@@ -251,7 +284,15 @@ static int slow_findings(struct eng *e, size_t lo, size_t hi, int ph)
 				       ph == PH_STEP ? "step" : step_phase_name[ph], g[k].n > 1 ? "s" : "", who, strm,
 				       FD(p50, b1), FD(g[k].lost, b2), step_cat_text[g[k].cat],
 				       f->culprit_comm ? " — " : "", f->culprit_comm ? f->culprit_comm : "");
-		f->root = xasprintf("worst %s", ex);
+		char pyl[600];
+		if (step_py_line(e, w, pyl, sizeof(pyl))) {
+			char *t = xasprintf("%s (Python: %s)", f->summary, pyl);
+			free(f->summary);
+			f->summary = t;
+			f->root = xasprintf("worst %s; most of its GPU call time came from %s", ex, pyl);
+		} else {
+			f->root = xasprintf("worst %s", ex);
+		}
 		recs_for(f->recs, g[k].cat, f->culprit_comm);
 		sf_severity(f);
 		if (f->sev < 2 && g[k].n < 3 && f->lost < NS_S)

@@ -130,6 +130,18 @@ char *ig_db_info(sqlite3 *db, const char *key)
 	return v;
 }
 
+char *ig_db_events_rowid_src(sqlite3 *db)
+{
+	char *v = ig_db_text(db, "SELECT sql FROM main.sqlite_master WHERE type = 'view' AND name = 'events'");
+	if (!v)
+		return ig_db_has_table(db, "main", "events") ? xstrdup("main.events") : NULL;
+	/* "CREATE VIEW events AS SELECT e.seq AS seq, ... FROM event_rows e ..." */
+	const char *sel = strstr(v, " AS SELECT"), *from = strstr(v, "FROM event_rows e ");
+	char *r = sel && from ? xasprintf("(SELECT e.rowid AS rowid,%s)", sel + 10) : NULL;
+	free(v);
+	return r;
+}
+
 int ig_db_kind(sqlite3 *db, const char *schema)
 {
 	if (!schema)

@@ -39,6 +39,12 @@ int64_t ig_db_int(sqlite3 *db, const char *sql, int64_t def);
 char *ig_db_text(sqlite3 *db, const char *sql);
 /* schema_info value of key (malloc'ed) or NULL. */
 char *ig_db_info(sqlite3 *db, const char *key);
+/* A FROM source (malloc'ed) for main's events rows with a rowid column:
+ * "main.events" where events is a table (older analysis databases, the
+ * original tool's files); where events is the view over event_rows and
+ * event_ctx (docs/schema.md), that view's own SELECT with event_rows.rowid
+ * added as rowid (a view has no rowid).  NULL when main has no events. */
+char *ig_db_events_rowid_src(sqlite3 *db);
 
 /*
  * An analysis database for INPUT, for tools that read analysis results

@@ -90,6 +90,7 @@ struct px_flows {
 /* Extra information for one event. */
 struct px_evinfo {
 	const char *stack;        /* stack summary ("" / NULL = none) */
+	const char *python;       /* Python frames "file:line in func < ..." ("" / NULL = none) */
 	const char *culprit_comm; /* sched_switch: comm of arg1 */
 	struct px_flows fl;
 };

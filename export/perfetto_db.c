@@ -72,8 +72,9 @@ struct dbin {
 	struct ig_progress *prog; /* rows exported of nrows, scaled to the file's bytes */
 	uint64_t rows, nrows;
 	/* stack summaries by hash */
-	struct ig_map stackidx;   /* hash -> index + 1 into ss */
-	char **ss;
+	struct ig_map stackidx;   /* hash -> index + 1 into ss (and ps) */
+	char **ss, **ps;          /* stack annotation, Python frames ("" none) */
+	sqlite3_stmt *pyq;        /* python_frames of a stack hash; NULL: no such table */
 	size_t nstack, capstack;
 };
 
@@ -273,13 +274,51 @@ static void end_flows(struct dbin *in, uint64_t key, int is_off, int exported, u
 
 /* --------------------------------------------------- stack summaries */
 
-static const char *stack_summary(struct dbin *in, int64_t hash, sqlite3_stmt *q)
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	return s ? s : "";
+}
+
+/* the Python frames of a stack (python_frames): all of them as "file:line
+ * in func < ..." into full, the first STACK_FRAMES as "func (base:line)"
+ * into out, which opens the stack annotation; returns how many are in out */
+static int python_summary(struct dbin *in, int64_t hash, char *full, size_t flen, char *out, size_t len)
+{
+	size_t k = 0, kf = 0;
+	int n = 0, i = 0;
+	full[0] = out[0] = 0;
+	if (!in->pyq) return 0;
+	sqlite3_reset(in->pyq);
+	sqlite3_bind_int64(in->pyq, 1, hash);
+	for (; sqlite3_step(in->pyq) == SQLITE_ROW; i++) {
+		const char *f = col_text(in->pyq, 0), *fn = col_text(in->pyq, 1), *base = strrchr(f, '/');
+		int64_t line = sqlite3_column_int64(in->pyq, 2);
+		int w = snprintf(full + kf, flen - kf, "%s%s:%" PRId64 " in %s", i ? " < " : "", f, line, fn);
+		if (w < 0 || (size_t)w >= flen - kf) { full[flen - 1] = 0; kf = flen - 1; }
+		else kf += (size_t)w;
+		if (n >= STACK_FRAMES) continue;
+		w = snprintf(out + k, len - k, "%s%s (%s:%" PRId64 ")", n ? " < " : "", fn, base ? base + 1 : f, line);
+		if (w < 0 || (size_t)w >= len - k) { out[len - 1] = 0; k = len - 1; continue; }
+		k += (size_t)w;
+		n++;
+	}
+	sqlite3_reset(in->pyq);
+	return n;
+}
+
+static const char *stack_summary(struct dbin *in, int64_t hash, sqlite3_stmt *q, const char **python)
 {
 	uint64_t *hit = ig_map_get(&in->stackidx, (uint64_t)hash);
-	if (hit) return in->ss[*hit - 1];
+	*python = NULL;
+	if (hit) {
+		*python = in->ps[*hit - 1];
+		return in->ss[*hit - 1];
+	}
 	if (in->nstack >= 65536) return ""; /* bound the cache */
-	char out[512] = "";
-	size_t k = 0;
+	char out[512] = "", full[4096];
+	int npy = python_summary(in, hash, full, sizeof full, out, sizeof out);
+	size_t k = strlen(out);
 	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, hash);
 	if (sqlite3_step(q) == SQLITE_ROW) {
@@ -293,16 +332,20 @@ static const char *stack_summary(struct dbin *in, int64_t hash, sqlite3_stmt *q)
 			if (json_object_object_get_ex(fr, "pfn", &v)) s = json_object_get_string(v);
 			else if (json_object_object_get_ex(fr, "s", &v)) s = json_object_get_string(v);
 			if (!s || !*s) continue;
-			int w = snprintf(out + k, sizeof out - k, "%s%s", n ? " < " : "", s);
+			int w = snprintf(out + k, sizeof out - k, "%s%s", n || npy ? " < " : "", s);
 			if (w < 0 || (size_t)w >= sizeof out - k) break;
 			k += (size_t)w;
 			n++;
 		}
 		json_object_put(a);
 	}
+	size_t cap = in->capstack;
 	ig_grow(&in->ss, &in->capstack, in->nstack + 1, sizeof *in->ss);
-	in->ss[in->nstack++] = xstrdup(out);
+	ig_grow(&in->ps, &cap, in->nstack + 1, sizeof *in->ps);
+	in->ss[in->nstack] = xstrdup(out);
+	in->ps[in->nstack++] = xstrdup(full);
 	ig_map_xput(&in->stackidx, (uint64_t)hash, in->nstack);
+	*python = in->ps[in->nstack - 1];
 	return in->ss[in->nstack - 1];
 }
 
@@ -336,12 +379,6 @@ static uint32_t row_node(struct dbin *in, sqlite3_stmt *st, int col)
 	if (col < 0) return 0;
 	int i = node_index(in, (const char *)sqlite3_column_text(st, col));
 	return i < 0 ? 0 : (uint32_t)i;
-}
-
-static const char *col_text(sqlite3_stmt *st, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	return s ? s : "";
 }
 
 /* Process and thread names. */
@@ -483,6 +520,9 @@ static int export_events(struct dbin *in)
 	if (sqlite3_prepare_v2(in->db, sql, -1, &st, NULL)) return db_err(in, "reading events");
 	if (has_table(in, "stack_traces") && has_col(in, "stack_traces", "frames"))
 		sqlite3_prepare_v2(in->db, "SELECT frames FROM stack_traces WHERE hash = ?1", -1, &sq, NULL);
+	if (has_table(in, "python_frames"))
+		sqlite3_prepare_v2(in->db, "SELECT file, function, line FROM python_frames WHERE stack_hash = ?1 "
+				   "ORDER BY depth", -1, &in->pyq, NULL);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ingero_event ev = { 0 };
@@ -504,7 +544,7 @@ static int export_events(struct dbin *in)
 		int64_t sh = sqlite3_column_int64(st, 13);
 		ev.cpu = (uint32_t)sqlite3_column_int64(st, 14);
 		ev.flags = (uint16_t)sqlite3_column_int(st, 15);
-		if (sh && sq) info.stack = stack_summary(in, sh, sq);
+		if (sh && sq) info.stack = stack_summary(in, sh, sq, &info.python);
 		end_flows(in, ev_key(node, seq), 0, px_event_wanted(in->px, node, ev.pid, ev.ts, ev.dur), ev.ts);
 		info.fl = flows_view(in);
 		px_event(in->px, node, &ev, &info);
@@ -512,6 +552,8 @@ static int export_events(struct dbin *in)
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(sq);
+	sqlite3_finalize(in->pyq);
+	in->pyq = NULL;
 	if (rc != SQLITE_DONE) return db_err(in, "reading events");
 	return 0;
 }
@@ -640,8 +682,9 @@ static void dbin_free(struct dbin *in)
 	}
 	free(in->chains);
 	free(in->out.v); free(in->in.v); free(in->tie.v);
-	for (size_t i = 0; i < in->nstack; i++) free(in->ss[i]);
+	for (size_t i = 0; i < in->nstack; i++) { free(in->ss[i]); free(in->ps[i]); }
 	free(in->ss);
+	free(in->ps);
 	ig_map_release(&in->stackidx);
 }
 

@@ -215,6 +215,7 @@ static void event_args(struct ev_build *b, const struct ingero_event *ev, const 
 	if (ev->ret && !(s == INGERO_SRC_HOST && op == INGERO_HOST_EXIT)) ann_int(b, "ret", ev->ret);
 	if (ev->flags & INGERO_EVF_NO_RETURN) ann_uint(b, "no_return", 1);
 	if (ev->flags & INGERO_EVF_SAMPLED) ann_uint(b, "sampled", 1);
+	if (info && info->python && *info->python) ann_str(b, "python", info->python);
 	if (info && info->stack && *info->stack) ann_str(b, "stack", info->stack);
 }
 

@@ -31,28 +31,52 @@ static int smap_put(struct smap *m, struct ig_strtab *strs, uint64_t k, const ch
 static uint64_t nkey(uint32_t node, uint64_t id) { return (uint64_t)node << 48 ^ id; }
 
 /* "sym_a < sym_b < sym_c": innermost resolved frames first */
-static void stack_summary(const struct smap *syms, uint32_t node, const struct ingero_stack *st,
-			  char *out, size_t len)
+/* A stack's Python frames (PYFRAME texts in pyfull / pyshort): the "python"
+ * slice arg, all frames, and the first STACK_FRAMES short ones, which open
+ * the stack annotation (innermost first, as the native frames after them) */
+static int python_summary(const struct smap *pyfull, const struct smap *pyshort, uint32_t node,
+			  const struct ingero_stack *st, char *full, size_t flen, char *out, size_t len)
 {
-	size_t k = 0;
+	size_t k = 0, kf = 0;
 	int n = 0;
-	out[0] = 0;
+	full[0] = out[0] = 0;
+	for (uint32_t i = 0; i < st->npy && i < INGERO_STACK_PY_MAX; i++) {
+		const char *f = smap_get(pyfull, nkey(node, st->py[i]));
+		const char *s = smap_get(pyshort, nkey(node, st->py[i]));
+		int w = snprintf(full + kf, flen - kf, "%s%s", i ? " < " : "", f ? f : "?");
+		if (w < 0 || (size_t)w >= flen - kf) { full[flen - 1] = 0; kf = flen - 1; }
+		else kf += (size_t)w;
+		if (n >= STACK_FRAMES || !s) continue;
+		w = snprintf(out + k, len - k, "%s%s", n ? " < " : "", s);
+		if (w < 0 || (size_t)w >= len - k) { out[len - 1] = 0; k = len - 1; continue; }
+		k += (size_t)w;
+		n++;
+	}
+	return n;
+}
+
+static void stack_summary(const struct smap *syms, uint32_t node, const struct ingero_stack *st,
+			  char *out, size_t len, int n)
+{
+	size_t k = strlen(out);
+	int npy = n;
+	n = 0;
 	for (uint32_t i = 0; i < st->depth && i < INGERO_STACK_MAX && n < STACK_FRAMES; i++) {
 		const char *s = st->syms[i] ? smap_get(syms, nkey(node, st->syms[i])) : NULL;
 		if (!s || !*s) continue;
-		int w = snprintf(out + k, len - k, "%s%s", n ? " < " : "", s);
+		int w = snprintf(out + k, len - k, "%s%s", n || npy ? " < " : "", s);
 		if (w < 0 || (size_t)w >= len - k) { out[len - 1] = 0; break; }
 		k += (size_t)w;
 		n++;
 	}
-	if (!n && st->depth) snprintf(out, len, "0x%" PRIx64 " (unresolved)", st->ips[0]);
+	if (!n && !npy && st->depth) snprintf(out, len, "0x%" PRIx64 " (unresolved)", st->ips[0]);
 }
 
 struct recin {
 	struct px *px;
 	struct ingero_clock clk;
 	int identity, have_nodes, node0_named;
-	struct smap comms, syms, stacks;
+	struct smap comms, syms, stacks, pyfull, pyshort, pystacks;
 	struct ig_strtab strs;
 	uint64_t nev;
 	const struct ingero_header *hdr;
@@ -81,7 +105,8 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 	struct ingero_record rec;
 	struct recin s = { .px = px, .hdr_rank = -1 };
 	s.comms.strs = s.syms.strs = s.stacks.strs = &s.strs;
-	char buf[1024], stack[512];
+	s.pyfull.strs = s.pyshort.strs = s.pystacks.strs = &s.strs;
+	char buf[1024], stack[512], py[4096];
 	int rc, ret = 1, first_hdr = 1;
 	uint64_t nrec = 0;
 	(void)o;
@@ -128,11 +153,24 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 		case INGERO_REC_SYMBOL:
 			if (smap_put(&s.syms, &s.strs, nkey(node, rec.u.sym.id), rec.u.sym.name)) goto oom;
 			break;
-		case INGERO_REC_STACK:
-			if (!rec.u.stack) break;
-			stack_summary(&s.syms, node, rec.u.stack, stack, sizeof stack);
-			if (smap_put(&s.stacks, &s.strs, nkey(node, rec.u.stack->id), stack)) goto oom;
+		case INGERO_REC_PYFRAME: {
+			const struct ingero_pyframe *p = &rec.u.pyframe;
+			const char *base = strrchr(p->file, '/');
+			snprintf(py, sizeof py, "%s:%u in %s", p->file, p->line, p->func);
+			smap_put(&s.pyfull, &s.strs, nkey(node, p->id), py);
+			snprintf(py, sizeof py, "%s (%s:%u)", p->func, base ? base + 1 : p->file, p->line);
+			smap_put(&s.pyshort, &s.strs, nkey(node, p->id), py);
 			break;
+		}
+		case INGERO_REC_STACK: {
+			if (!rec.u.stack) break;
+			int n = python_summary(&s.pyfull, &s.pyshort, node, rec.u.stack, py, sizeof py,
+					       stack, sizeof stack);
+			stack_summary(&s.syms, node, rec.u.stack, stack, sizeof stack, n);
+			if (smap_put(&s.stacks, &s.strs, nkey(node, rec.u.stack->id), stack)) goto oom;
+			if (*py) smap_put(&s.pystacks, &s.strs, nkey(node, rec.u.stack->id), py);
+			break;
+		}
 		case INGERO_REC_EVENT: {
 			struct ingero_event ev = rec.u.ev;
 			if (o->progress && !(++s.nev & 4095))
@@ -140,7 +178,10 @@ int px_input_recording(struct px *px, const char *path, const struct px_opts *o)
 			struct px_evinfo info = { 0 };
 			name_node0(&s);
 			ev.ts = to_unix(&s, ev.ts);
-			if (ev.stack_id) info.stack = smap_get(&s.stacks, nkey(node, ev.stack_id));
+			if (ev.stack_id) {
+				info.stack = smap_get(&s.stacks, nkey(node, ev.stack_id));
+				info.python = smap_get(&s.pystacks, nkey(node, ev.stack_id));
+			}
 			if (ev.source == INGERO_SRC_HOST && ev.op == INGERO_HOST_SCHED_SWITCH)
 				info.culprit_comm = smap_get(&s.comms, nkey(node, ev.arg[1]));
 			px_event(px, node, &ev, &info);
@@ -203,6 +244,9 @@ out:
 	ig_map_release(&s.comms.m);
 	ig_map_release(&s.syms.m);
 	ig_map_release(&s.stacks.m);
+	ig_map_release(&s.pyfull.m);
+	ig_map_release(&s.pyshort.m);
+	ig_map_release(&s.pystacks.m);
 	ig_strtab_release(&s.strs);
 	return ret;
 }

@@ -1,8 +1,10 @@
 /*
  * report.h - ingero-report: one self-contained HTML file from an analysis
  * database (docs/report.md).
- *   report.c       CLI, page skeleton, text sections (verdict, chains,
- *                  manifest, provenance, tables) written as static HTML
+ *   report.c       CLI, page skeleton, helpers, verdict, manifest and
+ *                  provenance sections, written as static HTML
+ *   report_tables.c  the table sections (chains, step findings, ops,
+ *                  processes, NCCL ranks, CUDA graphs)
  *   report_data.c  the events scan (per-op / per-process statistics, binned
  *                  latency percentiles) and every plot's data as JSON
  *   report.js/css  the page's own plotting and table code, embedded at build
@@ -20,6 +22,8 @@
 #define REPORT_BINS 600          /* time bins of the binned plots */
 #define REPORT_TOP_OPS 3         /* ops in the latency plot */
 #define REPORT_MAX_POINTS 1200   /* points per raw series before downsampling */
+/* SQL: chains and findings, most severe first */
+#define SEV_ORDER "CASE severity WHEN 'HIGH' THEN 0 WHEN 'MEDIUM' THEN 1 WHEN 'LOW' THEN 2 ELSE 3 END"
 
 struct rep_op {
 	int source, op;
@@ -74,8 +78,22 @@ int rep_nccl_ranks(struct rep *r, struct rep_rank **out, size_t *n);
 extern const char rep_asset_css[];
 extern const char rep_asset_js[];
 
-/* helpers */
+/* report_tables.c: the table sections of the page */
+void rep_sec_chains(struct rep *r);
+void rep_sec_step_findings(struct rep *r);
+void rep_sec_ops(struct rep *r);
+void rep_sec_procs(struct rep *r);
+void rep_sec_nccl(struct rep *r);
+void rep_sec_graphs(struct rep *r);
+
+/* helpers (report.c) */
 void rep_html(FILE *f, const char *s);       /* HTML-escaped, valid UTF-8 */
 const char *rep_dur(int64_t ns, char *b, size_t n);
+const char *rep_utc(int64_t ns, char *b, size_t n);    /* "2026-12-02 10:00:00.123 UTC" */
+const char *rep_col(sqlite3_stmt *st, int i);          /* text column, "" for NULL */
+int64_t rep_i64(sqlite3_stmt *st, int i);
+sqlite3_stmt *rep_prep(struct rep *r, const char *sql); /* NULL (and a warning) on error */
+int64_t rep_count(struct rep *r, const char *table, const char *where);
+void rep_json_list(FILE *f, const char *js, int max);  /* a JSON string array as <li>s */
 
 #endif

@@ -29,10 +29,10 @@ extern "C" {
 
 #define INGERO_MAGIC "INGERO-REC"
 #define INGERO_FORMAT_MAJOR 1
-#define INGERO_FORMAT_MINOR 1
-/* the minor of a recording that holds node events (kind 66, format.md 3.3);
+#define INGERO_FORMAT_MINOR 2
+/* the minor of a recording that holds node events (kind 66, format.md 3.4);
  * writers write it only then */
-#define INGERO_FORMAT_MINOR_NODE_EVENTS 2
+#define INGERO_FORMAT_MINOR_NODE_EVENTS 3
 #define INGERO_VERSION "0.1.0"
 
 /* ---------------------------------------------------------------- errors */
@@ -133,7 +133,8 @@ enum ingero_kind {
 	INGERO_REC_CTX = 14,       /* switches the current node for following records */
 	INGERO_REC_NOTE = 15,      /* recorder notes: disk full, attach failures, ... */
 	INGERO_REC_SAMPLING = 16,  /* in-kernel 1-in-N sampling rate in force */
-	INGERO_REC_KIND_MAX = 17,
+	INGERO_REC_PYFRAME = 17,   /* 1.2: one Python source location (file, function, line) */
+	INGERO_REC_KIND_MAX = 18,
 };
 /* Kinds >= 64 are "must understand": a reader that does not know one stops
  * with INGERO_ECRITICAL.  Unknown kinds < 64 are skipped. */
@@ -241,8 +242,12 @@ struct ingero_symbol {
 };
 
 /* A deduplicated user stack.  ips[i] is the raw address, syms[i] the symbol
- * id (0 = unresolved), offs[i] the offset of ips[i] inside that symbol. */
+ * id (0 = unresolved), offs[i] the offset of ips[i] inside that symbol.
+ * 1.2: py[0..npy) are the ids of PYFRAME records of the Python frames the
+ * calling thread was executing, innermost first (npy = 0: none); a stack
+ * with Python frames may have depth 0 (no native stack was captured). */
 #define INGERO_STACK_MAX 64
+#define INGERO_STACK_PY_MAX 16
 struct ingero_stack {
 	uint64_t id;
 	uint32_t pid;
@@ -250,6 +255,19 @@ struct ingero_stack {
 	uint64_t ips[INGERO_STACK_MAX];
 	uint64_t syms[INGERO_STACK_MAX];
 	uint32_t offs[INGERO_STACK_MAX];
+	uint32_t npy;
+	uint64_t py[INGERO_STACK_PY_MAX];
+};
+
+/* 1.2: one Python source location, referred to by STACK.py.  id is unique
+ * within a node; line 0 = unknown.  function is the code object's qualified
+ * name (CPython 3.11+: co_qualname, 3.10: co_name). */
+struct ingero_pyframe {
+	uint64_t id;
+	uint32_t pid;
+	uint32_t line;
+	const char *file;
+	const char *func;
 };
 
 struct ingero_sys {
@@ -350,6 +368,7 @@ struct ingero_record {
 		struct ingero_frame frame;
 		struct ingero_note note;
 		struct ingero_sampling sampling;
+		struct ingero_pyframe pyframe;
 		uint32_t ctx_node;
 	} u;
 };
@@ -401,8 +420,8 @@ struct ingero_writer_opts {
 	 * refuse such a recording instead of misreading it. */
 	int node_gaps;
 	/* Allow ingero_writer_event_node: events that name their node (kind 66,
-	 * docs/format.md 3.3) instead of following a CTX record; the header
-	 * says 1.2, and readers before 1.2 stop at the first such event. */
+	 * docs/format.md 3.4) instead of following a CTX record; the header
+	 * says 1.3, and readers before 1.3 stop at the first such event. */
 	int node_events;
 };
 
@@ -444,6 +463,13 @@ typedef void (*ingero_warn_fn)(void *ctx, const struct ingero_error *w);
  * or "-" for stdin (a segment stream or a bundle).  Returns 0 or INGERO_E*.
  */
 int ingero_reader_open(struct ingero_reader **r, const char *path, struct ingero_error *err);
+/*
+ * The same over a memory buffer buf[0..len) (a segment stream or a bundle),
+ * named `name` in messages (NULL: "<memory>").  The buffer is read in place
+ * and must outlive the reader.  No file, no syscall: the fuzz targets use it.
+ */
+int ingero_reader_open_mem(struct ingero_reader **r, const void *buf, size_t len, const char *name,
+			   struct ingero_error *err);
 void ingero_reader_set_warn(struct ingero_reader *r, ingero_warn_fn fn, void *ctx);
 /*
  * Next record in file order.  Returns 1 with *rec filled, 0 at the end, or a

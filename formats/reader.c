@@ -124,19 +124,55 @@ int ingero_reader_next(struct ingero_reader *r, struct ingero_record *rec)
 	}
 }
 
-int ingero_reader_open(struct ingero_reader **rp, const char *path, struct ingero_error *err)
+/*
+ * One decompression context kept from the last closed reader for the next
+ * open (a context is ~100 KB plus its window buffers: creating one per
+ * reader dominated tools that open many small inputs, and the fuzzer).
+ * One slot, swapped atomically, so readers in several threads stay safe;
+ * a context that grew past DCTX_KEEP (a huge window) is freed instead.
+ */
+#define DCTX_KEEP (16u << 20)
+static ZSTD_DCtx *spare_dctx;
+
+static ZSTD_DCtx *dctx_get(void)
+{
+	ZSTD_DCtx *d = __atomic_exchange_n(&spare_dctx, NULL, __ATOMIC_ACQ_REL);
+	if (!d)
+		return ZSTD_createDCtx();
+	ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
+	return d;
+}
+
+static void dctx_put(ZSTD_DCtx *d)
+{
+	if (!d)
+		return;
+	if (ZSTD_sizeof_DCtx(d) > DCTX_KEEP) {
+		ZSTD_freeDCtx(d);
+		return;
+	}
+	ZSTD_freeDCtx(__atomic_exchange_n(&spare_dctx, d, __ATOMIC_ACQ_REL));
+}
+
+static int reader_open(struct ingero_reader **rp, const char *path, const void *buf, size_t len,
+		       struct ingero_error *err)
 {
 	if (err)
 		memset(err, 0, sizeof(*err));
-	if (!rp || !path)
+	if (!rp || !path || (buf == NULL && len))
 		return fmt_seterr(err, INGERO_EINVAL, 0, "", 0, "no input");
 	*rp = NULL;
 	struct ingero_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return fmt_seterr(err, INGERO_ENOMEM, 0, path, 0, "out of memory");
 	r->fd = -1;
-	r->path = strdup(!strcmp(path, "-") ? "<stdin>" : path);
-	r->dctx = ZSTD_createDCtx();
+	r->path = strdup(!buf && !strcmp(path, "-") ? "<stdin>" : path);
+	r->dctx = dctx_get();
+	if (buf) {
+		r->is_mem = 1;
+		r->mem = buf;
+		r->mem_len = len;
+	}
 	int code = 0;
 	if (!r->path || !r->dctx) {
 		code = fmt_seterr(err, INGERO_ENOMEM, 0, path, 0, "out of memory");
@@ -150,6 +186,18 @@ int ingero_reader_open(struct ingero_reader **rp, const char *path, struct inger
 fail:
 	ingero_reader_close(r);
 	return code;
+}
+
+int ingero_reader_open(struct ingero_reader **rp, const char *path, struct ingero_error *err)
+{
+	return reader_open(rp, path, NULL, 0, err);
+}
+
+int ingero_reader_open_mem(struct ingero_reader **rp, const void *buf, size_t len, const char *name,
+			   struct ingero_error *err)
+{
+	static const uint8_t empty[1];
+	return reader_open(rp, name ? name : "<memory>", buf ? buf : (len ? NULL : empty), len, err);
 }
 
 void ingero_reader_set_warn(struct ingero_reader *r, ingero_warn_fn fn, void *ctx)
@@ -193,7 +241,8 @@ void ingero_reader_close(struct ingero_reader *r)
 	free(r->files);
 	for (int i = 0; i < 7; i++)
 		free(r->hdr_str[i]);
-	ZSTD_freeDCtx(r->dctx);
+	dctx_put(r->dctx);
+	free(r->rdbuf);
 	free(r->cb);
 	free(r->db);
 	free(r->nb_end);

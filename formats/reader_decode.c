@@ -302,7 +302,14 @@ static int decode_other(struct ingero_reader *r, struct mp_cur *c, uint32_t n, u
 			for (uint32_t j = 0; j < m; j++)
 				x->offs[j] = (uint32_t)tmp[j];
 		}
+		if (i++ < n)
+			x->npy = get_u64_array(c, x->py, INGERO_STACK_PY_MAX);
 		rec->u.stack = x;
+		break;
+	}
+	case INGERO_REC_PYFRAME: {
+		struct ingero_pyframe *x = &rec->u.pyframe;
+		U(x->id); U(x->pid); S(x->file); S(x->func); U(x->line);
 		break;
 	}
 	case INGERO_REC_SYS: {

@@ -34,12 +34,17 @@ enum { R_FILE, R_DIR, R_ARCHIVE };
 #ifndef DBUF_INIT                 /* first decompression buffer of a streamed frame */
 #define DBUF_INIT (1u << 20)
 #endif
+#define RDBUF (64u << 10)
 #define CBUF_MAX ((size_t)FMT_FRAME_MAX + (4u << 20))
 
 struct ingero_reader {
 	int mode;
 	char *path;
 	int fd, own_fd;
+	/* ingero_reader_open_mem: the input is mem[0..mem_len), not fd */
+	const uint8_t *mem;
+	size_t mem_len, mem_pos;
+	int is_mem;
 	/* directory */
 	char **files;
 	size_t nfiles, fidx;
@@ -51,7 +56,7 @@ struct ingero_reader {
 	int seekable;            /* a regular file: entries are read in name order */
 	char **order;            /* .igz entry names, sorted */
 	size_t norder, oidx;
-	uint8_t rdbuf[64 << 10];
+	uint8_t *rdbuf;          /* RDBUF bytes, allocated on the first fd read */
 	/* current member: data_block pieces not yet copied, bounds */
 	const uint8_t *blk;
 	size_t blk_left;
@@ -133,6 +138,7 @@ int rd_fatal(struct ingero_reader *r, int code, uint64_t off, const char *fmt, .
 
 /* reader_src.c */
 ssize_t rd_fd_read(int fd, void *buf, size_t n);
+ssize_t rd_src_read(struct ingero_reader *r, void *buf, size_t n);
 /* Detect what path is (directory, segment stream, bundle) and prepare r to
  * read it: 0, or an error code with *err filled. */
 int rd_open_source(struct ingero_reader *r, const char *path, struct ingero_error *err);

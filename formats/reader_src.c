@@ -28,7 +28,21 @@ ssize_t rd_fd_read(int fd, void *buf, size_t n)
 	}
 }
 
-/* libarchive pulls bytes from here: the peeked prefix, then the fd */
+/* up to n bytes of the input (the fd, or the buffer of ingero_reader_open_mem) */
+ssize_t rd_src_read(struct ingero_reader *r, void *buf, size_t n)
+{
+	if (!r->is_mem)
+		return rd_fd_read(r->fd, buf, n);
+	size_t left = r->mem_len - r->mem_pos;
+	if (n > left)
+		n = left;
+	memcpy(buf, r->mem + r->mem_pos, n);
+	r->mem_pos += n;
+	return (ssize_t)n;
+}
+
+/* libarchive pulls bytes from here: the peeked prefix, then the fd (or the
+ * rest of the memory buffer, in place) */
 static la_ssize_t ar_read_cb(struct archive *a, void *ctx, const void **buf)
 {
 	struct ingero_reader *r = ctx;
@@ -39,7 +53,18 @@ static la_ssize_t ar_read_cb(struct archive *a, void *ctx, const void **buf)
 		r->peek_pos = r->peek_len;
 		return (la_ssize_t)n;
 	}
-	ssize_t k = rd_fd_read(r->fd, r->rdbuf, sizeof(r->rdbuf));
+	if (r->is_mem) {
+		*buf = r->mem + r->mem_pos;
+		size_t n = r->mem_len - r->mem_pos;
+		r->mem_pos = r->mem_len;
+		rd_count(r, n);
+		return (la_ssize_t)n;
+	}
+	if (!r->rdbuf && !(r->rdbuf = malloc(RDBUF))) {
+		archive_set_error(a, ENOMEM, "out of memory");
+		return -1;
+	}
+	ssize_t k = rd_fd_read(r->fd, r->rdbuf, RDBUF);
 	if (k < 0) {
 		archive_set_error(a, errno, "read: %s", strerror(errno));
 		return -1;
@@ -145,7 +170,7 @@ int rd_fill(struct ingero_reader *r)
 	if (r->mode == R_ARCHIVE)
 		k = ar_data(r, r->cb + r->clen, want);
 	else
-		k = rd_fd_read(r->fd, r->cb + r->clen, want);
+		k = rd_src_read(r, r->cb + r->clen, want);
 	if (k == -2) {   /* ar_data warned: the member is corrupt */
 		r->ceof = 1;
 		return 0;
@@ -284,7 +309,9 @@ static int ar_open(struct ingero_reader *r)
 	if (r->ar) {
 		archive_read_free(r->ar);
 		r->ar = NULL;
-		if (lseek(r->fd, (off_t)r->peek_len, SEEK_SET) < 0)
+		if (r->is_mem)
+			r->mem_pos = r->peek_len;
+		else if (lseek(r->fd, (off_t)r->peek_len, SEEK_SET) < 0)
 			return -1;
 		r->peek_pos = 0;
 	}
@@ -490,13 +517,12 @@ static int list_dir(struct ingero_reader *r, struct ingero_error *err)
 }
 
 /* Is the (zstd) stream starting in cb a tar archive?  Decode its first
- * 512 bytes and look for the ustar magic. */
-static int zstd_is_tar(const uint8_t *p, size_t n)
+ * 512 bytes (with the reader's context, reset before every frame) and look
+ * for the ustar magic. */
+static int zstd_is_tar(ZSTD_DCtx *d, const uint8_t *p, size_t n)
 {
 	uint8_t out[512];
-	ZSTD_DCtx *d = ZSTD_createDCtx();
-	if (!d)
-		return 0;
+	ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
 	ZSTD_inBuffer in = { p, n, 0 };
 	ZSTD_outBuffer o = { out, sizeof(out), 0 };
 	while (o.pos < o.size && in.pos < in.size) {
@@ -504,7 +530,7 @@ static int zstd_is_tar(const uint8_t *p, size_t n)
 		if (ZSTD_isError(k) || k == 0)
 			break;
 	}
-	ZSTD_freeDCtx(d);
+	ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
 	return o.pos >= 262 && !memcmp(out + 257, "ustar", 5);
 }
 
@@ -534,12 +560,19 @@ static int open_input(struct ingero_reader *r, const char *path, struct stat *st
  * segment stream, or an error code (< 0). */
 static int peek_kind(struct ingero_reader *r, const char *path, struct ingero_error *err)
 {
-	r->cb = malloc(READ_CHUNK * 2);
+	/* room for the whole peek (a fuzz build's READ_CHUNK is smaller); a
+	 * memory input no bigger than that gets its size (+1: the read that
+	 * sees the end) */
+	size_t cap = READ_CHUNK * 2 > PEEK_BYTES ? READ_CHUNK * 2 : PEEK_BYTES;
+	if (r->is_mem && r->mem_len < cap)
+		cap = r->mem_len + 1;
+	r->cb = malloc(cap);
 	if (!r->cb)
 		return fmt_seterr(err, INGERO_ENOMEM, 0, path, 0, "out of memory");
-	r->ccap = READ_CHUNK * 2;
-	while (r->clen < PEEK_BYTES) {
-		ssize_t k = rd_fd_read(r->fd, r->cb + r->clen, PEEK_BYTES - r->clen);
+	r->ccap = cap;
+	size_t lim = PEEK_BYTES < cap ? PEEK_BYTES : cap;
+	while (r->clen < lim) {
+		ssize_t k = rd_src_read(r, r->cb + r->clen, lim - r->clen);
 		if (k < 0)
 			return fmt_seterr(err, INGERO_EIO, errno, r->path, 0, "read error: %s",
 					  strerror(errno));
@@ -553,7 +586,7 @@ static int peek_kind(struct ingero_reader *r, const char *path, struct ingero_er
 	const uint8_t *p = r->cb;
 	size_t n = r->clen;
 	if (n >= 4 && le32(p) == FMT_ZSTD_MAGIC)
-		return zstd_is_tar(p, n);
+		return zstd_is_tar(r->dctx, p, n);
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		return 1;
 	if (n >= 262 && !memcmp(p + 257, "ustar", 5))
@@ -604,7 +637,7 @@ int rd_open_source(struct ingero_reader *r, const char *path, struct ingero_erro
 {
 	struct stat st;
 	memset(&st, 0, sizeof(st));
-	int code = open_input(r, path, &st, err);
+	int code = r->is_mem ? 0 : open_input(r, path, &st, err);
 	if (code || r->mode == R_DIR)
 		return code;
 	int k = peek_kind(r, path, err);
@@ -614,5 +647,5 @@ int rd_open_source(struct ingero_reader *r, const char *path, struct ingero_erro
 		r->mode = R_FILE;
 		return 0;
 	}
-	return open_bundle(r, strcmp(path, "-") != 0 && S_ISREG(st.st_mode), err);
+	return open_bundle(r, r->is_mem || (strcmp(path, "-") != 0 && S_ISREG(st.st_mode)), err);
 }

@@ -31,6 +31,7 @@ static const size_t str_sym[] = { OFF(sym.name), 0 };
 static const size_t str_node[] = { OFF(nodeinfo.name), OFF(nodeinfo.host), OFF(nodeinfo.boot_id),
 				   OFF(nodeinfo.method), 0 };
 static const size_t str_note[] = { OFF(note.text), 0 };
+static const size_t str_py[] = { OFF(pyframe.file), OFF(pyframe.func), 0 };
 static const size_t str_none[] = { 0 };
 #undef OFF
 
@@ -44,6 +45,7 @@ static const size_t *string_fields(int kind)
 	case INGERO_REC_SYMBOL: return str_sym;
 	case INGERO_REC_NODE: return str_node;
 	case INGERO_REC_NOTE: return str_note;
+	case INGERO_REC_PYFRAME: return str_py;
 	}
 	return str_none;
 }

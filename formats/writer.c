@@ -719,7 +719,8 @@ static size_t rec_size(const struct ingero_record *r)
 	case INGERO_REC_THREAD: return 64 + slen(r->u.thr.name);
 	case INGERO_REC_MODULE: return 96 + slen(r->u.mod.path) + slen(r->u.mod.build_id);
 	case INGERO_REC_SYMBOL: return 64 + slen(r->u.sym.name);
-	case INGERO_REC_STACK: return 64 + 3 * 9 * INGERO_STACK_MAX;
+	case INGERO_REC_STACK: return 64 + 3 * 9 * INGERO_STACK_MAX + 9 * INGERO_STACK_PY_MAX;
+	case INGERO_REC_PYFRAME: return 64 + slen(r->u.pyframe.file) + slen(r->u.pyframe.func);
 	case INGERO_REC_NODE: return 160 + slen(r->u.nodeinfo.name) + slen(r->u.nodeinfo.host) +
 				     slen(r->u.nodeinfo.boot_id) + slen(r->u.nodeinfo.method);
 	case INGERO_REC_NOTE: return 64 + slen(r->u.note.text);
@@ -737,7 +738,8 @@ int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *re
 	    rec->kind == INGERO_REC_FRAME)
 		return INGERO_EINVAL;
 	if (rec->kind == INGERO_REC_STACK &&
-	    (!rec->u.stack || rec->u.stack->depth > INGERO_STACK_MAX))
+	    (!rec->u.stack || rec->u.stack->depth > INGERO_STACK_MAX ||
+	     rec->u.stack->npy > INGERO_STACK_PY_MAX))
 		return INGERO_EINVAL;
 	uint64_t ts = 0;
 	int have_ts = ingero_record_ts(rec, &ts);
@@ -778,7 +780,8 @@ int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *re
 		break;
 	case INGERO_REC_STACK: {
 		const struct ingero_stack *x = rec->u.stack;
-		p = mp_put_array(p, 6); *p++ = (uint8_t)rec->kind;
+		/* the 1.2 py field only when there are Python frames */
+		p = mp_put_array(p, x->npy ? 7 : 6); *p++ = (uint8_t)rec->kind;
 		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid);
 		p = mp_put_array(p, x->depth);
 		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->ips[i]);
@@ -786,6 +789,17 @@ int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *re
 		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->syms[i]);
 		p = mp_put_array(p, x->depth);
 		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->offs[i]);
+		if (x->npy) {
+			p = mp_put_array(p, x->npy);
+			for (uint32_t i = 0; i < x->npy; i++) p = mp_put_uint(p, x->py[i]);
+		}
+		break;
+	}
+	case INGERO_REC_PYFRAME: {
+		const struct ingero_pyframe *x = &rec->u.pyframe;
+		p = mp_put_array(p, 6); *p++ = (uint8_t)rec->kind;
+		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid);
+		p = put_cstr(p, x->file); p = put_cstr(p, x->func); p = mp_put_uint(p, x->line);
 		break;
 	}
 	case INGERO_REC_SYS: {

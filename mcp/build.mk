@@ -18,14 +18,8 @@ $(B)/tests/unit-mcp-fuzz: $(call obj,tests/mcp/fuzz_rpc.c tests/mcp/fuzz_replay.
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ -lsqlite3 -ljson-c $(FORMATS_LDLIBS) -lm -lpthread
 $(B)/tests/mcp/fuzz_rpc.o: ALL_CFLAGS += -Imcp
 $(B)/tests/mcp/fuzz_replay.o: ALL_CFLAGS += -Itests
-# make fuzz-mcp [FUZZ_SECONDS=60]: libFuzzer over the JSON-RPC input; crash
-# inputs land in build-fuzz/ (copy them to tests/mcp/fuzz-corpus/).
-fuzz: fuzz-mcp
+# make fuzz FUZZ_TARGETS=mcp (or make fuzz-mcp): libFuzzer over the JSON-RPC
+# input, built and run by tests/fuzz/fuzz.mk with the other targets.
 fuzz-mcp:
-	@mkdir -p build-fuzz/mcp-corpus build-fuzz/mcp
-	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -DMCP_NO_MAIN -fsanitize=fuzzer,address,undefined -Iformats -Icommon -Imcp \
-		$(MCP_SRCS) export/sqlguard.c $(COMMON_SRCS) $(COMMON_DB_SRCS) $(FORMATS_SRCS) tests/mcp/fuzz_rpc.c \
-		-o build-fuzz/fuzz-mcp -lsqlite3 -ljson-c $(FORMATS_LDLIBS) -lm -lpthread
-	build-fuzz/fuzz-mcp -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=30 \
-		-artifact_prefix=build-fuzz/mcp- build-fuzz/mcp-corpus tests/mcp/fuzz-corpus
+	$(MAKE) fuzz FUZZ_TARGETS=mcp
 .PHONY: fuzz-mcp

@@ -141,9 +141,11 @@ int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
 	ix->has_node_col = ig_db_has_col(db, "main", "events", "node");
 	ix->has_stack_col = ig_db_has_col(db, "main", "events", "stack_hash");
 	ix->has_tid_col = ig_db_has_col(db, "main", "events", "tid");
-	char *sql = xasprintf("SELECT rowid, %s, timestamp, pid, %s, source, op, duration, %s FROM events",
+	if (!(ix->src = ig_db_events_rowid_src(db)))
+		return ig_error("cannot read events: unknown events view");
+	char *sql = xasprintf("SELECT rowid, %s, timestamp, pid, %s, source, op, duration, %s FROM %s",
 			      ix->has_node_col ? "node" : "''", ix->has_tid_col ? "tid" : "pid",
-			      ix->has_stack_col ? "stack_hash" : "0");
+			      ix->has_stack_col ? "stack_hash" : "0", ix->src);
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	free(sql);
@@ -315,5 +317,6 @@ void mcp_index_free(struct mcp_index *ix)
 	free(ix->slow);
 	free(ix->stacks);
 	free(ix->blocks);
+	free(ix->src);
 	memset(ix, 0, sizeof *ix);
 }

@@ -69,6 +69,7 @@ struct mcp_index {
 	struct mcp_block *blocks;
 	size_t nblocks;
 	int has_node_col, has_stack_col, has_tid_col;
+	char *src;                 /* FROM source of events with rowid (ig_db_events_rowid_src) */
 	double scan_s;
 };
 int mcp_index_build(sqlite3 *db, struct mcp_index *ix);

@@ -101,9 +101,9 @@ int t_get_stacks(struct args *a, struct res *r)
 	JADD(r->sc, "slowest", slow);
 	if (ev >= 0) {
 		sqlite3_stmt *st = NULL;
-		char *q = xasprintf("SELECT %s, timestamp, pid, %s, source, op, duration, %s FROM events WHERE rowid = ?",
+		char *q = xasprintf("SELECT %s, timestamp, pid, %s, source, op, duration, %s FROM %s WHERE rowid = ?",
 				    S.ix.has_node_col ? "node" : "''", S.ix.has_tid_col ? "tid" : "pid",
-				    S.ix.has_stack_col ? "stack_hash" : "0");
+				    S.ix.has_stack_col ? "stack_hash" : "0", S.ix.src);
 		int rc = sqlite3_prepare_v2(S.db, q, -1, &st, NULL);
 		free(q);
 		if (rc != SQLITE_OK) return terr(r, "cannot read events: %s", sqlite3_errmsg(S.db));
@@ -227,10 +227,10 @@ int t_get_timeline(struct args *a, struct res *r)
 		}
 	}
 	int64_t lo = center - window / 2, hi = center + window / 2;
-	char *q = xasprintf("SELECT rowid, %s, timestamp, %s, source, op, duration, arg0, arg1, %s FROM events "
+	char *q = xasprintf("SELECT rowid, %s, timestamp, %s, source, op, duration, arg0, arg1, %s FROM %s "
 			    "WHERE rowid BETWEEN ?1 AND ?2 AND pid = ?3 AND timestamp < ?4 AND timestamp + duration >= ?5",
 			    S.ix.has_node_col ? "node" : "''", S.ix.has_tid_col ? "tid" : "pid",
-			    S.ix.has_stack_col ? "stack_hash" : "0");
+			    S.ix.has_stack_col ? "stack_hash" : "0", S.ix.src);
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(S.db, q, -1, &st, NULL);
 	free(q);

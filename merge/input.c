@@ -49,7 +49,7 @@ void mrg_warn(struct mrg *m, struct input *in, const char *fmt, ...)
 	char buf[2048];
 	va_list ap;
 	__atomic_fetch_add(&m->warnings, 1, __ATOMIC_RELAXED);
-	if (m->quiet > 1)
+	if (m->quiet)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);

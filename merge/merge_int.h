@@ -240,7 +240,7 @@ static inline int mrg_is_meta(int kind)
 {
 	return kind == INGERO_REC_PROCESS || kind == INGERO_REC_THREAD ||
 	       kind == INGERO_REC_MODULE || kind == INGERO_REC_SYMBOL ||
-	       kind == INGERO_REC_STACK;
+	       kind == INGERO_REC_STACK || kind == INGERO_REC_PYFRAME;
 }
 
 /* The record's time as int64 ns; *over is set when it lies above INT64_MAX

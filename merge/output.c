@@ -61,7 +61,7 @@ void mrg_item_release(struct item *it)
 	it->kind = 0;
 }
 
-/* Events name their node (format.md 3.3: the first bytes of the record
+/* Events name their node (format.md 3.4: the first bytes of the record
  * differ per node, so zstd matches an event with its own node's previous
  * events, not with the node's before it); other records follow a CTX. */
 static int emit(struct mrg *m, struct item *it)
@@ -192,7 +192,7 @@ int mrg_out_open(struct mrg *m, int64_t start)
 	}
 	o.fsync = INGERO_FSYNC_NONE;
 	o.node_gaps = 1;   /* gaps per node: interleaved nodes cost less (format.md 3.2) */
-	o.node_events = 1; /* events name their node (format.md 3.3) */
+	o.node_events = 1; /* events name their node (format.md 3.4) */
 	o.zstd_level = 1;
 	o.hdr.node = "merged";
 	o.hdr.host = "";

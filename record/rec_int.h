@@ -40,6 +40,7 @@ struct rec_sym {
 	int stacks_fd;          /* BPF STACK_TRACE map */
 	uint32_t gen;           /* bumped on rotation: metadata is re-emitted */
 	struct ig_map stacks;  /* pid << 42 | top << 14 | bpf stack id -> id << 16 | gen */
+	struct ig_map pystacks; /* native id << 24 | Python sequence -> id << 16 | gen */
 	struct ig_map tops;    /* function address of a stack taken at return -> top (1..) */
 	struct ig_map pmaps;   /* pid -> index+1 in pm */
 	struct rec_pmaps *pm;
@@ -61,6 +62,12 @@ void rec_sym_release(struct rec_sym *s);
  * called function's address, prepended to a stack taken at return (whose
  * frames start at the call site); 0 = the stack as BPF took it.  0 = no stack. */
 uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id, uint64_t top_ip);
+/* The same with Python frames: the id of a STACK holding the native stack
+ * (depth 0 when there is none: bpf_stack_id < 0) and py[0..npy), PYFRAME
+ * ids innermost first; pyseq (> 0) names that id sequence exactly
+ * (record_py.c interns it).  pyseq 0: rec_sym_stack. */
+uint64_t rec_sym_stack_py(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id, uint64_t top_ip,
+			  uint32_t pyseq, const uint64_t *py, uint32_t npy);
 /* Read pid's maps and ELF files now (a target was found). */
 void rec_sym_preload(struct rec_sym *s, uint32_t pid);
 /* Forget pid's cached maps (exit, exec). */

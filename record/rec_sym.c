@@ -46,6 +46,7 @@ void rec_sym_release(struct rec_sym *s)
 		rec_elf_free(s->elfs[i].e);
 	free(s->elfs);
 	ig_map_release(&s->stacks);
+	ig_map_release(&s->pystacks);
 	ig_map_release(&s->pmaps);
 	ig_map_release(&s->elfidx);
 	ig_map_release(&s->syms);
@@ -214,13 +215,60 @@ static uint64_t emit_symbol(struct rec_sym *s, struct rec_pmap *m, struct rec_el
 	return id;
 }
 
+/* Read BPF stack bpf_stack_id of pid and symbolize it into *st (MODULE and
+ * SYMBOL records on first use); ips[0] = top_ip when set.  -1: not in the map. */
+static int build_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id, uint64_t top_ip,
+		       struct ingero_stack *st)
+{
+	uint64_t ips[INGERO_STACK_MAX + 1];
+	struct rec_pmaps *p;
+	bool reloaded = false;
+
+	memset(ips, 0, sizeof(ips));
+	if (bpf_map_lookup_elem(s->stacks_fd, &bpf_stack_id, ips + (top_ip ? 1 : 0))) {
+		s->stack_misses++;
+		return -1;
+	}
+	ips[0] = top_ip ? top_ip : ips[0];
+	st->pid = pid;
+	st->depth = 0;
+	p = get_maps(s, pid, false);
+	for (int i = 0; i < INGERO_STACK_MAX && ips[i]; i++) {
+		struct rec_pmap *m = p ? find_map(p, ips[i]) : NULL;
+		struct rec_elf *e;
+		uint64_t vaddr;
+		const struct rec_elf_sym *sym;
+
+		st->ips[i] = ips[i];
+		st->syms[i] = 0;
+		st->offs[i] = 0;
+		st->depth = i + 1;
+		if (!m && p && !reloaded) {
+			/* a library loaded since we last looked */
+			p = get_maps(s, pid, true);
+			reloaded = true;
+			m = p ? find_map(p, ips[i]) : NULL;
+		}
+		if (!m)
+			continue;
+		e = get_elf(s, pid, m);
+		emit_module(s, pid, m, e);
+		if (!e || rec_elf_off_to_vaddr(e, ips[i] - m->start + m->off, &vaddr))
+			continue;
+		sym = rec_elf_find_addr(e, vaddr);
+		if (!sym)
+			continue;
+		st->syms[i] = emit_symbol(s, m, e, sym);
+		st->offs[i] = (uint32_t)(vaddr - sym->addr);
+	}
+	return 0;
+}
+
 uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id, uint64_t top_ip)
 {
 	static struct ingero_stack st;
-	uint64_t key, *v, id, top = 0, ips[INGERO_STACK_MAX + 1];
+	uint64_t key, *v, id, top = 0;
 	struct ingero_record r = { .kind = INGERO_REC_STACK };
-	struct rec_pmaps *p;
-	bool reloaded = false;
 	uint32_t slot;
 
 	if (bpf_stack_id < 0 || bpf_stack_id >= (1 << 14) || pid >= (1u << 22))
@@ -248,44 +296,41 @@ uint64_t rec_sym_stack(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id, ui
 		s->cache_val[slot] = *v;
 		return *v >> 16;
 	}
-	memset(ips, 0, sizeof(ips));
-	if (bpf_map_lookup_elem(s->stacks_fd, &bpf_stack_id, ips + (top_ip ? 1 : 0))) {
-		s->stack_misses++;
-		return 0;
-	}
-	ips[0] = top_ip ? top_ip : ips[0];
-	id = v ? *v >> 16 : ++s->next_stack;
 	memset(&st, 0, sizeof(st));
+	if (build_stack(s, pid, bpf_stack_id, top_ip, &st))
+		return 0;
+	id = v ? *v >> 16 : ++s->next_stack;
 	st.id = id;
-	st.pid = pid;
-	p = get_maps(s, pid, false);
-	for (int i = 0; i < INGERO_STACK_MAX && ips[i]; i++) {
-		struct rec_pmap *m = p ? find_map(p, ips[i]) : NULL;
-		struct rec_elf *e;
-		uint64_t vaddr;
-		const struct rec_elf_sym *sym;
-
-		st.ips[i] = ips[i];
-		st.depth = i + 1;
-		if (!m && p && !reloaded) {
-			/* a library loaded since we last looked */
-			p = get_maps(s, pid, true);
-			reloaded = true;
-			m = p ? find_map(p, ips[i]) : NULL;
-		}
-		if (!m)
-			continue;
-		e = get_elf(s, pid, m);
-		emit_module(s, pid, m, e);
-		if (!e || rec_elf_off_to_vaddr(e, ips[i] - m->start + m->off, &vaddr))
-			continue;
-		sym = rec_elf_find_addr(e, vaddr);
-		if (!sym)
-			continue;
-		st.syms[i] = emit_symbol(s, m, e, sym);
-		st.offs[i] = (uint32_t)(vaddr - sym->addr);
-	}
 	ig_map_put(&s->stacks, key, id << 16 | (s->gen & GEN_MASK));
+	r.u.stack = &st;
+	ingero_writer_append(s->w, &r);
+	s->stacks_emitted++;
+	return id;
+}
+
+uint64_t rec_sym_stack_py(struct rec_sym *s, uint32_t pid, int32_t bpf_stack_id, uint64_t top_ip,
+			  uint32_t pyseq, const uint64_t *py, uint32_t npy)
+{
+	static struct ingero_stack st;
+	struct ingero_record r = { .kind = INGERO_REC_STACK };
+	uint64_t native = rec_sym_stack(s, pid, bpf_stack_id, top_ip), key, *v, id;
+
+	if (!pyseq || pyseq >= (1u << 24) || native >= (1ull << 40) || npy > INGERO_STACK_PY_MAX)
+		return native;
+	/* one STACK per (native stack, Python frame sequence): exact key */
+	key = native << 24 | pyseq;
+	v = ig_map_get(&s->pystacks, key);
+	if (v && (*v & GEN_MASK) == (s->gen & GEN_MASK))
+		return *v >> 16;
+	memset(&st, 0, sizeof(st));
+	st.pid = pid;
+	if (native && build_stack(s, pid, bpf_stack_id, top_ip, &st))
+		st.depth = 0;        /* gone from the map since: Python frames only */
+	id = v ? *v >> 16 : ++s->next_stack;
+	st.id = id;
+	st.npy = npy;
+	memcpy(st.py, py, npy * sizeof(*py));
+	ig_map_put(&s->pystacks, key, id << 16 | (s->gen & GEN_MASK));
 	r.u.stack = &st;
 	ingero_writer_append(s->w, &r);
 	s->stacks_emitted++;

@@ -28,18 +28,19 @@
  * Python frames (record_py.c) */
 static void json_py(FILE *f)
 {
-	const struct rec_py_loc *l;
-	int n = rec_py_current(&l);
+	int n = rec_py_current();
 
 	if (!n)
 		return;
 	fputs(",\"py\":[", f);
 	for (int i = 0; i < n; i++) {
+		const struct rec_py_loc *l = rec_py_frame(i);
+
 		fputs(i ? ",[" : "[", f);
-		ig_json_str(f, l[i].file);
+		ig_json_str(f, l->file);
 		fputc(',', f);
-		ig_json_str(f, l[i].func);
-		fprintf(f, ",%d]", l[i].line);
+		ig_json_str(f, l->func);
+		fprintf(f, ",%d]", l->line);
 	}
 	fputc(']', f);
 }
@@ -191,10 +192,10 @@ int rec_handle_event(void *ctx, void *data, size_t len)
 	ev.cpu = e->cpu;
 	memcpy(ev.arg, e->arg, sizeof(ev.arg));
 	ev.stack_id = 0;
-	if (e->stack_id >= 0 && !r->disk_full)
-		ev.stack_id = rec_sym_stack(&r->sym, e->pid, e->stack_id, e->ip);
-	if (!r->disk_full)
+	if (!r->disk_full) {
 		rec_py_on_event(r, e);
+		ev.stack_id = rec_py_stack(r, e);   /* native (+ Python frames) */
+	}
 	if (e->source == INGERO_SRC_HOST && !r->disk_full)
 		host_event(r, e, len);
 	if (r->o.budget_pct > 0 && e->source != INGERO_SRC_HOST && e->source != INGERO_SRC_IO) {
@@ -207,6 +208,7 @@ int rec_handle_event(void *ctx, void *data, size_t len)
 			ig_map_put(&r->opcount, k, 1);
 	}
 	write_event(r, &ev);
+	rec_py_reset();   /* the frames were this event's: none for events written elsewhere */
 	return 0;
 }
 

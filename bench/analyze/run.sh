@@ -20,7 +20,7 @@ mkdir -p "$W"
 [ -x "$A" ] && [ -x "$G" ] || { echo "build first: make B=$B $B/ingero-analyze $B/bench/analyze-gen"; exit 1; }
 command -v sqlite3 >/dev/null || echo "(no sqlite3 shell: CSV comparison skipped)"
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), sqlite3 shell $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
-printf '%-6s %-9s %7s %7s %9s %9s %6s %6s %7s %7s %7s %7s %7s %14s\n' who events wall_s cpu_s "ev/s" "ev/cpu-s" rss_MB db_MB \
+printf '%-6s %-9s %7s %7s %9s %9s %6s %6s %5s %7s %7s %7s %7s %7s %14s\n' who events wall_s cpu_s "ev/s" "ev/cpu-s" rss_MB db_MB B/ev \
 	"imp_cpu" "idx_cpu" "eng_cpu" "rep_cpu" "us/ev" "steps_ev/cpu-s"
 run_one() { # label binary n rec
 	local lab=$1 bin=$2 n=$3 rec=$4 db="$W/an-$1-$3.db"
@@ -33,11 +33,13 @@ run_one() { # label binary n rec
 	st() { awk -v s="$1" '$3 == s {gsub(/\)/, "", $7); print $7}' "$W/timing-$lab-$n.txt"; }
 	# the engine's step pass (segmentation, breakdown, baselines, findings, its tables): CPU s
 	local stp; stp=$(awk '$1 == "engine:" && $2 == "steps" {print $6}' "$W/timing-$lab-$n.txt")
-	printf '%-6s %-9s %7.2f %7.2f %9d %9d %6d %6d %7s %7s %7s %7s %7.2f %14s\n' "$lab" "$n" "$wall" "$cpu" \
-		"$(echo "$n / $wall" | bc)" "$(echo "$n / $cpu" | bc)" $((rss / 1024)) $(($(stat -c %s "$db") / 1048576)) \
+	local dbb; dbb=$(stat -c %s "$db")
+	printf '%-6s %-9s %7.2f %7.2f %9d %9d %6d %6d %5d %7s %7s %7s %7s %7.2f %14s\n' "$lab" "$n" "$wall" "$cpu" \
+		"$(echo "$n / $wall" | bc)" "$(echo "$n / $cpu" | bc)" $((rss / 1024)) $((dbb / 1048576)) $((dbb / n)) \
 		"$(st import)" "$(st indexes)" "$(st engine)" "$(st report)" "$(echo "$cpu * 1000000 / $n" | bc -l)" \
 		"$( [ -n "$stp" ] && echo "$n / $stp" | bc || echo -)"
 	[ "${KEEP:-0}" = 1 ] || rm -f "$db"
+	[ "$lab" = new ] && { NEW_WALL=$wall; NEW_CPU=$cpu; }
 }
 csvline=()
 for n in $SIZES; do
@@ -59,11 +61,14 @@ for n in $SIZES; do
 			".mode csv" ".import $csv events" >/dev/null
 		read -r cw cu cs <"$W/time"
 		cc=$(echo "$cu + $cs" | bc)
-		csvline+=("$(printf '%-6s %-9s %7.2f %7.2f %9d %9d' csv "$n" "$cw" "$cc" "$(echo "$n / $cw" | bc)" "$(echo "$n / $cc" | bc)")")
+		csvline+=("$(printf '%-6s %-9s %7.2f %7.2f %9d %9d %6s %6d %5d   new/csv: wall %.2fx, cpu %.2fx' csv "$n" "$cw" "$cc" \
+			"$(echo "$n / $cw" | bc)" "$(echo "$n / $cc" | bc)" - $(($(stat -c %s "$W/csv.db") / 1048576)) \
+			$(($(stat -c %s "$W/csv.db") / n)) "$(echo "$cw / $NEW_WALL" | bc -l)" "$(echo "$cc / $NEW_CPU" | bc -l)")")
 		rm -f "$W/csv.db"
 	fi
 done
 [ ${#csvline[@]} -gt 0 ] && printf '%s\n' "${csvline[@]}"
 echo "(new/base: ingero-analyze end to end incl. engine and report; ev/s = events / wall, ev/cpu-s = events / CPU;"
 echo " *_cpu: CPU seconds of its stages import, indexes (+ANALYZE), engine, report; us/ev: CPU per event (linearity);"
-echo " csv: the sqlite3 shell's .import of the same rows from CSV (16 columns, no conversion, no indexes): import only)"
+echo " csv: the sqlite3 shell's .import of the same rows from CSV (16 columns, no conversion, no indexes): import only;"
+echo " new/csv: how many times faster ingero-analyze end to end is than that import, same run)"

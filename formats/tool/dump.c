@@ -96,7 +96,7 @@ static const char *kind_name(int k)
 {
 	static const char *const n[] = { "HEADER", "EVENT", "PROCESS", "THREAD", "MODULE",
 		"SYMBOL", "STACK", "SYS", "GPU", "ANCHOR", "LOST", "FOOTER", "NODE", "FRAME",
-		"CTX", "NOTE", "SAMPLING" };
+		"CTX", "NOTE", "SAMPLING", "PYFRAME" };
 	return k >= 0 && k < INGERO_REC_KIND_MAX ? n[k] : "UNKNOWN";
 }
 
@@ -171,8 +171,20 @@ static void print_record(const struct ingero_record *r)
 				printf("%s%" PRIu64 ":%" PRIu64 "+%u", i ? "," : "", x->ips[i], x->syms[i], x->offs[i]);
 		}
 		printf(json ? "]" : "");
+		if (x->npy) {      /* 1.2; absent when none, so older dumps read the same */
+			k_("py");
+			printf(json ? "[" : "");
+			for (uint32_t i = 0; i < x->npy; i++)
+				printf("%s%" PRIu64, i ? "," : "", x->py[i]);
+			printf(json ? "]" : "");
+		}
 		break;
 	}
+	case INGERO_REC_PYFRAME:
+		fu("id", r->u.pyframe.id); fu("pid", r->u.pyframe.pid);
+		fs("file", r->u.pyframe.file); fs("function", r->u.pyframe.func);
+		fu("line", r->u.pyframe.line);
+		break;
 	case INGERO_REC_SYS: {
 		const struct ingero_sys *x = &r->u.sys;
 		fu("ts", x->ts); fd("cpu_pct", x->cpu_pct); fd("mem_pct", x->mem_pct);

@@ -77,7 +77,7 @@ one_error "--summary too" "--node 'x': 0 events" "$A" inc --summary --node x
 one_error "--json too" "--node 'x': 0 events" "$A" inc --json --node x
 one_error "filters that match only apart" "0 events match --node 'node-1', --pid " \
 	"$A" multi.igz --node node-1 --pid "$(sqlite3 multi.igz.db "SELECT pid FROM events WHERE node='node-0' LIMIT 1")"
-cp inc.db empty.db && sqlite3 empty.db "DELETE FROM events; UPDATE nodes SET events = 0"
+cp inc.db empty.db && sqlite3 empty.db "DELETE FROM event_rows; UPDATE nodes SET events = 0"
 one_error "empty recording" "no events in 'empty.db'" "$A" empty.db
 "$A" -q multi.igz --node node-1 --op AllReduce --since 2s --until 4s >/dev/null 2>&1
 eq "filters that match: exit 0" "$?" 0

@@ -32,8 +32,8 @@ for j in "" --json; do
 		"engine: cannot start a transaction: cannot start a transaction within a transaction" $j
 	inject "engine, causal_chains dropped${j:+ ($j)}" inc "DROP TABLE causal_chains" \
 		"engine: writing causal_chains: no such table: causal_chains" $j
-	inject "engine, events renamed${j:+ ($j)}" inc "ALTER TABLE events RENAME TO ev2" \
-		"engine: reading events: no such table: events" $j
+	inject "engine, event_rows renamed${j:+ ($j)}" inc "ALTER TABLE event_rows RENAME TO ev2" \
+		"engine: reading events: no such table: event_rows" $j
 done
 inject "engine, writing schema_info fails (a trigger aborts)" inc \
 	"CREATE TRIGGER t AFTER INSERT ON schema_info WHEN NEW.key = 'engine.truncated' BEGIN SELECT RAISE(ABORT, 'injected'); END" \

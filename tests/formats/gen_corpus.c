@@ -155,6 +155,27 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) { r.kind = INGERO_REC_EVENT; r.u.ev = evs[i]; app(w, &r); }
 	ingero_writer_close(w);
 
+	/* 1.2: Python frames: PYFRAME records, a stack with native and Python
+	 * frames, one with Python frames only (depth 0), calls on each */
+	w = open_w(op("good-pyframes.igz"), NULL, 0);
+	meta(w);
+	r.kind = INGERO_REC_PYFRAME;
+	r.u.pyframe = (struct ingero_pyframe){ 1, 4242, 12, "/work/train.py", "launch" }; app(w, &r);
+	r.u.pyframe = (struct ingero_pyframe){ 2, 4242, 27, "/work/train.py", "Model.forward" }; app(w, &r);
+	r.u.pyframe = (struct ingero_pyframe){ 3, 4242, 0, "<string>", "<lambda>" }; app(w, &r);
+	static struct ingero_stack ps1 = { .id = 1, .pid = 4242, .depth = 2,
+		.ips = { 0x7f0000004a20ull, 0x401000 }, .syms = { 0, 0 }, .offs = { 0, 0 },
+		.npy = 2, .py = { 1, 2 } };
+	static struct ingero_stack ps2 = { .id = 2, .pid = 4242, .depth = 0, .npy = 3, .py = { 3, 1, 2 } };
+	r.kind = INGERO_REC_STACK; r.u.stack = &ps1; app(w, &r);
+	r.kind = INGERO_REC_STACK; r.u.stack = &ps2; app(w, &r);
+	r.kind = INGERO_REC_EVENT;
+	r.u.ev = (struct ingero_event){ 1000001000, 4000, 4242, 4242, INGERO_SRC_CUDA,
+		INGERO_CUDA_LAUNCH_KERNEL, 0, 0, 2, 1, { 0x7f3a12001000ull, 0, 0, 0, 0, 0 } }; app(w, &r);
+	r.u.ev = (struct ingero_event){ 1000006000, 90000, 4242, 4243, INGERO_SRC_CUDA,
+		INGERO_CUDA_STREAM_SYNC, 0, 0, 2, 2, { 0 } }; app(w, &r);
+	ingero_writer_close(w);
+
 	/* launch-heavy, several frames */
 	w = open_w(op("good-launch-heavy.igz"), NULL, 1024);
 	meta(w);
@@ -201,10 +222,10 @@ int main(int argc, char **argv)
 		ingero_writer_close(w);
 	}
 
-	/* 1.2 node events (kind 66): the same two nodes, events naming their
+	/* 1.3 node events (kind 66): the same two nodes, events naming their
 	 * node, with per-node gaps; metadata still follows a CTX, and a node
 	 * event leaves the CTX as it was (the THREAD after node 1's events is
-	 * node 0's).  Added with 1.2; the files above are 1.1 and unchanged. */
+	 * node 0's).  Added with 1.3; the files above are older and unchanged. */
 	{
 		struct ingero_writer_opts o;
 		struct ingero_error e;

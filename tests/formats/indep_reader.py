@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reader of the Ingero recording format, version 1.2 (1.0 and 1.1 too).
+"""Independent reader of the Ingero recording format, version 1.3 (1.0 to 1.2 too).
 
 Written from docs/format.md only (Python 3 standard library): decompresses
 with `zstd -dc`, decodes msgpack by hand and prints every record in the text
@@ -35,7 +35,7 @@ OPS = {
          "Send", "Recv", "CommInitAll"],
 }
 KINDS = ["HEADER", "EVENT", "PROCESS", "THREAD", "MODULE", "SYMBOL", "STACK", "SYS", "GPU",
-         "ANCHOR", "LOST", "FOOTER", "NODE", "FRAME", "CTX", "NOTE", "SAMPLING"]
+         "ANCHOR", "LOST", "FOOTER", "NODE", "FRAME", "CTX", "NOTE", "SAMPLING", "PYFRAME"]
 
 
 class Bad(Exception):
@@ -204,7 +204,7 @@ class Printer:
         f = rec[1:] + [None] * 20
         I = lambda v: b"%d" % u(v)
         if kind == 66:
-            # 1.2 node event: [66, node, <packed event fields>] (section 3.3);
+            # 1.3 node event: [66, node, <packed event fields>] (section 3.4);
             # the event is node's, the CTX state stays as it is
             if len(rec) < 2 or not isinstance(rec[1], int) or not 0 <= rec[1] < (1 << 20):
                 raise Bad("bad node event")
@@ -287,8 +287,12 @@ class Printer:
             offs = (f[4] or [])[:64] + [0] * 64
             fr = b",".join(b"%d:%d+%d" % (u(ips[i]), u(syms[i]), u(offs[i], 32))
                            for i in range(len(ips)))
-            self.line("STACK", [("id", I(f[0])), ("pid", b"%d" % u(f[1], 32)),
-                                ("depth", b"%d" % len(ips)), ("frames", fr)])
+            fields = [("id", I(f[0])), ("pid", b"%d" % u(f[1], 32)),
+                      ("depth", b"%d" % len(ips)), ("frames", fr)]
+            py = (f[5] or [])[:16]   # 1.2: PYFRAME ids, innermost first
+            if py:
+                fields.append(("py", b",".join(b"%d" % u(x) for x in py)))
+            self.line("STACK", fields)
         elif kind == 7:
             self.line("SYS", [("ts", I(f[0])), ("cpu_pct", fl(f[1])), ("mem_pct", fl(f[2])),
                               ("mem_avail_mb", I(f[3])), ("swap_used_mb", I(f[4])),
@@ -336,6 +340,10 @@ class Printer:
             self.line("SAMPLING", [("ts", I(f[0])), ("pid", b"%d" % u(f[1], 32)),
                                    ("source", b"%d" % u(f[2], 8)), ("op", b"%d" % u(f[3], 8)),
                                    ("rate", b"%d" % u(f[4], 32))])
+        elif kind == 17:
+            self.line("PYFRAME", [("id", I(f[0])), ("pid", b"%d" % u(f[1], 32)),
+                                  ("file", esc(f[2])), ("function", esc(f[3])),
+                                  ("line", b"%d" % u(f[4], 32))])
         # other kinds < 64: skipped
 
 

@@ -42,6 +42,11 @@ static void build_samples(void)
 		g_stack.syms[i] = i == 4 ? 0 : 9;
 		g_stack.offs[i] = (uint32_t)i * 3;
 	}
+	g_stack.npy = 2; g_stack.py[0] = 5; g_stack.py[1] = 3;
+	NEW(INGERO_REC_PYFRAME);
+	r->u.pyframe = (struct ingero_pyframe){ 5, 4242, 142, "/home/u/train.py", "Model.forward" };
+	NEW(INGERO_REC_PYFRAME);
+	r->u.pyframe = (struct ingero_pyframe){ 3, 4242, 0, "", "<lambda>" };
 	NEW(INGERO_REC_STACK); r->u.stack = &g_stack;
 	NEW(INGERO_REC_SYS);
 	r->u.sys = (struct ingero_sys){ 1000100000, 93.5, 71.25, 2048, 17, 12.5, 3.75, 123456, 987654321 };
@@ -124,11 +129,19 @@ static int rec_equal(const struct ingero_record *a, const struct ingero_record *
 		       a->u.sym.offset == b->u.sym.offset && streq(a->u.sym.name, b->u.sym.name);
 	case INGERO_REC_STACK: {
 		const struct ingero_stack *x = a->u.stack, *y = b->u.stack;
-		if (x->id != y->id || x->pid != y->pid || x->depth != y->depth) return 0;
+		if (x->id != y->id || x->pid != y->pid || x->depth != y->depth || x->npy != y->npy) return 0;
 		for (uint32_t i = 0; i < x->depth; i++)
 			if (x->ips[i] != y->ips[i] || x->syms[i] != y->syms[i] || x->offs[i] != y->offs[i])
 				return 0;
+		for (uint32_t i = 0; i < x->npy; i++)
+			if (x->py[i] != y->py[i])
+				return 0;
 		return 1;
+	}
+	case INGERO_REC_PYFRAME: {
+		const struct ingero_pyframe *x = &a->u.pyframe, *y = &b->u.pyframe;
+		return x->id == y->id && x->pid == y->pid && x->line == y->line &&
+		       streq(x->file, y->file) && streq(x->func, y->func);
 	}
 	case INGERO_REC_SYS: return !memcmp(&a->u.sys, &b->u.sys, sizeof(a->u.sys));
 	case INGERO_REC_GPU:
@@ -539,9 +552,9 @@ static void test_packed(void)
 	ingero_reader_close(r);
 }
 
-/* 1.2 node events (kind 66): events of many nodes interleaved, with and
+/* 1.3 node events (kind 66): events of many nodes interleaved, with and
  * without per-node gaps, read back exactly with their node; a CTX is left
- * as it was; the header says 1.2; the API refuses what it cannot write. */
+ * as it was; the header says 1.3; the API refuses what it cannot write. */
 static void test_node_events(void)
 {
 	for (int ng = 0; ng < 2; ng++) {
@@ -601,7 +614,7 @@ static void test_node_events(void)
 		T_CHECK(rc == 0 && n == N && same && ingero_reader_warnings(r) == 0,
 			"node events%s: %d events of 9 nodes read back with their node and time", ng ? " (node gaps)" : "", n);
 		T_CHECK(thr_node == 7, "node events: the CTX stays (a THREAD after them is node 7's, got %d)", thr_node);
-		T_CHECK(h && h->major == 1 && h->minor == INGERO_FORMAT_MINOR_NODE_EVENTS, "node events: header 1.2");
+		T_CHECK(h && h->major == 1 && h->minor == INGERO_FORMAT_MINOR_NODE_EVENTS, "node events: header 1.3");
 		ingero_reader_close(r);
 	}
 	/* without opts.node_events: refused, and the header stays 1.1 */
@@ -619,7 +632,7 @@ static void test_node_events(void)
 	struct ingero_record rec;
 	T_CHECK(ingero_reader_open(&r, o.path, &e) == 0 && ingero_reader_next(r, &rec) == 1 &&
 		ingero_reader_header(r) && ingero_reader_header(r)->minor == INGERO_FORMAT_MINOR,
-		"node events off: header 1.1");
+		"node events off: header 1.2");
 	ingero_reader_close(r);
 	/* hand-made: a node number of 2^20 is a bad record */
 	unsigned char raw[128], *p = raw;
@@ -695,7 +708,7 @@ static void test_unknown_and_extra(void)
 	p = raw;
 	p += put_hdr(p);
 	*p++ = 0x92; *p++ = 3; *p++ = 0;   /* thread with defaults (n=2 < 4) */
-	*p++ = 0x92; *p++ = 67; *p++ = 1;   /* 64-66 are known (1.1, 1.2) */
+	*p++ = 0x92; *p++ = 67; *p++ = 1;   /* 64-66 are known (1.1, 1.3) */
 	*p++ = 0x92; *p++ = 3; *p++ = 0;
 	f = tpath("critical.igz");
 	zframe(f, raw, (size_t)(p - raw), 0);

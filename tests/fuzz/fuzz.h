@@ -7,6 +7,8 @@
  *   fz_file_write(k, p, n)  file k (0..7) of a private scratch directory holds p[0..n)
  *   fz_zstd(p, n, &len)     p wrapped in one valid zstd frame (checksummed)
  *   fz_read_all(path)       every record of a recording, touched as a tool would
+ *   fz_read_mem(p, n)       the same over a memory buffer (the replays also
+ *                           check it against the file reader)
  */
 #ifndef INGERO_FUZZ_H
 #define INGERO_FUZZ_H
@@ -92,26 +94,83 @@ static inline const uint8_t *fz_zstd(const uint8_t *p, size_t n, size_t *len)
 	return z[k];
 }
 
+/* Every record of an open reader, touched as a tool would; a digest of what
+ * was read (records, warnings, the last message, how it ended). */
+static inline uint64_t fz_digest(struct ingero_reader *r)
+{
+	uint64_t h = 1469598103934665603ull;
+#define FZ_MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+	struct ingero_record rec;
+	struct ingero_clock clk;
+	ingero_clock_init(&clk);
+	int k, guard = 0;
+	while ((k = ingero_reader_next(r, &rec)) == 1 && guard++ < 1000000) {
+		FZ_MIX(rec.kind);
+		FZ_MIX(rec.node);
+		FZ_MIX(rec.offset);
+		switch (rec.kind) {
+		case INGERO_REC_PROCESS: if (strlen(rec.u.proc.comm) > (1u << 30)) abort(); break;
+		case INGERO_REC_STACK: if (rec.u.stack && rec.u.stack->depth > INGERO_STACK_MAX) abort(); break;
+		case INGERO_REC_ANCHOR: ingero_clock_add(&clk, &rec.u.anchor); break;
+		case INGERO_REC_EVENT:
+			FZ_MIX(rec.u.ev.ts);
+			FZ_MIX(rec.u.ev.dur);
+			FZ_MIX(rec.u.ev.op);
+			(void)ingero_clock_to_wall(&clk, rec.u.ev.ts);
+			break;
+		case INGERO_REC_HEADER: if (rec.u.hdr.node && strlen(rec.u.hdr.node) > (1u << 30)) abort(); break;
+		}
+	}
+	FZ_MIX(k);
+	FZ_MIX(ingero_reader_warnings(r));
+	const struct ingero_error *w = ingero_reader_last_warning(r);
+	for (const char *m = w ? w->msg : ""; *m; m++)
+		FZ_MIX((unsigned char)*m);
+#undef FZ_MIX
+	ingero_clock_release(&clk);
+	return h;
+}
+
 static inline void fz_read_all(const char *path)
 {
 	struct ingero_reader *r;
 	struct ingero_error e;
 	if (ingero_reader_open(&r, path, &e) != 0) return;
-	struct ingero_record rec;
-	struct ingero_clock clk;
-	ingero_clock_init(&clk);
-	int guard = 0;
-	while (ingero_reader_next(r, &rec) == 1 && guard++ < 1000000) {
-		switch (rec.kind) {
-		case INGERO_REC_PROCESS: if (strlen(rec.u.proc.comm) > (1u << 30)) abort(); break;
-		case INGERO_REC_STACK: if (rec.u.stack && rec.u.stack->depth > INGERO_STACK_MAX) abort(); break;
-		case INGERO_REC_ANCHOR: ingero_clock_add(&clk, &rec.u.anchor); break;
-		case INGERO_REC_EVENT: (void)ingero_clock_to_wall(&clk, rec.u.ev.ts); break;
-		case INGERO_REC_HEADER: if (rec.u.hdr.node && strlen(rec.u.hdr.node) > (1u << 30)) abort(); break;
-		}
-	}
-	ingero_clock_release(&clk);
+	(void)fz_digest(r);
 	ingero_reader_close(r);
+}
+
+/*
+ * p[0..n) read by the memory reader (no file, no syscall: the fast path the
+ * fuzzer runs).  The corpus replays (built without INGERO_LIBFUZZER) also
+ * write it to a file, read that with ingero_reader_open and abort when the
+ * two readers disagree: open result, records, warnings or last message.
+ */
+static inline void fz_read_mem(const uint8_t *p, size_t n)
+{
+	struct ingero_reader *r;
+	struct ingero_error e;
+#ifndef INGERO_LIBFUZZER
+	const char *path = fz_path("diff.igz");
+	int rcm = ingero_reader_open_mem(&r, p, n, path, &e);
+	uint64_t hm = rcm ? 0 : fz_digest(r);
+	char em[sizeof(e.msg)];
+	snprintf(em, sizeof(em), "%s", rcm ? e.msg : "");
+	if (!rcm) ingero_reader_close(r);
+	if (fz_file_write(path, p, n)) return;
+	int rcf = ingero_reader_open(&r, path, &e);
+	uint64_t hf = rcf ? 0 : fz_digest(r);
+	if (!rcf) ingero_reader_close(r);
+	if (rcm != rcf || hm != hf || (rcm && strcmp(em, e.msg))) {
+		fprintf(stderr, "fz_read_mem: memory and file readers disagree (open %d/%d, digest %016llx/%016llx, '%s' / '%s')\n",
+			rcm, rcf, (unsigned long long)hm, (unsigned long long)hf, em, rcf ? e.msg : "");
+		abort();
+	}
+#else
+	if (ingero_reader_open_mem(&r, p, n, "fuzz-input", &e) != 0) return;
+	(void)fz_digest(r);
+	ingero_reader_close(r);
+#endif
 }
 
 #endif

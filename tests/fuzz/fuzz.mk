@@ -7,14 +7,15 @@
 #   db      tests/fuzz/fuzz_db.c         SQLite files: the original's DBs and ours,
 #                                        as ingero-analyze imports and ingero-perfetto exports them
 #   merge   tests/fuzz/fuzz_merge.c      ingero-merge on 1-3 node recordings
-# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="reader db"]: each target for
+#   mcp     tests/mcp/fuzz_rpc.c         ingero-mcp's JSON-RPC lines (corpus tests/mcp/fuzz-corpus/)
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="reader db"]: each target, one at a time, for
 # FUZZ_SECONDS, seeded with its corpus; new inputs in build-fuzz/<t>-corpus/,
 # crashers as build-fuzz/<t>-crash-*: copy them to the target's corpus
 # directory to keep them as regression tests.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= reader bundle db merge
+FUZZ_TARGETS ?= reader bundle db merge mcp
 FUZZ_DIR := build-fuzz
-FUZZ_CC := $(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+FUZZ_CC := $(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -DINGERO_LIBFUZZER -fsanitize=fuzzer,address,undefined \
 	-DREAD_CHUNK=16384 -DDBUF_INIT=65536 -Iformats -Icommon -Itests/fuzz -Ianalyze -Iexport -I$(B)
 FUZZ_FORMATS := $(FORMATS_SRCS)
 FUZZ_COMMON := $(wildcard common/*.c)
@@ -65,17 +66,23 @@ $(FUZZ_DIR)/fuzz-merge: $(FUZZ_FORMATS) $(FUZZ_COMMON) $(FUZZ_MERGE) tests/fuzz/
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(filter %.c %.o,$^) -o $@ $(FUZZ_LIBS)
 
+$(FUZZ_DIR)/fuzz-mcp: $(FUZZ_FORMATS) $(FUZZ_COMMON) $(MCP_SRCS) export/sqlguard.c tests/mcp/fuzz_rpc.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -DMCP_NO_MAIN -Imcp $(filter %.c,$^) -o $@ $(FUZZ_LIBS)
+
 fuzz-corpus-reader := tests/formats/fuzz-corpus
 fuzz-corpus-bundle := tests/fuzz/corpus/bundle
 fuzz-corpus-db := tests/fuzz/corpus/db
 fuzz-corpus-merge := tests/fuzz/corpus/merge
+fuzz-corpus-mcp := tests/mcp/fuzz-corpus
 fuzz-build: $(addprefix $(FUZZ_DIR)/fuzz-,$(FUZZ_TARGETS))
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_DIR)/$$t-corpus; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 		case $$t in reader) c=$(fuzz-corpus-reader);; bundle) c=$(fuzz-corpus-bundle);; \
-			db) c=$(fuzz-corpus-db);; merge) c=$(fuzz-corpus-merge);; esac; \
+			db) c=$(fuzz-corpus-db);; merge) c=$(fuzz-corpus-merge);; mcp) c=$(fuzz-corpus-mcp);; \
+			*) echo "fuzz: unknown target '$$t' (reader bundle db merge mcp)"; exit 2;; esac; \
 		ASAN_OPTIONS=quarantine_size_mb=4:max_malloc_fill_size=0:$${ASAN_OPTIONS:-} \
 		$(FUZZ_DIR)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 			-timeout=20 -close_fd_mask=1 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$t- \

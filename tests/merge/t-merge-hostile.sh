@@ -25,7 +25,7 @@ max_ts() { "$DUMP" "$1" 2>/dev/null | sed -n 's/.* EVENT .* ts=\([0-9]*\) .*/\1/
 events() { "$DUMP" "$1" 2>/dev/null | grep -c ' EVENT '; }
 
 # --- times above INT64_MAX (year 2262): clamped and warned, never overflowed
-timeout 60 "$M" -q "$IN/huge.igz" -o "$D/huge.igz" 2>"$D/huge.err"; rc=$?
+timeout 60 "$M" "$IN/huge.igz" -o "$D/huge.igz" 2>"$D/huge.err"; rc=$?
 eq "hostile: huge timestamps: exit 0" "$rc" 0
 no_san "hostile: huge timestamps: no sanitizer report (runmax - t, ts + dur)" "$D/huge.err"
 contains "hostile: huge timestamps: warned as not representable" "$(cat "$D/huge.err")" \
@@ -35,13 +35,13 @@ eq "hostile: huge timestamps: clamped to INT64_MAX" "$(max_ts "$D/huge.igz")" 92
 timeout 60 "$M" -qq "$IN/huge.igz" -o "$D/huge2.igz" 2>"$D/huge2.err"
 eq "hostile: huge timestamps: -qq silences the warning" "$(cat "$D/huge2.err")" ""
 # with another node and a correction: offset + drift terms saturate
-timeout 60 "$M" -q "$IN/small.igz" "$IN/huge.igz" -o "$D/two.igz" 2>"$D/two.err"; rc=$?
+timeout 60 "$M" "$IN/small.igz" "$IN/huge.igz" -o "$D/two.igz" 2>"$D/two.err"; rc=$?
 eq "hostile: huge next to a small node: exit 0" "$rc" 0
 no_san "hostile: huge next to a small node: no sanitizer report" "$D/two.err"
 eq "hostile: huge next to a small node: all events kept" "$(events "$D/two.igz")" 7
 
 # --- representable times near the top: no clamping, still ordered
-timeout 60 "$M" -q "$IN/top.igz" -o "$D/top.igz" 2>"$D/top.err"; rc=$?
+timeout 60 "$M" "$IN/top.igz" -o "$D/top.igz" 2>"$D/top.err"; rc=$?
 eq "hostile: times near INT64_MAX: exit 0" "$rc" 0
 no_san "hostile: times near INT64_MAX: no sanitizer report" "$D/top.err"
 if grep -q 'cannot be represented' "$D/top.err"; then fail "hostile: times near INT64_MAX: clamped: $(head -1 "$D/top.err")"
@@ -51,13 +51,13 @@ eq "hostile: times near INT64_MAX: reordered" \
 	"9223372036845775908 9223372036846775808 "
 
 # --- corrections that push times out of range: clamped with a warning
-timeout 60 "$M" -q "$IN/small.igz" --offset small=-1s -o "$D/neg.igz" 2>"$D/neg.err"; rc=$?
+timeout 60 "$M" "$IN/small.igz" --offset small=-1s -o "$D/neg.igz" 2>"$D/neg.err"; rc=$?
 eq "hostile: offset below time 0: exit 0" "$rc" 0
 no_san "hostile: offset below time 0: no sanitizer report" "$D/neg.err"
 contains "hostile: offset below time 0: warned" "$(cat "$D/neg.err")" \
 	"small.igz: 3 corrected timestamp(s) fall outside 0..9223372036854775807 ns"
 eq "hostile: offset below time 0: clamped to 0" "$(max_ts "$D/neg.igz")" 0
-timeout 60 "$M" -q "$IN/top.igz" --offset top=+1s -o "$D/over.igz" 2>"$D/over.err"; rc=$?
+timeout 60 "$M" "$IN/top.igz" --offset top=+1s -o "$D/over.igz" 2>"$D/over.err"; rc=$?
 eq "hostile: offset past INT64_MAX: exit 0" "$rc" 0
 no_san "hostile: offset past INT64_MAX: no sanitizer report (w + a + b (w - x0))" "$D/over.err"
 contains "hostile: offset past INT64_MAX: warned" "$(cat "$D/over.err")" \
@@ -69,7 +69,7 @@ eq "hostile: offset past INT64_MAX: both events kept" "$(events "$D/over.igz")" 
 # (every reader closed, every buffer freed on the error path)
 for f in empty.igz junk.igz trunc-1.igz trunc-hdr.igz onlynonseg.tar nonexist.igz; do
 	rm -f "$D/f.igz"
-	timeout 60 "$M" -q "$IN/$f" -o "$D/f.igz" 2>"$D/f.err"; rc=$?
+	timeout 60 "$M" "$IN/$f" -o "$D/f.igz" 2>"$D/f.err"; rc=$?
 	why=""
 	[ "$rc" -eq 1 ] || why="exit $rc, want 1"
 	grep -qE 'Sanitizer|runtime error|detected memory leaks' "$D/f.err" &&
@@ -81,11 +81,11 @@ for f in empty.igz junk.igz trunc-1.igz trunc-hdr.igz onlynonseg.tar nonexist.ig
 	else fail "hostile: failing input $f: $why: $(head -2 "$D/f.err" | tr '\n' '|')"; fi
 done
 # the failing input among good ones (other pass-1 threads finish normally)
-timeout 60 "$M" -q "$IN/small.igz" "$IN/junk.igz" "$IN/top.igz" -o "$D/f.igz" 2>"$D/f.err"; rc=$?
+timeout 60 "$M" "$IN/small.igz" "$IN/junk.igz" "$IN/top.igz" -o "$D/f.igz" 2>"$D/f.err"; rc=$?
 eq "hostile: failing input among good ones: exit 1" "$rc" 1
 no_san "hostile: failing input among good ones: no sanitizer report" "$D/f.err"
 contains "hostile: failing input among good ones: named" "$(cat "$D/f.err")" "junk.igz"
 # a failure after pass 1 (the output cannot be created): readers closed too
-timeout 60 "$M" -q "$IN/small.igz" -o "$D/no/such/dir/x.igz" 2>"$D/f.err"; rc=$?
+timeout 60 "$M" "$IN/small.igz" -o "$D/no/such/dir/x.igz" 2>"$D/f.err"; rc=$?
 eq "hostile: output cannot be created: exit 1" "$rc" 1
 no_san "hostile: output cannot be created: no sanitizer report" "$D/f.err"

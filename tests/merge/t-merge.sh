@@ -137,7 +137,7 @@ else fail "merge: truncated input: readable part kept: got '$got'"; fi
 # a corrupt frame in the middle: the rest is merged, the frame is named
 cp "$seg" "$D/corrupt.igz"
 printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of="$D/corrupt.igz" bs=1 seek=$(( $(stat -c %s "$seg") / 2 )) conv=notrunc 2>/dev/null
-$M "$D/in/node-0" "$D/corrupt.igz" -o "$D/c.igz" -q 2>"$D/c.err"; rc=$?
+$M "$D/in/node-0" "$D/corrupt.igz" -o "$D/c.igz" 2>"$D/c.err"; rc=$?
 eq "merge: corrupt frame: still merged" "$rc" 0
 contains "merge: corrupt frame: warned with file" "$(cat "$D/c.err")" "corrupt.igz"
 contains "merge: corrupt frame: warned with offset" "$(cat "$D/c.err")" "at byte"
