@@ -297,7 +297,9 @@ static int prepare_queries(struct eng *e)
 		     "AND pid = ?2 AND name != '' UNION ALL SELECT name, 2 FROM process_names WHERE pid = ?2 "
 		     "AND name != '') ORDER BY pri, name LIMIT 1", "reading processes"))
 		return -1;
+	/* (only when some stack has Python frames: step_py_line scans events) */
 	if (ig_db_has_table(e->db, "main", "python_frames") &&
+	    ig_db_int(e->db, "SELECT EXISTS (SELECT 1 FROM python_frames)", 0) == 1 &&
 	    eng_prep(e, &e->q_py, "SELECT file, function, line FROM python_frames WHERE stack_hash = ?1 "
 		     "AND depth = 0", "reading python_frames"))
 		return -1;

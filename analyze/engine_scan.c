@@ -556,7 +556,7 @@ static int candidate(struct eng *e, sqlite3_stmt *st, int64_t thr[SRC_LIM][OP_LI
 	int64_t raw = sqlite3_column_int64(st, 4);
 	if (thr[src][op] == INT64_MAX || raw <= thr[src][op])
 		return 0;
-	int node = eng_str(&e->nodes, (const char *)sqlite3_column_text(st, 0));
+	int node = eng_str(&e->nodes, eng_ctx_name(e, sqlite3_column_int64(st, 0)));
 	int gi = grp_find(e, node, sqlite3_column_int64(st, 1), src, op, 0);
 	if (gi < 0)
 		return 0;
@@ -594,8 +594,10 @@ int pass2(struct eng *e)
 	int64_t minthr = thresholds(e, thr);
 	if (minthr == INT64_MAX)
 		return 0;
-	filt_sql(e, f, sizeof(f), "timestamp");
-	snprintf(sql, sizeof(sql), "SELECT node, pid, tid, timestamp, duration, seq, source, op, stack_hash FROM events "
+	filt_sql_rows(e, f, sizeof(f));
+	if (eng_ctx_load(e))
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT ctx, pid, tid, timestamp, duration, seq, source, op, stack_hash FROM event_rows "
 		 "WHERE source IN (%d, %d) AND op BETWEEN 1 AND %d AND duration > ?1%s",
 		 INGERO_SRC_CUDA, INGERO_SRC_DRIVER, OP_LIM - 1, f);
 	sqlite3_stmt *st;

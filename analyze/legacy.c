@@ -153,6 +153,18 @@ static int copy_stacks_chains(struct legacy *L)
 				   "SELECT hash, coalesce(ips, ''), coalesce(frames, '') FROM src.stack_traces "
 				   "ORDER BY hash")))
 		return -1;
+	/* the original's Python frames (frames entries with pf / pfn / pl,
+	 * innermost first) as python_frames rows, so --per-line and the
+	 * report's Python lines work on its files too */
+	if (has_table(L, "stack_traces") &&
+	    run(L, sqlite3_mprintf("INSERT OR IGNORE INTO main.python_frames(stack_hash, depth, file, function, line) "
+				   "SELECT hash, row_number() OVER (PARTITION BY hash ORDER BY k) - 1, f, fn, l FROM "
+				   "(SELECT s.hash AS hash, j.key AS k, coalesce(json_extract(j.value, '$.pf'), '') AS f, "
+				   "json_extract(j.value, '$.pfn') AS fn, coalesce(json_extract(j.value, '$.pl'), 0) AS l "
+				   "FROM main.stack_traces s, json_each(s.frames) j WHERE json_valid(s.frames) "
+				   "AND json_type(s.frames) = 'array' AND json_type(j.value) = 'object' "
+				   "AND json_type(j.value, '$.pfn') = 'text') ORDER BY hash, k")))
+		return -1;
 	if (!has_table(L, "causal_chains"))
 		return 0;
 	char *ne = has_col(L, "causal_chains", "node") ? sqlite3_mprintf("coalesce(nullif(node, ''), %Q)", L->dflt)

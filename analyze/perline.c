@@ -154,15 +154,15 @@ int perline_print(sqlite3 *db, const struct afilter *f, FILE *out)
 		fprintf(out, "  (no Python frames in this recording: ingero-record walks CPython 3.10-3.12 "
 			"frames of calls that get a user stack)\n");
 	else
-		fprintf(out, "  %-48s %-18s %8s %10s %10s %10s %10s\n", "line", "op", "count", "total", "p50", "p99",
-			"max");
+		fprintf(out, "  %8s %10s %10s %10s %10s  %-18s %s\n", "count", "total", "p50", "p99", "max", "op",
+			"line");
 	for (size_t i = 0; i < s.n; i++) {
 		const struct pl *p = &s.v[i];
 
 		snprintf(loc, sizeof(loc), "%s:%" PRId64 " in %s", p->file, p->line, p->func);
-		fprintf(out, "  %-48s %-18s %8zu %10s %10s %10s %10s\n", loc, opname(p->src, p->op, on, sizeof(on)),
-			p->n, ig_fmt_duration(p->total, b1, sizeof(b1)), ig_fmt_duration(p->p50, b2, sizeof(b2)),
-			ig_fmt_duration(p->p99, b3, sizeof(b3)), ig_fmt_duration(p->max, b4, sizeof(b4)));
+		fprintf(out, "  %8zu %10s %10s %10s %10s  %-18s %s\n", p->n, ig_fmt_duration(p->total, b1, sizeof(b1)),
+			ig_fmt_duration(p->p50, b2, sizeof(b2)), ig_fmt_duration(p->p99, b3, sizeof(b3)),
+			ig_fmt_duration(p->max, b4, sizeof(b4)), opname(p->src, p->op, on, sizeof(on)), loc);
 	}
 	pls_free(&s);
 	return 0;

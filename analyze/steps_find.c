@@ -186,7 +186,8 @@ static int step_py_line(struct eng *e, const struct step *w, char *buf, size_t l
 	int k = 0;
 
 	buf[0] = 0;
-	if (!e->q_py || sqlite3_prepare_v2(e->db, "SELECT stack_hash, duration FROM events WHERE node = ?1 AND tid = ?2 "
+	if (!e->q_py || sqlite3_prepare_v2(e->db, "SELECT stack_hash, duration FROM event_rows WHERE ctx IN "
+					   "(SELECT id FROM event_ctx WHERE node = ?1) AND tid = ?2 "
 					   "AND timestamp >= ?3 AND timestamp < ?4 AND stack_hash != 0 "
 					   "AND source IN (1, 4, 8) ORDER BY timestamp, seq", -1, &q, NULL) != SQLITE_OK)
 		return 0;

@@ -484,7 +484,7 @@ static struct tool tools[] = {
 	  "\"properties\":{\"duration_ns\":{\"type\":\"integer\"},\"breakdown\":{\"type\":\"object\"}}}}," TRUNC_O "}}",
 	  t_get_steps, 0, NULL, NULL },
 	{ "get_stacks", "Call stacks",
-	  "Resolved call stacks: for an op, its stacks ranked by total time and its slowest calls (event numbers); "
+	  "Resolved call stacks (Python frames first, innermost first, when recorded): for an op, its stacks ranked by total time and its slowest calls (event numbers); "
 	  "for one event (an 'event' number from get_timeline or get_stacks), that call's stack.",
 	  "{\"type\":\"object\",\"properties\":{" OP_P ",\"event\":{\"type\":\"integer\",\"minimum\":0,"
 	  "\"description\":\"an event number from get_timeline / get_stacks\"}," LIMIT_P(5, 20) "," VERBOSE_P "}}",
@@ -492,7 +492,8 @@ static struct tool tools[] = {
 	  "\"type\":\"object\",\"required\":[\"stack_hash\",\"frames\"],\"properties\":{\"op\":{\"type\":\"string\"},"
 	  "\"stack_hash\":{\"type\":\"string\"},\"calls\":{\"type\":\"integer\"},\"total_ns\":{\"type\":\"integer\"},"
 	  "\"max_ns\":{\"type\":\"integer\"},\"frames\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-	  "\"ip\":{\"type\":\"string\"},\"symbol\":{\"type\":\"string\"},\"file\":{\"type\":\"string\"}}}}}}},"
+	  "\"ip\":{\"type\":\"string\"},\"symbol\":{\"type\":\"string\"},\"file\":{\"type\":\"string\"},"
+	  "\"line\":{\"type\":\"integer\"},\"python\":{\"type\":\"boolean\"}}}}}}},"
 	  "\"slowest\":{\"type\":\"array\",\"items\":" EVENT_O "}," TRUNC_O "}}",
 	  t_get_stacks, 0, NULL, NULL },
 	{ "get_timeline", "Timeline of a process",

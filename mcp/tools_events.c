@@ -13,10 +13,40 @@
 
 /* ------------------------------------------------------------ get_stacks */
 
+/* the stack's Python frames (python_frames), innermost first, into arr and
+ * the text; how many */
+static size_t python_of(int64_t hash, json_object *arr, struct res *r)
+{
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	if (!ig_db_has_table(S.db, "main", "python_frames") ||
+	    sqlite3_prepare_v2(S.db, "SELECT file, function, line FROM python_frames WHERE stack_hash = ? "
+			       "ORDER BY depth", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, hash);
+	for (; sqlite3_step(st) == SQLITE_ROW; n++) {
+		const char *f = (const char *)sqlite3_column_text(st, 0), *fn = (const char *)sqlite3_column_text(st, 1);
+		const char *b = f ? strrchr(f, '/') : NULL;
+		json_object *o = json_object_new_object();
+		JADD(o, "symbol", mcp_str(fn ? fn : ""));
+		JADD(o, "file", mcp_str(f ? f : ""));
+		JADD(o, "line", JI(sqlite3_column_int64(st, 2)));
+		JADD(o, "python", json_object_new_boolean(1));
+		json_object_array_add(arr, o);
+		tp(r, "%s%s (%s:%lld)", n ? " <- " : "", fn ? fn : "?", b ? b + 1 : f ? f : "?",
+		   (long long)sqlite3_column_int64(st, 2));
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
 static json_object *frames_of(int64_t hash, struct res *r, int indent)
 {
 	json_object *arr = json_object_new_array();
 	sqlite3_stmt *st = NULL;
+	size_t npy;
 	if (!ig_db_has_table(S.db, "main", "stack_traces") ||
 	    sqlite3_prepare_v2(S.db, ig_db_has_col(S.db, "main", "stack_traces", "frames") ?
 			       "SELECT ips, frames FROM stack_traces WHERE hash = ?" :
@@ -31,6 +61,9 @@ static json_object *frames_of(int64_t hash, struct res *r, int indent)
 		json_object *src = f && json_object_is_type(f, json_type_array) ? f : ip;
 		size_t n = src && json_object_is_type(src, json_type_array) ? json_object_array_length(src) : 0;
 		tp(r, "%*s", indent, "");
+		npy = python_of(hash, arr, r);   /* the Python frames first: the user's code */
+		if (npy && n)
+			tp(r, " <- ");
 		for (size_t i = 0; i < n && i < 32; i++) {
 			json_object *e = json_object_array_get_idx(src, i), *v, *o = json_object_new_object();
 			const char *sym = NULL, *file = NULL, *ipx = NULL;
@@ -52,7 +85,7 @@ static json_object *frames_of(int64_t hash, struct res *r, int indent)
 			tp(r, "%s%s", i ? " <- " : "", sym && sym[0] ? sym : ipx ? ipx : "?");
 		}
 		if (n > 32) tp(r, " <- ... (%zu frames)", n);
-		if (!n) tp(r, "(no frames)");
+		if (!n && !npy) tp(r, "(no frames)");
 		tp(r, "\n");
 		json_object_put(f);
 		json_object_put(ip);

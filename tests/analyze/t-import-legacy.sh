@@ -47,6 +47,34 @@ py="$T_OUT/pytorch-173382-empty-cache.db"
 if [ -f "$py" ]; then
 	eq "pytorch: events join their stacks" "$(ours "$py" "select count(*) > 1000 from events e join stack_traces s on s.hash = e.stack_hash")" 1
 	contains "pytorch: python frames kept" "$(ours "$py" "select frames from stack_traces order by hash limit 1")" '"pfn"'
+	# the original's Python frames as python_frames rows; --per-line from them,
+	# checked against the source file read independently (json in Python)
+	want=$(python3 - "$D/pytorch-173382-empty-cache.db" <<'PYEOF'
+import json, sqlite3, sys, collections
+c = sqlite3.connect("file:%s?immutable=1" % sys.argv[1], uri=True)
+st = {}
+for h, fr in c.execute("select hash, frames from stack_traces"):
+    try:
+        py = [f for f in json.loads(fr) if isinstance(f, dict) and isinstance(f.get("pfn"), str)]
+    except Exception:
+        py = []
+    if py:
+        st[h] = py
+n = sum(len(v) for v in st.values())
+cnt = collections.Counter()
+for h, src, op in c.execute("select stack_hash, source, op from events where source in (1, 4, 8)"):
+    if h in st:
+        f = st[h][0]
+        cnt[(f.get("pf", ""), f["pfn"], f.get("pl", 0), src, op)] += 1
+(f, fn, l, src, op), k = max(cnt.items(), key=lambda x: (x[1], x[0]))
+print(n, sum(cnt.values()), "%s:%d in %s" % (f, l, fn), k)
+PYEOF
+)
+	got=$(ours "$py" "select count(*) from python_frames")
+	"$A" -q "$py" --per-line >"$T_OUT/pl.txt" 2>&1
+	top=$(sed -n '/^PER PYTHON LINE/,$p' "$T_OUT/pl.txt" | tail -n +3 | sort -k1,1nr | head -1 | awk '{print $7, $8, $9, $1}')
+	withpy=$(sed -n 's/^PER PYTHON LINE: \([0-9]*\) of .*/\1/p' "$T_OUT/pl.txt")
+	eq "pytorch: python_frames rows, calls with frames, the busiest line (--per-line)" "$got $withpy $top" "$want"
 	eq "pytorch: comm from process_names" "$(ours "$py" "select count(*) from events where comm = 'python3'")" \
 		"$(src "$D/pytorch-173382-empty-cache.db" "select count(*) from events e join process_names p on p.pid = e.pid where p.name = 'python3'")"
 	eq "pytorch: stored chains kept with ops" "$(ours "$py" "select group_concat(cuda_op) from (select cuda_op from legacy_chains order by cuda_op)")" \

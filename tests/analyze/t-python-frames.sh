@@ -22,8 +22,9 @@ eq "stack_traces: a stack with Python frames only (depth 0) has a row" \
 pl=$(sed -n '/^PER PYTHON LINE/,$p' rep.txt)
 contains "--per-line: the header counts calls with frames" "$pl" "2 of 2 GPU calls carry Python frames"
 eq "--per-line: rows by total time, exact values" \
-	"$(echo "$pl" | tail -n +3 | awk '{print $1, $3, $4, $5, $6}')" \
-	"$(printf '%s\n%s' "<string>:0 <lambda> cudaStreamSync 1 90.0us" "/work/train.py:12 launch cudaLaunchKernel 1 4.00us")"
+	"$(echo "$pl" | tail -n +3 | awk '{print $7, $9, $6, $1, $2, $3, $4, $5}')" \
+	"$(printf '%s\n%s' "<string>:0 <lambda> cudaStreamSync 1 90.0us 90.0us 90.0us 90.0us" \
+		"/work/train.py:12 launch cudaLaunchKernel 1 4.00us 4.00us 4.00us 4.00us")"
 "$A" py.db --per-line --json >rep.json 2>>err.txt
 eq "--per-line --json" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["per_line"]
 print(d["gpu_calls"], d["with_python"], [(x["file"], x["function"], x["line"], x["op"], x["count"], x["p50_ns"]) for x in d["lines"]])' rep.json)" \
@@ -62,3 +63,12 @@ if [ -f "$CHK" ]; then
 	python3 "$CHK" p.pftrace --strict --quiet >/dev/null 2>&1 && pass "perfetto: check-pftrace --strict" ||
 		fail "perfetto: check-pftrace --strict fails"
 else skip "perfetto: no check-pftrace.py"; fi
+# ingero-mcp get_stacks: the Python frames first, in the text and the frames
+init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+printf '%s\n%s\n' "$init" '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_stacks","arguments":{"op":"cudaStreamSync"}}}' |
+	"$BIN/ingero-mcp" py.db >mcp.out 2>>err.txt
+eq "mcp get_stacks: Python frames first" "$(tail -1 mcp.out | python3 -c 'import json,sys
+r = json.load(sys.stdin)["result"]
+fr = r["structuredContent"]["stacks"][0]["frames"]
+print(r["content"][0]["text"].splitlines()[2].strip(), [(f["symbol"], f["file"], f["line"], f.get("python")) for f in fr])')" \
+	"<lambda> (<string>:0) <- launch (train.py:12) <- Model.forward (train.py:27) [('<lambda>', '<string>', 0, True), ('launch', '/work/train.py', 12, True), ('Model.forward', '/work/train.py', 27, True)]"

@@ -150,9 +150,9 @@ contains "python frames: the chain names the slow Python line" "$(cat "$T_OUT/re
 	"(Python: $SLOW:$LS in slow)"
 pl=$(sed -n '/^PER PYTHON LINE/,$p' "$T_OUT/report.txt")
 eq "python frames: --per-line: fast line, 100 stream syncs" \
-	"$(echo "$pl" | awk -v l="$SLOW:$LF" '$1 == l && $4 == "cudaStreamSync" {print $3, $5}')" "fast 100"
+	"$(echo "$pl" | awk -v l="$SLOW:$LF" '$7 == l && $6 == "cudaStreamSync" {print $9, $1}')" "fast 100"
 eq "python frames: --per-line: slow line, 5 stream syncs" \
-	"$(echo "$pl" | awk -v l="$SLOW:$LS" '$1 == l && $4 == "cudaStreamSync" {print $3, $5}')" "slow 5"
+	"$(echo "$pl" | awk -v l="$SLOW:$LS" '$7 == l && $6 == "cudaStreamSync" {print $9, $1}')" "slow 5"
 "$BIN/ingero-analyze" "$T_OUT/a.db" --per-line --json >"$T_OUT/report.json" 2>>"$T_OUT/an.err"
 python3 - "$T_OUT/report.json" "$SLOW" "$LF" "$LS" "$T_OUT/a.db" "$sp" "$wl" <<'PYEOF'
 import json, sqlite3, sys
