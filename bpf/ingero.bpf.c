@@ -80,6 +80,11 @@ struct entry {
 #define INFLIGHT_SLOTS 16      /* >= IBPF_SRC_MAX, a power of two (verifier bound) */
 struct inflight_slots {
 	struct entry e[INFLIGHT_SLOTS];
+	/* want_uprobe() said yes for this thread: its tgid stays in `traced`
+	 * until the whole group exits (on_exit), so later calls skip the hash
+	 * lookup; the storage exists only for such threads */
+	__u32 admitted;
+	__u32 pad;
 };
 
 struct {
@@ -450,8 +455,21 @@ int BPF_KPROBE(uprobe_entry)
 	__u16 flags = 0;
 
 	count(&hits, src);
-	if (!want_uprobe(tgid) || src >= IBPF_SRC_MAX)
+	if (src >= IBPF_SRC_MAX)
 		return 0;
+	sl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	if (sl && sl->admitted) {
+		if (target_uid != (__u32)-1 && (__u32)bpf_get_current_uid_gid() != target_uid)
+			return 0;
+	} else {
+		if (!want_uprobe(tgid))
+			return 0;
+		sl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!sl)
+			return 0;
+		sl->admitted = 1;
+	}
 
 	if (sampling_on) {
 		struct ibpf_sample_key sk = { .tgid = tgid, .source = src, .op = op & 0x7f };
@@ -465,10 +483,6 @@ int BPF_KPROBE(uprobe_entry)
 			flags = IBPF_F_SAMPLED;
 		}
 	}
-	sl = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!sl)
-		return 0;
 	en = &sl->e[src & (INFLIGHT_SLOTS - 1)];
 	__builtin_memset(en, 0, sizeof(*en));
 	en->flags = flags;
@@ -560,21 +574,23 @@ int BPF_KRETPROBE(uprobe_return)
 	stk = want_stack(ctx, src, op, (__u32)id, now - en->ts);
 	if (stk)        /* before the event's reserve: the frames precede it */
 		py_capture(id >> 32, (__u32)id, en->ts, src);
-	e = reserve(src);
-	if (!e)
+	/* every field written below (no memset: the hot path) */
+	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+	if (!e) {
+		count(&lost, src);
 		goto done;
+	}
 	e->ts = en->ts;
 	e->dur = now - en->ts;
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
+	e->source = src;
 	e->op = op & 0x7f;
 	e->flags = en->flags;
 	e->ret = ret;
 	e->cpu = bpf_get_smp_processor_id();
-	if (stk) {
-		e->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-		e->ip = en->ip;
-	}
+	e->stack_id = stk ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+	e->ip = stk ? en->ip : 0;
 	for (int i = 0; i < IBPF_NARGS; i++)
 		e->arg[i] = en->arg[i];
 	if (en->outp && ret == 0 && !(src == INGERO_SRC_NCCL && op == INGERO_NCCL_COMM_DESTROY))

@@ -85,6 +85,10 @@ int rec_proc_info(const char *root, uint32_t pid, struct rec_procinfo *pi)
 		 * BPF's bpf_get_current_cgroup_id() reports */
 		char *l = !strncmp(buf, "0::", 3) ? buf : strstr(buf, "\n0::");
 		static const char *const mnt[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+		/* which of the two is cgroup2, looked up once per recorder (it was
+		 * two statfs calls per process: every task that preempts a target
+		 * gets a PROCESS record, dozens a second on a busy machine) */
+		static int cg2[2] = { -1, -1 };
 
 		if (l && *l == '\n')
 			l++;
@@ -93,10 +97,11 @@ int rec_proc_info(const char *root, uint32_t pid, struct rec_procinfo *pi)
 			struct stat st;
 			char cg[4352];
 
+			if (cg2[i] < 0)
+				cg2[i] = !statfs(mnt[i], &sf) && sf.f_type == 0x63677270; /* CGROUP2 */
 			l[strcspn(l, "\n")] = 0;
 			snprintf(cg, sizeof(cg), "%s%s", mnt[i], l + 3);
-			if (!statfs(mnt[i], &sf) && sf.f_type == 0x63677270 /* CGROUP2 */ &&
-			    !stat(cg, &st))
+			if (cg2[i] && !stat(cg, &st))
 				pi->cgroup_id = st.st_ino;
 		}
 	}

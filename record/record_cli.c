@@ -59,7 +59,7 @@ static const char usage_text[] =
 	"                          of its wall time (default 2, 0 = off); past it the\n"
 	"                          highest-rate ops are sampled 1-in-N in the kernel\n"
 	"      --ringbuf-size SIZE ring buffer size (power of 2, default 16m)\n"
-	"      --poll-ms MS        consumer poll period (default 50)\n"
+	"      --poll-ms MS        consumer poll period (default 100)\n"
 	"  -h, --help              this text\n"
 	"      --version           print the version\n"
 	"Examples:\n"
@@ -289,7 +289,7 @@ static void set_defaults(struct opts *o)
 	o->seg_ns = 3600 * NSEC;
 	o->ringbuf = 16 << 20;
 	o->scan_s = 2;
-	o->poll_ms = 50;
+	o->poll_ms = 100;
 	o->zstd_level = 1;
 }
 

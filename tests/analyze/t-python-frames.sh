@@ -72,3 +72,8 @@ r = json.load(sys.stdin)["result"]
 fr = r["structuredContent"]["stacks"][0]["frames"]
 print(r["content"][0]["text"].splitlines()[2].strip(), [(f["symbol"], f["file"], f["line"], f.get("python")) for f in fr])')" \
 	"<lambda> (<string>:0) <- launch (train.py:12) <- Model.forward (train.py:27) [('<lambda>', '<string>', 0, True), ('launch', '/work/train.py', 12, True), ('Model.forward', '/work/train.py', 27, True)]"
+# the report's filters apply to --per-line
+"$A" py.db --per-line --op cudaStreamSync >rep5.txt 2>>err.txt
+eq "--per-line --op: only that op's lines" "$(sed -n '/^PER PYTHON/,$p' rep5.txt | tail -n +3 | awk '{print $6, $7}')" \
+	"cudaStreamSync <string>:0"
+contains "--per-line --op: the header counts that op's calls" "$(cat rep5.txt)" "1 of 1 GPU calls carry Python frames"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Python frames, live, from the recorder to the report: the system python3 (Debian: CPython 3.11) calls the
+# Python frames, live, from the recorder to the report (and across a fork): the system python3 (Debian: CPython 3.11) calls the
 # fake libcudart through ctypes from nested functions, a lambda, a generator
 # and a second thread; every CUDA call must carry the exact file, function
 # and line of each Python frame (ingero-record --ndjson "py").  A native
@@ -38,9 +38,37 @@ wait_for "$T_OUT/ev.ndjson" "\"pid\":$sp,.*\"source\":\"cuda\"" 20
 sleep 0.5
 touch "$go.2"
 wait $sp; src=$?
+# a fork: parent and child each call from their own lines
+FORK=$TESTS/record/py/fork.py
+"$PY" "$FORK" "$TD/libcudart.so.12" >"$T_OUT/fork.out" 2>&1 & fp=$!
+wait $fp; frc=$?
 sleep 1.5
 rec_stop
 eq "python frames: slow workload ran" "$src $(cat "$T_OUT/slow.out")" "0 done"
+eq "python frames: fork workload ran" "$frc $(cat "$T_OUT/fork.out")" "0 done"
+python3 - "$T_OUT/ev.ndjson" "$FORK" "$fp" <<'PYEOF'
+import json, sys
+evf, script, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def check(name, cond, why=""):
+    print(("PASS: %s" % name) if cond else ("FAIL: %s: %s" % (name, why)))
+L = {}
+for n, line in enumerate(open(script), 1):
+    if "# @" in line:
+        L[line.split("# @")[1].strip()] = n
+ev = [json.loads(l) for l in open(evf) if l.startswith("{") and '"cuda"' in l]
+par = [e for e in ev if e["pid"] == pid]
+kids = {e["pid"] for e in ev if e["pid"] != pid and e.get("py") and e["py"][0][0] == script}
+kid = [e for e in ev if e["pid"] in kids]
+want_p = [[script, "parent_work", L["PARENT"]], [script, "<module>", L["PARENT_LOOP"]]]
+want_c = [[script, "child_work", L["CHILD"]], [script, "<module>", L["CHILD_LOOP"]]]
+check("python frames: fork: parent 20 calls, one child with 30", len(par) == 20 and len(kids) == 1 and len(kid) == 30,
+      (len(par), kids, len(kid)))
+for who, v, want in (("parent", par, want_p), ("child", kid, want_c)):
+    fr = [e["py"] for e in v if e.get("py")]
+    check("python frames: fork: %s: most calls carry frames (%d of %d)" % (who, len(fr), len(v)), len(fr) >= len(v) // 2)
+    check("python frames: fork: %s: every frame list is its own exact lines" % who, all(f == want for f in fr),
+          [f for f in fr if f != want][:2])
+PYEOF
 eq "python frames: workload ran" "$prc $(cat "$T_OUT/py.out")" "0 done"
 python3 - "$T_OUT/ev.ndjson" "$SCRIPT" "$pp" "$wl" "$minor" <<'PYEOF'
 import json, sys
