@@ -99,8 +99,9 @@ int ig_getopt(int argc, char *const argv[], const char *shortopts,
 
 void ig_print_version(void)
 {
+	/* the newest format the tools read (and ingero-merge writes) */
 	printf("%s %s (recording format %d.%d)\n", ig_prog(), INGERO_VERSION, INGERO_FORMAT_MAJOR,
-	       INGERO_FORMAT_MINOR);
+	       INGERO_FORMAT_MINOR_NODE_EVENTS);
 }
 
 int ig_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -15,6 +15,7 @@
  * end of the previous event of the SAME node (docs/format.md 3.2);
  * must-understand */
 #define FMT_REC_NODE_GAPS 65
+#define FMT_REC_EVENT_NODE 66   /* 1.3: [66, node, source, op, ...] as 64 (format.md 3.4) */
 #define FMT_NODE_GAPS_MAX (1u << 20)   /* node numbers such a frame may use */
 #define FMT_TBITS_FIRST 12             /* tbits of a segment's first frame */
 #define FMT_TBITS_MAX 32

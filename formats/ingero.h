@@ -30,6 +30,9 @@ extern "C" {
 #define INGERO_MAGIC "INGERO-REC"
 #define INGERO_FORMAT_MAJOR 1
 #define INGERO_FORMAT_MINOR 2
+/* the minor of a recording that holds node events (kind 66, format.md 3.4);
+ * writers write it only then */
+#define INGERO_FORMAT_MINOR_NODE_EVENTS 3
 #define INGERO_VERSION "0.1.0"
 
 /* ---------------------------------------------------------------- errors */
@@ -416,6 +419,10 @@ struct ingero_writer_opts {
 	 * must-understand record (docs/format.md 3.2): readers before it
 	 * refuse such a recording instead of misreading it. */
 	int node_gaps;
+	/* Allow ingero_writer_event_node: events that name their node (kind 66,
+	 * docs/format.md 3.4) instead of following a CTX record; the header
+	 * says 1.3, and readers before 1.3 stop at the first such event. */
+	int node_events;
 };
 
 int ingero_writer_open(struct ingero_writer **w, const struct ingero_writer_opts *o,
@@ -424,6 +431,10 @@ int ingero_writer_open(struct ingero_writer **w, const struct ingero_writer_opts
 int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *rec);
 /* Fast path for events of node `w`'s current CTX. */
 int ingero_writer_event(struct ingero_writer *w, const struct ingero_event *ev);
+/* An event of node `node` (below 2^20), whatever the current CTX, which it
+ * leaves as it is (opts.node_events; else INGERO_EINVAL).  The reader
+ * returns it with rec->node = node. */
+int ingero_writer_event_node(struct ingero_writer *w, uint32_t node, const struct ingero_event *ev);
 /* Close the current frame now (the recorder calls this at least every second). */
 int ingero_writer_flush(struct ingero_writer *w);
 /* Flush, write FOOTER, close.  NULL is accepted.  Returns the first error not

@@ -114,9 +114,8 @@ static uint32_t get_u64_array(struct mp_cur *c, uint64_t *dst, uint32_t max)
 /* The delta base of an event: the previous end in the frame, or in a
  * node-gaps frame the previous end of the current node's events (the
  * frame's base_ts for its first).  NULL for a node number out of range. */
-static uint64_t *node_base_slow(struct ingero_reader *r)
+static uint64_t *node_base_slow(struct ingero_reader *r, uint32_t n)
 {
-	uint32_t n = r->node;
 	if (n >= r->nb_cap) {
 		if (n >= FMT_NODE_GAPS_MAX)
 			return NULL;
@@ -141,11 +140,11 @@ static uint64_t *node_base_slow(struct ingero_reader *r)
 	return &r->nb_end[n];
 }
 
-static inline uint64_t *delta_base(struct ingero_reader *r)
+static inline uint64_t *delta_base(struct ingero_reader *r, uint32_t node)
 {
 	if (!r->node_gaps)
 		return &r->prev_end;
-	return node_base_slow(r);
+	return node_base_slow(r, node);
 }
 
 /* a version-1.0 EVENT: [1, source, op, pid, tid, dts, dur, ...] */
@@ -178,7 +177,7 @@ static inline int decode_event(struct ingero_reader *r, struct mp_cur *c, uint32
 	e->op = (uint8_t)t[1];
 	e->pid = (uint32_t)t[2];
 	e->tid = (uint32_t)t[3];
-	uint64_t *base = delta_base(r);
+	uint64_t *base = delta_base(r, r->node);
 	if (!base)
 		return INGERO_ECORRUPT;
 	e->ts = *base + t[4];
@@ -192,9 +191,10 @@ static inline int decode_event(struct ingero_reader *r, struct mp_cur *c, uint32
 	return 1;
 }
 
-/* a packed EVENT (1.1): [64, source, op, pid, tid, tail..., T] */
+/* a packed EVENT (1.1): [64, source, op, pid, tid, tail..., T], of node
+ * `node` (the CTX's, or a node event's own: [66, node, ...], 1.2) */
 static inline int decode_packed(struct ingero_reader *r, struct mp_cur *c, uint32_t n,
-				struct ingero_record *rec)
+				struct ingero_record *rec, uint32_t node)
 {
 	/* [64, source, op, pid, tid, tail..., T] (docs/format.md 3.1) */
 	struct ingero_event *e = &rec->u.ev;
@@ -240,7 +240,7 @@ static inline int decode_packed(struct ingero_reader *r, struct mp_cur *c, uint3
 	e->op = (uint8_t)t[1];
 	e->pid = (uint32_t)t[2];
 	e->tid = (uint32_t)t[3];
-	uint64_t *base = delta_base(r);
+	uint64_t *base = delta_base(r, node);
 	if (!base)
 		return INGERO_ECORRUPT;
 	e->ts = *base + dts;
@@ -399,7 +399,16 @@ int rd_decode(struct ingero_reader *r, struct ingero_record *rec)
 	if (kind == INGERO_REC_EVENT)
 		return decode_event(r, c, n, rec);
 	if (kind == FMT_REC_EVENT_PACKED)
-		return decode_packed(r, c, n, rec);
+		return decode_packed(r, c, n, rec, r->node);
+	if (kind == FMT_REC_EVENT_NODE) {   /* [66, node, <packed event>]: the CTX stays */
+		if (n < 2)
+			return INGERO_ECORRUPT;
+		uint64_t node = mp_get_int(c);
+		if (c->err || node >= FMT_NODE_GAPS_MAX)
+			return INGERO_ECORRUPT;
+		rec->node = (uint32_t)node;
+		return decode_packed(r, c, n - 1, rec, (uint32_t)node);
+	}
 	if (kind == FMT_REC_NODE_GAPS) {   /* this frame: gaps per node; not returned */
 		for (uint32_t i = 1; i < n && !c->err; i++)
 			mp_skip(c);

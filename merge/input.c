@@ -288,6 +288,7 @@ static int pass1(struct input *in)
 static void *p1_worker(void *arg)
 {
 	struct mrg *m = arg;
+	pthread_setname_np(pthread_self(), "merge-pass1");
 	for (;;) {
 		int i = __atomic_fetch_add(&m->p1_next, 1, __ATOMIC_RELAXED);
 		if (i >= m->nin)

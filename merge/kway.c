@@ -23,7 +23,13 @@ static inline int64_t bucket_of(const struct mrg *m, int64_t key)
 	return m->window ? key / m->window : key;
 }
 
-/* The reorder heap orders small entries; the items live in a slot pool. */
+/* The reorder heap orders small entries.  An entry's item stays where the
+ * decoding thread put it, in the batch being read (slot INB | index), until
+ * that batch goes back to the decoding thread; then the items still held
+ * move to a slot pool (relocate).  Most items leave the heap long before:
+ * one copy per item (into the output batch) instead of two. */
+#define INB 0x80000000u
+
 static inline int hent_lt(const struct hent *a, const struct hent *b)
 {
 	if (a->b != b->b)
@@ -35,20 +41,33 @@ static inline int hent_lt(const struct hent *a, const struct hent *b)
 	return a->seq < b->seq;
 }
 
-static void hpush(struct input *in, const struct item *it)
+static uint32_t pool_take(struct input *in)
 {
 	if (!in->nfree) {
 		size_t cap = in->pcap ? in->pcap * 2 : 64;
 		in->pool = xrealloc(in->pool, cap * sizeof(*in->pool));
 		in->freel = xrealloc(in->freel, cap * sizeof(*in->freel));
-		in->h = xrealloc(in->h, cap * sizeof(*in->h));
 		for (size_t k = cap; k-- > in->pcap;)
 			in->freel[in->nfree++] = (uint32_t)k;
 		in->pcap = cap;
 	}
-	uint32_t slot = in->freel[--in->nfree];
-	in->pool[slot] = *it;
-	struct hent e = { bucket_of(in->m, it->key), it->key, it->seq, it->node, slot };
+	return in->freel[--in->nfree];
+}
+
+static inline struct item *hitem(struct input *in, uint32_t slot)
+{
+	return slot & INB ? &in->ch->cur->it[slot & ~INB] : &in->pool[slot];
+}
+
+/* item idx of the batch being read into the heap */
+static void hpush(struct input *in, uint32_t idx)
+{
+	if (in->hn == in->hcap) {
+		in->hcap = in->hcap ? in->hcap * 2 : 64;
+		in->h = xrealloc(in->h, in->hcap * sizeof(*in->h));
+	}
+	const struct item *it = &in->ch->cur->it[idx];
+	struct hent e = { bucket_of(in->m, it->key), it->key, it->seq, it->node, INB | idx };
 	size_t i = in->hn++;
 	while (i) {
 		size_t p = (i - 1) / 2;
@@ -60,14 +79,26 @@ static void hpush(struct input *in, const struct item *it)
 	in->h[i] = e;
 }
 
+/* the batch being read goes back: its items still held move to the pool */
+static void relocate(struct input *in)
+{
+	for (size_t k = 0; k < in->hn; k++)
+		if (in->h[k].slot & INB) {
+			uint32_t s = pool_take(in);
+			in->pool[s] = in->ch->cur->it[in->h[k].slot & ~INB];
+			in->h[k].slot = s;
+		}
+}
+
 static inline struct item *htop(struct input *in)
 {
-	return &in->pool[in->h[0].slot];
+	return hitem(in, in->h[0].slot);
 }
 
 static void hpop(struct input *in)
 {
-	in->freel[in->nfree++] = in->h[0].slot;
+	if (!(in->h[0].slot & INB))
+		in->freel[in->nfree++] = in->h[0].slot;
 	struct hent last = in->h[--in->hn];
 	size_t i = 0, n = in->hn;
 	for (;;) {
@@ -176,6 +207,7 @@ static void *producer(void *arg)
 {
 	struct input *in = arg;
 	struct chan *c = in->ch;
+	pthread_setname_np(pthread_self(), "merge-decode");
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		while (!c->nempty && !c->stop)
@@ -264,6 +296,8 @@ static int read_one(struct input *in)
 	if (!c->cur || c->pos >= c->cur->n) {
 		if (c->cur && c->cur->eof)
 			return 0;
+		if (c->cur)
+			relocate(in);
 		pthread_mutex_lock(&c->mu);
 		if (c->cur) {
 			c->empty[c->nempty++] = c->cur;
@@ -279,10 +313,10 @@ static int read_one(struct input *in)
 		if (!c->cur->n)
 			return 0;
 	}
-	const struct item *it = &c->cur->it[c->pos++];
+	const struct item *it = &c->cur->it[c->pos];
 	if (!it->meta && it->nat > in->runmax)
 		in->runmax = it->nat;
-	hpush(in, it);
+	hpush(in, (uint32_t)c->pos++);
 	return 1;
 }
 
@@ -427,13 +461,15 @@ static void merge_loop(struct mrg *m)
 /* free an input's pass-2 state (items still held own memory) */
 static void input_end(struct input *in)
 {
+	/* held items first: some may still lie in the channel's batch */
+	for (size_t k = 0; k < in->hn; k++)
+		mrg_item_release(hitem(in, in->h[k].slot));
+	in->hn = 0;
 	chan_stop(in);
 	ingero_reader_close(in->r);
 	in->r = NULL;
-	for (size_t k = 0; k < in->hn; k++)
-		mrg_item_release(&in->pool[in->h[k].slot]);
-	in->hn = 0;
 	free(in->h);
+	in->hcap = 0;
 	free(in->pool);
 	free(in->freel);
 	in->h = NULL;

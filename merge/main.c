@@ -65,7 +65,7 @@ static void help(void)
 "  --segment-mb N           directory output: rotate segments every N MiB\n"
 "                           (default 256; the node table opens every segment)\n"
 "  --order-window DUR       within each DUR of corrected time, one node's\n"
-"                           records after another's (default 100us: long\n"
+"                           records after another's (default 10ms: long\n"
 "                           runs per node compress better); 0: strict time\n"
 "                           order across nodes\n"
 "  --stats                  print phase timings and throughput on stderr\n"

@@ -98,6 +98,8 @@ struct mrg_coll_ent {
 struct mrg_coll {
 	struct mrg_coll_ent *t;
 	size_t cap, n;
+	struct mrg_coll_ent *spare;   /* the previous table, reused by the next rebuild */
+	size_t spare_cap;
 	unsigned level;
 };
 

@@ -27,7 +27,7 @@
 #define PROG "ingero-merge"
 #define REORDER_CAP_TOTAL (1u << 18)   /* held records over all inputs (32 MiB) */
 #define MIN_MATCHES 3
-#define MRG_WINDOW_DEFAULT 100000      /* --order-window, ns */
+#define MRG_WINDOW_DEFAULT 10000000    /* --order-window, ns */
 
 /* ------------------------------------------------------------ model */
 
@@ -105,10 +105,10 @@ struct input {
 	int multi;                 /* a merged input of several nodes */
 	int64_t fin_nat;           /* for multi: runmax - late when fin_b was made */
 	int64_t fin_b;             /* bucket of every later record is >= fin_b */
-	struct hent *h;            /* reorder heap over pool slots */
+	struct hent *h;            /* reorder heap (kway.c: items in the batch or the pool) */
 	struct item *pool;
 	uint32_t *freel;
-	size_t hn, hmax, pcap, nfree;
+	size_t hn, hcap, hmax, pcap, nfree;
 	struct chan *ch;
 	int64_t prunmax;           /* decoding thread's running max */
 	size_t pseg;               /* decoding thread's anchor segment cache */

@@ -61,16 +61,19 @@ void mrg_item_release(struct item *it)
 	it->kind = 0;
 }
 
+/* Events name their node (format.md 3.4: the first bytes of the record
+ * differ per node, so zstd matches an event with its own node's previous
+ * events, not with the node's before it); other records follow a CTX. */
 static int emit(struct mrg *m, struct item *it)
 {
-	if (put_ctx(m, it->node) < 0)
-		return -1;
 	struct onode *o = &m->node[it->node];
 	if (it->kind == INGERO_REC_EVENT) {
 		it->u.ev.ts = (uint64_t)it->key;
 		o->ev_out++;
-		return ingero_writer_event(m->w, &it->u.ev) < 0 ? wfail(m) : 0;
+		return ingero_writer_event_node(m->w, it->node, &it->u.ev) < 0 ? wfail(m) : 0;
 	}
+	if (put_ctx(m, it->node) < 0)
+		return -1;
 	struct ingero_record rec;
 	if (it->meta) {
 		rec = *it->u.own;
@@ -189,6 +192,7 @@ int mrg_out_open(struct mrg *m, int64_t start)
 	}
 	o.fsync = INGERO_FSYNC_NONE;
 	o.node_gaps = 1;   /* gaps per node: interleaved nodes cost less (format.md 3.2) */
+	o.node_events = 1; /* events name their node (format.md 3.4) */
 	o.zstd_level = 1;
 	o.hdr.node = "merged";
 	o.hdr.host = "";

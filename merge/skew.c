@@ -175,6 +175,7 @@ void mrg_coll_init(struct mrg_coll *c)
 void mrg_coll_release(struct mrg_coll *c)
 {
 	free(c->t);
+	free(c->spare);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -186,11 +187,19 @@ static struct mrg_coll_ent *slot(struct mrg_coll_ent *t, size_t cap, uint64_t co
 	return &t[i];
 }
 
+/* Into a new table of cap entries.  Thinning rebuilds at the same size,
+ * into the table the previous rebuild left (already faulted in: a fresh
+ * calloc of it page-faulted on every thinning). */
 static int rebuild(struct mrg_coll *c, size_t cap)
 {
-	struct mrg_coll_ent *t = calloc(cap, sizeof(*t));
-	if (!t)
+	struct mrg_coll_ent *t;
+	if (c->spare && c->spare_cap == cap) {
+		t = c->spare;
+		memset(t, 0, cap * sizeof(*t));
+		c->spare = NULL;
+	} else if (!(t = calloc(cap, sizeof(*t)))) {
 		return -1;
+	}
 	size_t n = 0;
 	for (size_t i = 0; i < c->cap; i++) {
 		struct mrg_coll_ent *e = &c->t[i];
@@ -199,7 +208,9 @@ static int rebuild(struct mrg_coll *c, size_t cap)
 		*slot(t, cap, e->comm, e->seq) = *e;
 		n++;
 	}
-	free(c->t);
+	free(c->spare);
+	c->spare = c->t;
+	c->spare_cap = c->cap;
 	c->t = t;
 	c->cap = cap;
 	c->n = n;

@@ -36,8 +36,18 @@ baseline() { # DIR LABEL EVENTS
 	read -r wall user sys <"$W/btime"
 	/usr/bin/time -f '%e' -o "$W/ctime" bash -c 'cat "$1"/node-*/seg-*.igz >/dev/null' _ "$dir"
 	awk -v l="$label" -v ev="$ev" -v w="$wall" -v u="$user" -v s="$sys" -v c="$(cat "$W/ctime")" 'BEGIN {
-		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  (zstd -dc of every input once; cat: %.2f s)\n",
-		       l, ev, w, ev / w / 1e6, u + s, c }'
+		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  (zstd -dc of every input once; cat: %.2f s)\n",
+		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, c }'
+	# and a copy through zstd: decompress every input and compress it again
+	# at level 1 (what a merge costs without merging anything)
+	/usr/bin/time -f '%e %U %S' -o "$W/btime" bash -c '
+		for n in "$1"/node-*; do zstd -qdc "$n"/seg-*.igz | zstd -q -1 -c >"$n.zz" & done; wait' _ "$dir"
+	read -r wall user sys <"$W/btime"
+	awk -v l="$label" -v ev="$ev" -v w="$wall" -v u="$user" -v s="$sys" \
+	    -v sz="$(cat "$dir"/node-*.zz | wc -c)" -v insz="$(du -sb "$dir" | cut -f1)" 'BEGIN {
+		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  (zstd -dc | zstd -1 of every input; out/in %.3f)\n",
+		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, sz / (insz - sz) }'
+	rm -f "$dir"/node-*.zz
 }
 
 merge1() { # BINARY DIR LABEL
@@ -49,8 +59,9 @@ merge1() { # BINARY DIR LABEL
 	ev=$(sed -n 's/.*records, \([0-9]*\) events.*/\1/p' "$W/stats")
 	awk -v l="$label" -v ev="$ev" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
 	    -v sz="$(stat -c %s "$W/out.igz")" -v insz="$(du -sb "$dir" | cut -f1)" 'BEGIN {
-		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  peak RSS %6.1f MB  out/in %.3f (%.1f / %.1f MB)\n",
-		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, r / 1024, sz / insz, sz / 1048576, insz / 1048576 }'
+		printf "%-22s %10d events  wall %6.2f s  %6.2f M events/s  cpu %6.2f s  %6.2f M events/cpu-s  peak RSS %6.1f MB  out/in %.3f (%.1f / %.1f MB; %.2f / %.2f B/event)\n",
+		       l, ev, w, ev / w / 1e6, u + s, ev / (u + s) / 1e6, r / 1024, sz / insz, sz / 1048576, insz / 1048576,
+		       sz / ev, insz / ev }'
 	sed -n 's/^ingero-merge: stats: /    phases: /p' "$W/stats"
 }
 

@@ -12,7 +12,7 @@
  *     prints the node table, events per node, and whether the events are in
  *     order and every pid / stack an event uses was defined earlier for the
  *     same node.  In order: each node's events by time, and across nodes by
- *     time / WINDOW_NS (ingero-merge --order-window; default 100000, the
+ *     time / WINDOW_NS (ingero-merge --order-window; default 10000000, the
  *     merge's default; 0 = strict time order).
  */
 #include <errno.h>
@@ -503,7 +503,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "gen"))
 		return gen(argc, argv);
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "check"))
-		return check(argv[2], argc == 4 ? strtoull(argv[3], NULL, 0) : 100000);
+		return check(argv[2], argc == 4 ? strtoull(argv[3], NULL, 0) : 10000000);
 	fprintf(stderr, "usage: merge-synth gen -o DIR [...] | merge-synth check PATH [WINDOW_NS]\n");
 	return 2;
 }

@@ -222,6 +222,51 @@ int main(int argc, char **argv)
 		ingero_writer_close(w);
 	}
 
+	/* 1.3 node events (kind 66): the same two nodes, events naming their
+	 * node, with per-node gaps; metadata still follows a CTX, and a node
+	 * event leaves the CTX as it was (the THREAD after node 1's events is
+	 * node 0's).  Added with 1.3; the files above are older and unchanged. */
+	{
+		struct ingero_writer_opts o;
+		struct ingero_error e;
+		base_opts(&o);
+		o.path = op("good-merged-node-events.igz");
+		o.node_gaps = 1;
+		o.node_events = 1;
+		o.hdr.clock = "unix";
+		o.hdr.node = "merged";
+		o.hdr.recorder = "ingero-merge 0.1.0";
+		o.hdr.rank = -1;
+		o.hdr.start_ts = 1700000000000000000ull;
+		o.hdr.anchor.boottime = o.hdr.anchor.realtime = o.hdr.anchor.monotonic = o.hdr.anchor.error_ns = 0;
+		o.frame_max_bytes = 300;
+		if (ingero_writer_open(&w, &o, &e)) return 1;
+		for (uint32_t n = 0; n < 2; n++) {
+			memset(&r, 0, sizeof(r));
+			r.kind = INGERO_REC_NODE;
+			r.u.nodeinfo = (struct ingero_node){ n, n ? "gpu-node-2" : "gpu-node-1", n ? "host2" : "host1",
+				n ? "boot-2" : "boot-1", (int32_t)n, n ? -1234567 : 0, n ? 3.5 : 0.0, 1000000000,
+				n ? "collectives" : "anchors", n ? 850.0 : 0.0, n ? 64 : 0 };
+			app(w, &r);
+		}
+		memset(&r, 0, sizeof(r));
+		r.kind = INGERO_REC_CTX; r.u.ctx_node = 0; app(w, &r);
+		for (int i = 0; i < 40; i++) {
+			if (i == 21) {
+				memset(&r, 0, sizeof(r));
+				r.kind = INGERO_REC_THREAD;
+				r.u.thr = (struct ingero_thread){ 101, 100, "ctx-stays-node-0" };
+				app(w, &r);
+			}
+			struct ingero_event e2 = { 1700000000000000000ull + (uint64_t)i * 500000,
+				1750000 + (uint64_t)i,
+				(uint32_t)(100 + i % 2), (uint32_t)(100 + i % 2), INGERO_SRC_NCCL, INGERO_NCCL_ALL_REDUCE, 0, 0, 0, 0,
+				{ 0xabcdef, 1 << 20, (uint64_t)(i / 2 + 1), (uint64_t)(i % 2) | 2ull << 32, 7, 0x5000 } };
+			if (ingero_writer_event_node(w, (uint32_t)(i % 2), &e2)) return 1;
+		}
+		ingero_writer_close(w);
+	}
+
 	/* a directory of rotated segments */
 	w = open_w(NULL, op("good-dir"), 500);
 	meta(w);

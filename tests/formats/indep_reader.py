@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reader of the Ingero recording format, version 1.0.
+"""Independent reader of the Ingero recording format, version 1.3 (1.0 to 1.2 too).
 
 Written from docs/format.md only (Python 3 standard library): decompresses
 with `zstd -dc`, decodes msgpack by hand and prints every record in the text
@@ -203,6 +203,18 @@ class Printer:
         kind = rec[0]
         f = rec[1:] + [None] * 20
         I = lambda v: b"%d" % u(v)
+        if kind == 66:
+            # 1.3 node event: [66, node, <packed event fields>] (section 3.4);
+            # the event is node's, the CTX state stays as it is
+            if len(rec) < 2 or not isinstance(rec[1], int) or not 0 <= rec[1] < (1 << 20):
+                raise Bad("bad node event")
+            ctx = self.node
+            self.node = rec[1]
+            try:
+                self.record([64] + rec[2:])
+            finally:
+                self.node = ctx
+            return
         if kind == 64:
             # 1.1 packed event: [64, source, op, pid, tid, tail..., T]
             m = len(rec) - 1

@@ -552,6 +552,113 @@ static void test_packed(void)
 	ingero_reader_close(r);
 }
 
+/* 1.3 node events (kind 66): events of many nodes interleaved, with and
+ * without per-node gaps, read back exactly with their node; a CTX is left
+ * as it was; the header says 1.3; the API refuses what it cannot write. */
+static void test_node_events(void)
+{
+	for (int ng = 0; ng < 2; ng++) {
+		struct ingero_writer_opts o;
+		struct ingero_writer *w;
+		struct ingero_error e;
+		base_opts(&o);
+		o.path = tpath(ng ? "nodeev-gaps.igz" : "nodeev.igz");
+		o.frame_max_bytes = 3000;
+		o.node_gaps = ng;
+		o.node_events = 1;
+		T_CHECK(ingero_writer_open(&w, &o, &e) == 0, "node events: open");
+		enum { N = 2000 };
+		static struct ingero_event ev[N];
+		static uint32_t nd[N];
+		uint64_t t = 9000000000ull, x = 3;
+		int wfail = 0;
+		struct ingero_record c;
+		memset(&c, 0, sizeof(c));
+		c.kind = INGERO_REC_CTX;
+		c.u.ctx_node = 7;
+		wfail += ingero_writer_append(w, &c) != 0;
+		for (int i = 0; i < N; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			nd[i] = i % 50 == 3 ? 1000000 + (uint32_t)(x >> 60) : (uint32_t)(x >> 61);
+			struct ingero_event *v = &ev[i];
+			v->source = 1; v->op = 3; v->pid = 100 + nd[i]; v->tid = v->pid;
+			t += (x >> 54) % 3000;
+			v->ts = t - (x >> 59) * 700;   /* overlaps: negative gaps */
+			v->dur = 2000 + (x >> 52) % 5000;
+			v->arg[0] = 0xf00 + nd[i];
+			wfail += ingero_writer_event_node(w, nd[i], v) != 0;
+		}
+		struct ingero_record th;
+		memset(&th, 0, sizeof(th));
+		th.kind = INGERO_REC_THREAD;
+		th.u.thr = (struct ingero_thread){ 5, 5, "after" };
+		wfail += ingero_writer_append(w, &th) != 0;
+		T_CHECK(ingero_writer_event_node(w, 1u << 20, &ev[0]) == INGERO_EINVAL,
+			"node events: node 2^20 refused");
+		T_CHECK(!wfail && ingero_writer_close(w) == 0, "node events: write %d events", N);
+		struct ingero_reader *r;
+		T_CHECK(ingero_reader_open(&r, o.path, &e) == 0, "node events: reopen");
+		struct ingero_record rec;
+		int n = 0, same = 1, rc, thr_node = -1;
+		while ((rc = ingero_reader_next(r, &rec)) == 1) {
+			if (rec.kind == INGERO_REC_THREAD)
+				thr_node = (int)rec.node;
+			if (rec.kind != INGERO_REC_EVENT)
+				continue;
+			if (n < N && (rec.node != nd[n] || rec.u.ev.ts != ev[n].ts || rec.u.ev.dur != ev[n].dur ||
+				      rec.u.ev.pid != ev[n].pid || rec.u.ev.arg[0] != ev[n].arg[0]))
+				same = 0;
+			n++;
+		}
+		const struct ingero_header *h = ingero_reader_header(r);
+		T_CHECK(rc == 0 && n == N && same && ingero_reader_warnings(r) == 0,
+			"node events%s: %d events of 9 nodes read back with their node and time", ng ? " (node gaps)" : "", n);
+		T_CHECK(thr_node == 7, "node events: the CTX stays (a THREAD after them is node 7's, got %d)", thr_node);
+		T_CHECK(h && h->major == 1 && h->minor == INGERO_FORMAT_MINOR_NODE_EVENTS, "node events: header 1.3");
+		ingero_reader_close(r);
+	}
+	/* without opts.node_events: refused, and the header stays 1.1 */
+	struct ingero_writer_opts o;
+	struct ingero_writer *w;
+	struct ingero_error e;
+	base_opts(&o);
+	o.path = tpath("nodeev-off.igz");
+	T_CHECK(ingero_writer_open(&w, &o, &e) == 0, "node events off: open");
+	struct ingero_event v;
+	memset(&v, 0, sizeof(v));
+	T_CHECK(ingero_writer_event_node(w, 1, &v) == INGERO_EINVAL, "node events off: refused");
+	T_CHECK(ingero_writer_event(w, &v) == 0 && ingero_writer_close(w) == 0, "node events off: close");
+	struct ingero_reader *r;
+	struct ingero_record rec;
+	T_CHECK(ingero_reader_open(&r, o.path, &e) == 0 && ingero_reader_next(r, &rec) == 1 &&
+		ingero_reader_header(r) && ingero_reader_header(r)->minor == INGERO_FORMAT_MINOR,
+		"node events off: header 1.2");
+	ingero_reader_close(r);
+	/* hand-made: a node number of 2^20 is a bad record */
+	unsigned char raw[128], *p = raw;
+	p += put_hdr(p);
+	p[-4] = 0x94; *p++ = 4;                             /* FRAME seq 0, base 0, tbits 4 */
+	*p++ = 0x97; *p++ = 66; *p++ = 2; *p++ = 1; *p++ = 3; *p++ = 9; *p++ = 9;
+	*p++ = 0xcc; *p++ = 0xa3;                           /* node 2, T: dts 3, dur 10 */
+	*p++ = 0x97; *p++ = 66; *p++ = 0xce; *p++ = 0x00; *p++ = 0x10; *p++ = 0x00; *p++ = 0x00;
+	*p++ = 1; *p++ = 3; *p++ = 9; *p++ = 9; *p++ = 0x05;   /* node 2^20: bad */
+	const char *f = tpath("nodeev-hand.igz");
+	zframe(f, raw, (size_t)(p - raw), 0);
+	T_CHECK(ingero_reader_open(&r, f, &e) == 0, "node events: open hand-made");
+	int k = 0, rc;
+	uint32_t node = 0;
+	uint64_t ts = 0;
+	while ((rc = ingero_reader_next(r, &rec)) == 1)
+		if (rec.kind == INGERO_REC_EVENT) {
+			k++;
+			node = rec.node;
+			ts = rec.u.ev.ts;
+		}
+	T_CHECK(k == 1 && node == 2 && ts == 3 && rc == 0 && ingero_reader_warnings(r) == 1,
+		"node events: hand-made event of node 2; node 2^20 is a bad record");
+	ingero_reader_close(r);
+}
+
 static void test_unknown_and_extra(void)
 {
 	unsigned char raw[512], *p = raw;
@@ -601,7 +708,7 @@ static void test_unknown_and_extra(void)
 	p = raw;
 	p += put_hdr(p);
 	*p++ = 0x92; *p++ = 3; *p++ = 0;   /* thread with defaults (n=2 < 4) */
-	*p++ = 0x92; *p++ = 66; *p++ = 1;   /* 64 packed event, 65 node gaps (1.1) */
+	*p++ = 0x92; *p++ = 67; *p++ = 1;   /* 64-66 are known (1.1, 1.3) */
 	*p++ = 0x92; *p++ = 3; *p++ = 0;
 	f = tpath("critical.igz");
 	zframe(f, raw, (size_t)(p - raw), 0);
@@ -1166,6 +1273,7 @@ int main(void)
 	test_clock();
 	test_names();
 	test_packed();
+	test_node_events();
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir());
 	if (system(cmd) != 0) { /* scratch left behind */ }

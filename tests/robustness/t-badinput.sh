@@ -25,7 +25,10 @@ tool_run() {
 	case $1 in
 	dump) run_tool "$3" "$BIN/ingero-dump" --summary "$2" ;;
 	dumpjson) run_tool "$3" "$BIN/ingero-dump" --ndjson "$2" ;;
-	merge) rm -rf "$3.igz"; run_tool "$3" "$BIN/ingero-merge" -q "$2" -o "$3.igz" ;;
+	# merge: -q would silence its warnings too (docs/cli.md), so it runs
+	# without, and its correction table and summary line leave stderr
+	merge) rm -rf "$3.igz"; run_tool "$3" "$BIN/ingero-merge" "$2" -o "$3.igz"
+		sed -i '/^ingero-merge: clock correction/,/^ingero-merge: merged /d' "$3.err" ;;
 	analyze) rm -f "$3.db"; run_tool "$3" "$BIN/ingero-analyze" "$2" -o "$3.db" ;;
 	perfetto) rm -f "$3.pftrace"; run_tool "$3" "$BIN/ingero-perfetto" "$2" -o "$3.pftrace" ;;
 	metrics) rm -f "$3.om"; run_tool "$3" "$BIN/ingero-metrics" "$2" -o "$3.om" ;;
