@@ -9,13 +9,20 @@
  *   - call counts per (op, stack);
  *   - per block of IDX_BLOCK consecutive rowids, the time range it covers,
  *     so get_timeline reads only the blocks around a time by rowid.
+ * An analysis DB of ours is read from event_rows (the events view's table,
+ * node from event_ctx in C), split by rowid over the idle CPUs; the
+ * original tool's .db files and other layouts through events.  The result
+ * does not depend on either (tests/mcp/t-index.sh).
  */
+#include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "mcp.h"
 
 #define IDX_BLOCK 4096
+#define MAX_PARTS 4
 
 volatile int mcp_index_stop;
 
@@ -204,11 +211,10 @@ static int narrow_layout(sqlite3 *db)
 	return ok;
 }
 
-struct ctxnodes {               /* event_ctx: id -> node name, node index once seen */
+struct ctxnodes {               /* event_ctx: id -> node name (read-only while scanning) */
 	struct ig_map id;          /* ctx id -> slot */
 	char **name;
-	int *node;                 /* index in the strtab - 1; -1 = not seen yet */
-	size_t n, cap, ncap;
+	size_t n, cap;
 	size_t m1;                 /* slot of id -1 (IG_MAP_EMPTY as a key) + 1, 0 = none */
 };
 
@@ -226,9 +232,7 @@ static int ctx_load(sqlite3 *db, struct ctxnodes *c)
 			continue;   /* (id is the primary key: never twice) */
 		const char *nd = (const char *)sqlite3_column_text(st, 1);
 		ig_grow(&c->name, &c->cap, c->n + 1, sizeof *c->name);
-		ig_grow(&c->node, &c->ncap, c->n + 1, sizeof *c->node);
 		c->name[c->n] = xstrdup(nd ? nd : "");
-		c->node[c->n] = -1;
 		if (key == IG_MAP_EMPTY)
 			c->m1 = c->n + 1;
 		else
@@ -244,14 +248,13 @@ static void ctx_free(struct ctxnodes *c)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->name[i]);
 	free(c->name);
-	free(c->node);
 	ig_map_release(&c->id);
 	memset(c, 0, sizeof *c);
 }
 
 /* node index of a row's ctx (isint 0: not an integer, joins nothing),
- * interned in first-seen order */
-static int ctx_node(struct ctxnodes *c, int isint, int64_t ctx, struct ig_strtab *nodes)
+ * interned in first-seen order; node[slot]: the index once seen, else -1 */
+static int ctx_node(const struct ctxnodes *c, int *node, int isint, int64_t ctx, struct ig_strtab *nodes)
 {
 	size_t i;
 	uint64_t *v;
@@ -266,41 +269,42 @@ static int ctx_node(struct ctxnodes *c, int isint, int64_t ctx, struct ig_strtab
 	} else {
 		return (int)ig_strtab_id(nodes, "") - 1;
 	}
-	if (c->node[i] < 0)
-		c->node[i] = (int)ig_strtab_id(nodes, c->name[i]) - 1;
-	return c->node[i];
+	if (node[i] < 0)
+		node[i] = (int)ig_strtab_id(nodes, c->name[i]) - 1;
+	return node[i];
 }
 
-int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
+/* One scan: all of the events, or the rowids [lo, hi] of event_rows */
+struct part {
+	sqlite3 *db;
+	int own;                   /* db opened for this part */
+	int narrow;
+	char *sql;
+	int64_t lo, hi;
+	const struct ctxnodes *cn;
+	struct ig_strtab nodes;
+	struct gacc *g;
+	size_t ng;
+	struct mcp_opslow *slow;
+	size_t nslow;
+	struct mcp_stackuse *stacks;
+	size_t nstacks;
+	struct mcp_block *blocks;
+	size_t nblocks;
+	uint64_t events;
+	int64_t start, end;
+	int rc;
+	char err[200];
+};
+
+static void *scan_part(void *arg)
 {
-	double t0 = ig_now();
-	memset(ix, 0, sizeof *ix);
-	ix->start = INT64_MAX;
-	ix->end = INT64_MIN;
-	if (!ig_db_has_table(db, "main", "events")) {
-		ix->start = ix->end = 0;
-		return 0;
-	}
-	ix->has_node_col = ig_db_has_col(db, "main", "events", "node");
-	ix->has_stack_col = ig_db_has_col(db, "main", "events", "stack_hash");
-	ix->has_tid_col = ig_db_has_col(db, "main", "events", "tid");
-	if (!(ix->src = ig_db_events_rowid_src(db)))
-		return ig_error("cannot read events: unknown events view");
-	struct ig_strtab nodes = { 0 };
-	struct ctxnodes cn = { 0 };
-	int narrow = narrow_layout(db) && ctx_load(db, &cn) == 0;
-	ix->narrow = narrow;
-	char *sql = narrow ? xstrdup("SELECT rowid, ctx, timestamp, pid, tid, source, op, duration, stack_hash "
-				     "FROM main.event_rows")
-			   : xasprintf("SELECT rowid, %s, timestamp, pid, %s, source, op, duration, %s FROM %s",
-				       ix->has_node_col ? "node" : "''", ix->has_tid_col ? "tid" : "pid",
-				       ix->has_stack_col ? "stack_hash" : "0", ix->src);
+	struct part *P = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	free(sql);
-	if (rc != SQLITE_OK) {
-		ctx_free(&cn);
-		return ig_error("cannot read events: %s", sqlite3_errmsg(db));
+	int rc = sqlite3_prepare_v2(P->db, P->sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && P->hi >= P->lo) {
+		sqlite3_bind_int64(st, 1, P->lo);
+		sqlite3_bind_int64(st, 2, P->hi);
 	}
 	int64_t lastctx = 0;
 	int lastnode_ok = 0;        /* lastnode is lastctx's */
@@ -312,161 +316,423 @@ int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
 	char lastname[256] = "";
 	struct mcp_block *cur = NULL;
 	uint64_t inblock = 0;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (mcp_index_stop) { rc = SQLITE_INTERRUPT; break; }
-		int64_t rowid = sqlite3_column_int64(st, 0);
-		if (narrow) {
-			/* ctx -> node: the view's LEFT JOIN (no event_ctx row: node '') */
-			if (sqlite3_column_type(st, 1) != SQLITE_INTEGER) {
-				lastnode = ctx_node(&cn, 0, 0, &nodes);
-				lastnode_ok = 0;
+	P->start = INT64_MAX;
+	P->end = INT64_MIN;
+	int *cnode = xmalloc((P->cn->n + 1) * sizeof *cnode);
+	for (size_t i = 0; i < P->cn->n; i++)
+		cnode[i] = -1;
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (mcp_index_stop) { rc = SQLITE_INTERRUPT; break; }
+			int64_t rowid = sqlite3_column_int64(st, 0);
+			if (P->narrow) {
+				/* ctx -> node: the view's LEFT JOIN (no event_ctx row: node '') */
+				if (sqlite3_column_type(st, 1) != SQLITE_INTEGER) {
+					lastnode = ctx_node(P->cn, cnode, 0, 0, &P->nodes);
+					lastnode_ok = 0;
+				} else {
+					int64_t ctx = sqlite3_column_int64(st, 1);
+					if (!lastnode_ok || ctx != lastctx) {
+						lastnode = ctx_node(P->cn, cnode, 1, ctx, &P->nodes);
+						lastctx = ctx;
+						lastnode_ok = 1;
+					}
+				}
 			} else {
-				int64_t ctx = sqlite3_column_int64(st, 1);
-				if (!lastnode_ok || ctx != lastctx) {
-					lastnode = ctx_node(&cn, 1, ctx, &nodes);
-					lastctx = ctx;
-					lastnode_ok = 1;
+				const char *nd = (const char *)sqlite3_column_text(st, 1);
+				if (!nd) nd = "";
+				if (lastnode < 0 || strcmp(nd, lastname)) {
+					uint32_t id = ig_strtab_id(&P->nodes, nd);
+					lastnode = (int)id - 1;
+					snprintf(lastname, sizeof lastname, "%s", nd);
 				}
 			}
-		} else {
-			const char *nd = (const char *)sqlite3_column_text(st, 1);
-			if (!nd) nd = "";
-			if (lastnode < 0 || strcmp(nd, lastname)) {
-				uint32_t id = ig_strtab_id(&nodes, nd);
-				lastnode = (int)id - 1;
-				snprintf(lastname, sizeof lastname, "%s", nd);
+			int64_t ts = sqlite3_column_int64(st, 2), pid = sqlite3_column_int64(st, 3);
+			int64_t tid = sqlite3_column_int64(st, 4);
+			int src = sqlite3_column_int(st, 5), op = sqlite3_column_int(st, 6);
+			int64_t dur = sqlite3_column_int64(st, 7), sh = sqlite3_column_int64(st, 8);
+			int64_t end = dur > 0 && ts <= INT64_MAX - dur ? ts + dur : ts;
+			P->events++;
+			if (ts < P->start) P->start = ts;
+			if (end > P->end) P->end = end;
+			/* time blocks */
+			if (!cur || inblock == IDX_BLOCK) {
+				ig_grow(&P->blocks, &bcap, P->nblocks + 1, sizeof *P->blocks);
+				cur = &P->blocks[P->nblocks++];
+				cur->lo = cur->hi = rowid;
+				cur->min_ts = ts;
+				cur->max_end = end;
+				inblock = 0;
 			}
-		}
-		int64_t ts = sqlite3_column_int64(st, 2), pid = sqlite3_column_int64(st, 3);
-		int64_t tid = sqlite3_column_int64(st, 4);
-		int src = sqlite3_column_int(st, 5), op = sqlite3_column_int(st, 6);
-		int64_t dur = sqlite3_column_int64(st, 7), sh = sqlite3_column_int64(st, 8);
-		int64_t end = dur > 0 && ts <= INT64_MAX - dur ? ts + dur : ts;
-		ix->events++;
-		if (ts < ix->start) ix->start = ts;
-		if (end > ix->end) ix->end = end;
-		/* time blocks */
-		if (!cur || inblock == IDX_BLOCK) {
-			ig_grow(&ix->blocks, &bcap, ix->nblocks + 1, sizeof *ix->blocks);
-			cur = &ix->blocks[ix->nblocks++];
-			cur->lo = cur->hi = rowid;
-			cur->min_ts = ts;
-			cur->max_end = end;
-			inblock = 0;
-		}
-		inblock++;
-		cur->hi = rowid;
-		if (ts < cur->min_ts) cur->min_ts = ts;
-		if (end > cur->max_end) cur->max_end = end;
-		/* group */
-		struct gacc *a = lastg < ng ? &g[lastg] : NULL;
-		if (a && a->pid == pid && a->node == lastnode && a->source == src && a->op == op)
-			goto have_group;   /* (runs of one thread's calls) */
-		uint64_t key = ((uint64_t)(lastnode & 0xffff) << 48) ^ ((uint64_t)(uint32_t)pid << 16) ^
-			       ((uint64_t)(src & 0xff) << 8) ^ (uint64_t)(op & 0xff);
-		uint64_t *v = ig_map_get(&gm, key);
-		if (v && g[*v].pid == pid && g[*v].node == lastnode && g[*v].source == src && g[*v].op == op) {
-			a = &g[*v];
-		} else {
-			/* (a key collision is impossible for sane values; a hostile
-			 * one falls back to a linear search) */
-			a = NULL;
-			if (v)
-				for (size_t i = 0; i < ng && !a; i++)
-					if (g[i].pid == pid && g[i].node == lastnode && g[i].source == src && g[i].op == op)
-						a = &g[i];
-			if (!a) {
-				ig_grow(&g, &gcap, ng + 1, sizeof *g);
-				a = &g[ng];
-				memset(a, 0, sizeof *a);
-				a->node = lastnode;
-				a->pid = pid;
-				a->source = src;
-				a->op = op;
-				a->max = INT64_MIN;
-				/* its op's slowest calls (first row of the op: ix->slow in first-seen order) */
-				uint64_t okey = ((uint64_t)(uint32_t)src << 32) | (uint32_t)op;
-				uint64_t *ov = ig_map_get(&sm, okey);
-				if (!ov) {
-					ig_grow(&ix->slow, &slcap, ix->nslow + 1, sizeof *ix->slow);
-					memset(&ix->slow[ix->nslow], 0, sizeof *ix->slow);
-					ix->slow[ix->nslow].source = src;
-					ix->slow[ix->nslow].op = op;
-					ov = ig_map_xput(&sm, okey, ix->nslow++);
+			inblock++;
+			cur->hi = rowid;
+			if (ts < cur->min_ts) cur->min_ts = ts;
+			if (end > cur->max_end) cur->max_end = end;
+			/* group */
+			struct gacc *a = lastg < ng ? &g[lastg] : NULL;
+			if (a && a->pid == pid && a->node == lastnode && a->source == src && a->op == op)
+				goto have_group;   /* (runs of one thread's calls) */
+			uint64_t key = ((uint64_t)(lastnode & 0xffff) << 48) ^ ((uint64_t)(uint32_t)pid << 16) ^
+				       ((uint64_t)(src & 0xff) << 8) ^ (uint64_t)(op & 0xff);
+			uint64_t *v = ig_map_get(&gm, key);
+			if (v && g[*v].pid == pid && g[*v].node == lastnode && g[*v].source == src && g[*v].op == op) {
+				a = &g[*v];
+			} else {
+				/* (a key collision is impossible for sane values; a hostile
+				 * one falls back to a linear search) */
+				a = NULL;
+				if (v)
+					for (size_t i = 0; i < ng && !a; i++)
+						if (g[i].pid == pid && g[i].node == lastnode && g[i].source == src && g[i].op == op)
+							a = &g[i];
+				if (!a) {
+					ig_grow(&g, &gcap, ng + 1, sizeof *g);
+					a = &g[ng];
+					memset(a, 0, sizeof *a);
+					a->node = lastnode;
+					a->pid = pid;
+					a->source = src;
+					a->op = op;
+					a->max = INT64_MIN;
+					/* its op's slowest calls (first row of the op: P->slow in first-seen order) */
+					uint64_t okey = ((uint64_t)(uint32_t)src << 32) | (uint32_t)op;
+					uint64_t *ov = ig_map_get(&sm, okey);
+					if (!ov) {
+						ig_grow(&P->slow, &slcap, P->nslow + 1, sizeof *P->slow);
+						memset(&P->slow[P->nslow], 0, sizeof *P->slow);
+						P->slow[P->nslow].source = src;
+						P->slow[P->nslow].op = op;
+						ov = ig_map_xput(&sm, okey, P->nslow++);
+					}
+					a->slow = *ov;
+					if (!v) ig_map_xput(&gm, key, ng);
+					ng++;
 				}
-				a->slow = *ov;
-				if (!v) ig_map_xput(&gm, key, ng);
-				ng++;
 			}
-		}
-		lastg = (size_t)(a - g);
-	have_group:
-		if (a->n == a->cap) {
-			a->cap = a->cap ? a->cap * 2 : 16;
-			a->d = xrealloc(a->d, a->cap * sizeof *a->d);
-		}
-		a->d[a->n++] = dur;
-		a->sum += dur;
-		if (dur > a->max) a->max = dur;
-		/* slowest calls of the op */
-		struct mcp_opslow *os = &ix->slow[a->slow];
-		if (os->n < MCP_SLOW_K || dur > os->top[os->n - 1].dur) {
-			int k = os->n < MCP_SLOW_K ? os->n++ : MCP_SLOW_K - 1;
-			while (k > 0 && os->top[k - 1].dur < dur) { os->top[k] = os->top[k - 1]; k--; }
-			os->top[k] = (struct mcp_slow){ rowid, ts, dur, pid, tid, sh, lastnode };
-		}
-		/* calls per stack */
-		if (sh && laststack < ix->nstacks && ix->stacks[laststack].hash == sh &&
-		    ix->stacks[laststack].source == src && ix->stacks[laststack].op == op) {
-			struct mcp_stackuse *su = &ix->stacks[laststack];
-			su->count++;
-			su->total += dur;
-			if (dur > su->max) su->max = dur;
-		} else if (sh) {
-			uint64_t okey = ((uint64_t)(uint32_t)src << 32) | (uint32_t)op;
-			uint64_t skey = ig_hash64((uint64_t)sh ^ (okey * 0x9e3779b97f4a7c15ULL));
-			if (skey == IG_MAP_EMPTY) skey = 0;
-			uint64_t *sv = ig_map_get(&stm, skey);
-			struct mcp_stackuse *su = sv ? &ix->stacks[*sv] : NULL;
-			if (su && (su->hash != sh || su->source != src || su->op != op))
-				su = NULL;   /* 64-bit hash collision: not counted */
-			else if (!su) {
-				ig_grow(&ix->stacks, &stcap, ix->nstacks + 1, sizeof *ix->stacks);
-				su = &ix->stacks[ix->nstacks];
-				memset(su, 0, sizeof *su);
-				su->source = src;
-				su->op = op;
-				su->hash = sh;
-				ig_map_xput(&stm, skey, ix->nstacks++);
+			lastg = (size_t)(a - g);
+		have_group:
+			if (a->n == a->cap) {
+				a->cap = a->cap ? a->cap * 2 : 16;
+				a->d = xrealloc(a->d, a->cap * sizeof *a->d);
 			}
-			if (su) {
-				laststack = (size_t)(su - ix->stacks);
+			a->d[a->n++] = dur;
+			a->sum += dur;
+			if (dur > a->max) a->max = dur;
+			/* slowest calls of the op */
+			struct mcp_opslow *os = &P->slow[a->slow];
+			if (os->n < MCP_SLOW_K || dur > os->top[os->n - 1].dur) {
+				int k = os->n < MCP_SLOW_K ? os->n++ : MCP_SLOW_K - 1;
+				while (k > 0 && os->top[k - 1].dur < dur) { os->top[k] = os->top[k - 1]; k--; }
+				os->top[k] = (struct mcp_slow){ rowid, ts, dur, pid, tid, sh, lastnode };
+			}
+			/* calls per stack */
+			if (sh && laststack < P->nstacks && P->stacks[laststack].hash == sh &&
+			    P->stacks[laststack].source == src && P->stacks[laststack].op == op) {
+				struct mcp_stackuse *su = &P->stacks[laststack];
 				su->count++;
 				su->total += dur;
 				if (dur > su->max) su->max = dur;
+			} else if (sh) {
+				uint64_t okey = ((uint64_t)(uint32_t)src << 32) | (uint32_t)op;
+				uint64_t skey = ig_hash64((uint64_t)sh ^ (okey * 0x9e3779b97f4a7c15ULL));
+				if (skey == IG_MAP_EMPTY) skey = 0;
+				uint64_t *sv = ig_map_get(&stm, skey);
+				struct mcp_stackuse *su = sv ? &P->stacks[*sv] : NULL;
+				if (su && (su->hash != sh || su->source != src || su->op != op))
+					su = NULL;   /* 64-bit hash collision: not counted */
+				else if (!su) {
+					ig_grow(&P->stacks, &stcap, P->nstacks + 1, sizeof *P->stacks);
+					su = &P->stacks[P->nstacks];
+					memset(su, 0, sizeof *su);
+					su->source = src;
+					su->op = op;
+					su->hash = sh;
+					ig_map_xput(&stm, skey, P->nstacks++);
+				}
+				if (su) {
+					laststack = (size_t)(su - P->stacks);
+					su->count++;
+					su->total += dur;
+					if (dur > su->max) su->max = dur;
+				}
 			}
 		}
 	}
+	if (rc != SQLITE_DONE)
+		snprintf(P->err, sizeof P->err, "%s", sqlite3_errmsg(P->db));
+	P->rc = rc;
 	sqlite3_finalize(st);
-	ctx_free(&cn);
 	ig_map_release(&gm);
 	ig_map_release(&sm);
 	ig_map_release(&stm);
-	if (rc != SQLITE_DONE) {
-		for (size_t i = 0; i < ng; i++) free(g[i].d);
-		free(g);
-		ig_strtab_release(&nodes);
-		mcp_index_free(ix);
-		return mcp_index_stop ? -1 : ig_error("cannot read events: %s", sqlite3_errmsg(db));
+	free(cnode);
+	P->g = g;
+	P->ng = ng;
+	return NULL;
+}
+
+static void part_free(struct part *P)
+{
+	for (size_t i = 0; i < P->ng; i++)
+		free(P->g[i].d);
+	free(P->g);
+	free(P->slow);
+	free(P->stacks);
+	free(P->blocks);
+	free(P->sql);
+	ig_strtab_release(&P->nodes);
+	if (P->own)
+		sqlite3_close(P->db);
+	memset(P, 0, sizeof *P);
+}
+
+/* Append part Q (the rowids after part P's) to P, as if P had scanned them
+ * too: nodes, ops and stacks keep their first-seen order; the slowest calls
+ * are inserted in Q's order (ties keep the earlier row) */
+static void part_merge(struct part *P, struct part *Q)
+{
+	int *nmap = xcalloc(Q->nodes.n + 1, sizeof *nmap);
+	for (uint32_t i = 0; i < Q->nodes.n; i++)
+		nmap[i] = (int)ig_strtab_id(&P->nodes, Q->nodes.s[i]) - 1;
+	/* ops' slowest calls */
+	struct ig_map sm = { 0 }, gm = { 0 }, stm = { 0 };
+	size_t cap = P->nslow;
+	size_t *smap = xcalloc(Q->nslow + 1, sizeof *smap);
+	for (size_t i = 0; i < P->nslow; i++)
+		ig_map_xput(&sm, ((uint64_t)(uint32_t)P->slow[i].source << 32) | (uint32_t)P->slow[i].op, i);
+	for (size_t i = 0; i < Q->nslow; i++) {
+		struct mcp_opslow *qs = &Q->slow[i];
+		uint64_t *v = ig_map_get(&sm, ((uint64_t)(uint32_t)qs->source << 32) | (uint32_t)qs->op);
+		if (!v) {
+			ig_grow(&P->slow, &cap, P->nslow + 1, sizeof *P->slow);
+			memset(&P->slow[P->nslow], 0, sizeof *P->slow);
+			P->slow[P->nslow].source = qs->source;
+			P->slow[P->nslow].op = qs->op;
+			v = ig_map_xput(&sm, ((uint64_t)(uint32_t)qs->source << 32) | (uint32_t)qs->op, P->nslow++);
+		}
+		smap[i] = *v;
+		struct mcp_opslow *os = &P->slow[*v];
+		for (int j = 0; j < qs->n; j++) {
+			struct mcp_slow e = qs->top[j];
+			e.node = nmap[e.node];
+			if (os->n < MCP_SLOW_K || e.dur > os->top[os->n - 1].dur) {
+				int k = os->n < MCP_SLOW_K ? os->n++ : MCP_SLOW_K - 1;
+				while (k > 0 && os->top[k - 1].dur < e.dur) { os->top[k] = os->top[k - 1]; k--; }
+				os->top[k] = e;
+			}
+		}
 	}
-	if (!ix->events)
-		ix->start = ix->end = 0;
-	ix->nnodes = (int)nodes.n;
-	ix->nodes = xcalloc(nodes.n + 1, sizeof *ix->nodes);
-	for (uint32_t i = 0; i < nodes.n; i++)
-		ix->nodes[i] = xstrdup(nodes.s[i]);
-	ig_strtab_release(&nodes);
+	/* groups (their order does not matter: sorted by total with a full tie-break) */
+	cap = P->ng;
+	for (size_t i = 0; i < P->ng; i++)
+		ig_map_xput(&gm, ((uint64_t)(P->g[i].node & 0xffff) << 48) ^ ((uint64_t)(uint32_t)P->g[i].pid << 16) ^
+			    ((uint64_t)(P->g[i].source & 0xff) << 8) ^ (uint64_t)(P->g[i].op & 0xff), i);
+	for (size_t i = 0; i < Q->ng; i++) {
+		struct gacc *b = &Q->g[i], *a = NULL;
+		int node = nmap[b->node];
+		uint64_t key = ((uint64_t)(node & 0xffff) << 48) ^ ((uint64_t)(uint32_t)b->pid << 16) ^
+			       ((uint64_t)(b->source & 0xff) << 8) ^ (uint64_t)(b->op & 0xff);
+		uint64_t *v = ig_map_get(&gm, key);
+		if (v && P->g[*v].pid == b->pid && P->g[*v].node == node && P->g[*v].source == b->source &&
+		    P->g[*v].op == b->op)
+			a = &P->g[*v];
+		else if (v)
+			for (size_t j = 0; j < P->ng && !a; j++)
+				if (P->g[j].pid == b->pid && P->g[j].node == node && P->g[j].source == b->source &&
+				    P->g[j].op == b->op)
+					a = &P->g[j];
+		if (!a) {
+			ig_grow(&P->g, &cap, P->ng + 1, sizeof *P->g);
+			a = &P->g[P->ng];
+			*a = *b;
+			a->node = node;
+			a->slow = smap[b->slow];
+			if (!v) ig_map_xput(&gm, key, P->ng);
+			P->ng++;
+			b->d = NULL;
+			continue;
+		}
+		if (a->n + b->n > a->cap) {
+			a->cap = a->n + b->n;
+			a->d = xrealloc(a->d, a->cap * sizeof *a->d);
+		}
+		memcpy(a->d + a->n, b->d, b->n * sizeof *b->d);
+		a->n += b->n;
+		a->sum += b->sum;
+		if (b->max > a->max) a->max = b->max;
+	}
+	/* calls per stack (a 64-bit hash collision across parts is dropped, as within one) */
+	cap = P->nstacks;
+	for (size_t i = 0; i < P->nstacks; i++) {
+		uint64_t okey = ((uint64_t)(uint32_t)P->stacks[i].source << 32) | (uint32_t)P->stacks[i].op;
+		uint64_t skey = ig_hash64((uint64_t)P->stacks[i].hash ^ (okey * 0x9e3779b97f4a7c15ULL));
+		ig_map_xput(&stm, skey == IG_MAP_EMPTY ? 0 : skey, i);
+	}
+	for (size_t i = 0; i < Q->nstacks; i++) {
+		struct mcp_stackuse *b = &Q->stacks[i];
+		uint64_t okey = ((uint64_t)(uint32_t)b->source << 32) | (uint32_t)b->op;
+		uint64_t skey = ig_hash64((uint64_t)b->hash ^ (okey * 0x9e3779b97f4a7c15ULL));
+		if (skey == IG_MAP_EMPTY) skey = 0;
+		uint64_t *v = ig_map_get(&stm, skey);
+		if (!v) {
+			ig_grow(&P->stacks, &cap, P->nstacks + 1, sizeof *P->stacks);
+			P->stacks[P->nstacks] = *b;
+			ig_map_xput(&stm, skey, P->nstacks++);
+			continue;
+		}
+		struct mcp_stackuse *a = &P->stacks[*v];
+		if (a->hash != b->hash || a->source != b->source || a->op != b->op)
+			continue;
+		a->count += b->count;
+		a->total += b->total;
+		if (b->max > a->max) a->max = b->max;
+	}
+	/* time blocks: Q's rowids follow P's */
+	cap = P->nblocks;
+	if (Q->nblocks) {
+		ig_grow(&P->blocks, &cap, P->nblocks + Q->nblocks, sizeof *P->blocks);
+		memcpy(P->blocks + P->nblocks, Q->blocks, Q->nblocks * sizeof *Q->blocks);
+		P->nblocks += Q->nblocks;
+	}
+	P->events += Q->events;
+	if (Q->start < P->start) P->start = Q->start;
+	if (Q->end > P->end) P->end = Q->end;
+	ig_map_release(&sm);
+	ig_map_release(&gm);
+	ig_map_release(&stm);
+	free(smap);
+	free(nmap);
+}
+
+int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
+{
+	double t0 = ig_now();
+	memset(ix, 0, sizeof *ix);
+	if (!ig_db_has_table(db, "main", "events"))
+		return 0;
+	ix->has_node_col = ig_db_has_col(db, "main", "events", "node");
+	ix->has_stack_col = ig_db_has_col(db, "main", "events", "stack_hash");
+	ix->has_tid_col = ig_db_has_col(db, "main", "events", "tid");
+	if (!(ix->src = ig_db_events_rowid_src(db)))
+		return ig_error("cannot read events: unknown events view");
+	struct ctxnodes cn = { 0 };
+	int narrow = narrow_layout(db) && ctx_load(db, &cn) == 0;
+	ix->narrow = narrow;
+	/* event_rows: split by rowid over the CPUs (a connection each), up
+	 * to MAX_PARTS, parts of at least 1 M rowids; merged in rowid order */
+	struct part parts[MAX_PARTS];
+	int np = 1;
+	memset(parts, 0, sizeof parts);
+	int64_t rlo = 0, rhi = -1;
+	const char *path = narrow ? sqlite3_db_filename(db, "main") : NULL;
+	if (narrow && path && *path) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT min(rowid), max(rowid) FROM main.event_rows", -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+			rlo = sqlite3_column_int64(st, 0);
+			rhi = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+		/* the idle CPUs: on a busy machine more threads only add the
+		 * merge (bench/mcp/index.sh on 2 CPUs at load 6: 2 threads took
+		 * longer than one) */
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		double load[1];
+		if (getloadavg(load, 1) == 1) cpus = (long)((double)cpus - load[0] + 0.5);
+		const char *e = getenv("INGERO_MCP_INDEX_THREADS");   /* tests and benchmarks */
+		if (e && *e) cpus = atol(e);
+		if (cpus > MAX_PARTS) cpus = MAX_PARTS;
+		uint64_t span = rhi >= rlo ? (uint64_t)rhi - (uint64_t)rlo + 1 : 0;
+		uint64_t minpart = e && *e ? 1 : 1000000;
+		while (np < cpus && span / (uint64_t)(np + 1) >= minpart) np++;
+	}
+	for (int k = 0; k < np; k++) {
+		struct part *P = &parts[k];
+		P->narrow = narrow;
+		P->cn = &cn;
+		P->lo = 0;
+		P->hi = -1;
+		if (narrow && np > 1) {
+			uint64_t span = (uint64_t)rhi - (uint64_t)rlo + 1, step = span / (uint64_t)np;
+			P->lo = (int64_t)((uint64_t)rlo + step * (uint64_t)k);
+			P->hi = k == np - 1 ? rhi : (int64_t)((uint64_t)rlo + step * (uint64_t)(k + 1) - 1);
+		}
+		P->sql = !narrow ? xasprintf("SELECT rowid, %s, timestamp, pid, %s, source, op, duration, %s FROM %s",
+					     ix->has_node_col ? "node" : "''", ix->has_tid_col ? "tid" : "pid",
+					     ix->has_stack_col ? "stack_hash" : "0", ix->src)
+			 : xstrdup(np > 1 ? "SELECT rowid, ctx, timestamp, pid, tid, source, op, duration, stack_hash "
+					    "FROM main.event_rows WHERE rowid BETWEEN ?1 AND ?2"
+					  : "SELECT rowid, ctx, timestamp, pid, tid, source, op, duration, stack_hash "
+					    "FROM main.event_rows");
+		P->db = db;
+		if (k > 0) {
+			P->db = ig_db_open_ro(path);
+			P->own = P->db != NULL;
+		}
+	}
+	int bad = 0;
+	for (int k = 1; k < np; k++)
+		bad |= !parts[k].own;
+	if (bad) {   /* (cannot open more connections: one scan) */
+		for (int k = 1; k < np; k++)
+			part_free(&parts[k]);
+		np = 1;
+		free(parts[0].sql);
+		parts[0].sql = xstrdup("SELECT rowid, ctx, timestamp, pid, tid, source, op, duration, stack_hash "
+				       "FROM main.event_rows");
+		parts[0].hi = -1;
+	}
+	pthread_t th[MAX_PARTS];
+	int started[MAX_PARTS] = { 0 };
+	for (int k = 1; k < np; k++)
+		started[k] = pthread_create(&th[k], NULL, scan_part, &parts[k]) == 0;
+	scan_part(&parts[0]);
+	for (int k = 1; k < np; k++) {
+		if (started[k])
+			pthread_join(th[k], NULL);
+		else
+			scan_part(&parts[k]);
+	}
+	ctx_free(&cn);
+	int rc = SQLITE_DONE;
+	char err[200] = "";
+	for (int k = 0; k < np; k++)
+		if (parts[k].rc != SQLITE_DONE && rc == SQLITE_DONE) {
+			rc = parts[k].rc;
+			snprintf(err, sizeof err, "%s", parts[k].err);
+		}
+	if (rc != SQLITE_DONE) {
+		for (int k = 0; k < np; k++)
+			part_free(&parts[k]);
+		mcp_index_free(ix);
+		return mcp_index_stop ? -1 : ig_error("cannot read events: %s", err);
+	}
+	for (int k = 1; k < np; k++) {
+		part_merge(&parts[0], &parts[k]);
+		part_free(&parts[k]);
+	}
+	struct part *P = &parts[0];
+	ix->events = P->events;
+	ix->start = P->events ? P->start : 0;
+	ix->end = P->events ? P->end : 0;
+	ix->slow = P->slow;
+	ix->nslow = P->nslow;
+	ix->stacks = P->stacks;
+	ix->nstacks = P->nstacks;
+	ix->blocks = P->blocks;
+	ix->nblocks = P->nblocks;
+	P->slow = NULL;
+	P->stacks = NULL;
+	P->blocks = NULL;
+	struct gacc *g = P->g;
+	size_t ng = P->ng;
+	P->g = NULL;
+	P->ng = 0;
+	ix->nnodes = (int)P->nodes.n;
+	ix->nodes = xcalloc(P->nodes.n + 1, sizeof *ix->nodes);
+	for (uint32_t i = 0; i < P->nodes.n; i++)
+		ix->nodes[i] = xstrdup(P->nodes.s[i]);
+	part_free(P);
 
 	ix->procs = xcalloc(ng + 1, sizeof *ix->procs);
 	size_t maxn = 1;
