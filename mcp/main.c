@@ -435,7 +435,8 @@ static void *index_thread(void *arg)
 		sqlite3_close(db);
 	}
 	if (!bg.rc)
-		mcp_log("indexed %llu events, %d node(s) in %.2f s", (unsigned long long)bg.ix.events, bg.ix.nnodes, bg.ix.scan_s);
+		mcp_log("indexed %llu events, %d node(s) in %.2f s%s", (unsigned long long)bg.ix.events, bg.ix.nnodes,
+			bg.ix.scan_s, bg.ix.narrow ? " (event_rows)" : "");
 	return NULL;
 }
 

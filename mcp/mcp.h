@@ -69,6 +69,7 @@ struct mcp_index {
 	struct mcp_block *blocks;
 	size_t nblocks;
 	int has_node_col, has_stack_col, has_tid_col;
+	int narrow;                /* read event_rows + event_ctx (the view's tables) */
 	char *src;                 /* FROM source of events with rowid (ig_db_events_rowid_src) */
 	double scan_s;
 };

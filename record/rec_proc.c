@@ -20,8 +20,14 @@ static ssize_t read_file(const char *path, char *buf, size_t len)
 
 	if (fd < 0)
 		return -1;
-	while ((size_t)t < len - 1 && (n = read(fd, buf + t, len - 1 - t)) > 0)
+	/* a short read is the end: procfs fills what was asked for (seq_file,
+	 * cmdline, environ), so no second read() to see 0 (syscalls are dear
+	 * in a VM; this runs for every new process and every second) */
+	while ((size_t)t < len - 1 && (n = read(fd, buf + t, len - 1 - t)) > 0) {
 		t += n;
+		if ((size_t)n < len - 1 - (size_t)(t - n))
+			break;
+	}
 	close(fd);
 	buf[t] = 0;
 	return t;

@@ -434,6 +434,7 @@ static void status_line(struct rec *r, double secs)
 {
 	static const char *const names[INGERO_SRC_MAX] = {
 		[1] = "cuda", [3] = "host", [4] = "driver", [5] = "io", [8] = "graph", [9] = "nccl" };
+	static int tty = -1;   /* asked once: an ioctl a second otherwise */
 	char buf[512];
 	size_t n = 0;
 	uint64_t tot = 0;
@@ -451,7 +452,9 @@ static void status_line(struct rec *r, double secs)
 	n += snprintf(buf + n, sizeof(buf) - n, ") total %llu, drops %llu, disk %.1f MB%s, %d libs",
 		      (unsigned long long)r->events, (unsigned long long)r->lost_total,
 		      ingero_writer_bytes(r->w) / 1e6, r->disk_full ? " FULL" : "", r->nlibs);
-	if (isatty(2))
+	if (tty < 0)
+		tty = isatty(2);
+	if (tty)
 		fprintf(stderr, "\r\033[K" PROG ": %s", buf);
 	else
 		fprintf(stderr, PROG ": %s\n", buf);
