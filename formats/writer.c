@@ -467,6 +467,32 @@ static uint32_t highest_segment(const char *dir)
 	return hi;
 }
 
+/* One compression context kept from the last closed writer for the next
+ * open (a context and its tables are ~1 MB at level 1: tools and fuzz
+ * targets that write many small outputs paid for it each time); one slot,
+ * swapped atomically; a context grown past 16 MB (a high level) is freed. */
+static ZSTD_CCtx *spare_cctx;
+
+static ZSTD_CCtx *cctx_get(void)
+{
+	ZSTD_CCtx *c = __atomic_exchange_n(&spare_cctx, NULL, __ATOMIC_ACQ_REL);
+	if (!c)
+		return ZSTD_createCCtx();
+	ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+	return c;
+}
+
+static void cctx_put(ZSTD_CCtx *c)
+{
+	if (!c)
+		return;
+	if (ZSTD_sizeof_CCtx(c) > (16u << 20)) {
+		ZSTD_freeCCtx(c);
+		return;
+	}
+	ZSTD_freeCCtx(__atomic_exchange_n(&spare_cctx, c, __ATOMIC_ACQ_REL));
+}
+
 int ingero_writer_open(struct ingero_writer **wp, const struct ingero_writer_opts *o,
 		       struct ingero_error *err)
 {
@@ -506,7 +532,7 @@ int ingero_writer_open(struct ingero_writer **wp, const struct ingero_writer_opt
 	w->hdr.clock = dupstr(o->hdr.clock && o->hdr.clock[0] ? o->hdr.clock : "boottime");
 	w->dir = o->dir ? strdup(o->dir) : NULL;
 	w->path = o->path ? strdup(o->path) : NULL;
-	w->cctx = ZSTD_createCCtx();
+	w->cctx = cctx_get();
 	w->prev_end = o->hdr.start_ts;
 	if (!w->hdr.node || !w->hdr.host || !w->hdr.boot_id || !w->hdr.kernel ||
 	    !w->hdr.recorder || !w->hdr.cmdline || !w->hdr.clock || !w->cctx ||
@@ -890,7 +916,7 @@ int ingero_writer_close(struct ingero_writer *w)
 		r = w->err.code;
 	if (w->fd >= 0 && w->own_fd)
 		close(w->fd);
-	ZSTD_freeCCtx(w->cctx);
+	cctx_put(w->cctx);
 	free((char *)w->hdr.node); free((char *)w->hdr.host); free((char *)w->hdr.boot_id);
 	free((char *)w->hdr.kernel); free((char *)w->hdr.recorder);
 	free((char *)w->hdr.cmdline); free((char *)w->hdr.clock);
