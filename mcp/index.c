@@ -293,181 +293,227 @@ struct part {
 	size_t nblocks;
 	uint64_t events;
 	int64_t start, end;
+	struct scan *s;            /* while scanning */
 	int rc;
 	char err[200];
 };
 
+/* a part's scan state (the previous row's node, group and stack first) */
+struct scan {
+	int64_t lastctx;
+	int lastnode_ok;           /* lastnode is lastctx's */
+	int lastnode;
+	size_t lastg, laststack;
+	struct ig_map gm, sm, stm;
+	struct gacc *g;
+	size_t ng, gcap, slcap, stcap, bcap;
+	char lastname[256];
+	struct mcp_block *cur;
+	uint64_t inblock;
+	int *cnode;
+};
+
+/* one row: v = rowid, node (the view) or ctx (event_rows), timestamp, pid,
+ * tid, source, op, duration, stack_hash */
+static void scan_row(struct part *P, struct scan *S, sqlite3_value **cv)
+{
+	int64_t rowid = sqlite3_value_int64(cv[0]);
+	if (P->narrow) {
+		/* ctx -> node: the view's LEFT JOIN (no event_ctx row: node '') */
+		if (sqlite3_value_type(cv[1]) != SQLITE_INTEGER) {
+			S->lastnode = ctx_node(P->cn, S->cnode, 0, 0, &P->nodes);
+			S->lastnode_ok = 0;
+		} else {
+			int64_t ctx = sqlite3_value_int64(cv[1]);
+			if (!S->lastnode_ok || ctx != S->lastctx) {
+				S->lastnode = ctx_node(P->cn, S->cnode, 1, ctx, &P->nodes);
+				S->lastctx = ctx;
+				S->lastnode_ok = 1;
+			}
+		}
+	} else {
+		const char *nd = (const char *)sqlite3_value_text(cv[1]);
+		if (!nd) nd = "";
+		if (S->lastnode < 0 || strcmp(nd, S->lastname)) {
+			uint32_t id = ig_strtab_id(&P->nodes, nd);
+			S->lastnode = (int)id - 1;
+			snprintf(S->lastname, sizeof S->lastname, "%s", nd);
+		}
+	}
+	int64_t ts = sqlite3_value_int64(cv[2]), pid = sqlite3_value_int64(cv[3]);
+	int64_t tid = sqlite3_value_int64(cv[4]);
+	int src = sqlite3_value_int(cv[5]), op = sqlite3_value_int(cv[6]);
+	int64_t dur = sqlite3_value_int64(cv[7]), sh = sqlite3_value_int64(cv[8]);
+	int64_t end = dur > 0 && ts <= INT64_MAX - dur ? ts + dur : ts;
+	P->events++;
+	if (ts < P->start) P->start = ts;
+	if (end > P->end) P->end = end;
+	/* time blocks */
+	if (!S->cur || S->inblock == IDX_BLOCK) {
+		ig_grow(&P->blocks, &S->bcap, P->nblocks + 1, sizeof *P->blocks);
+		S->cur = &P->blocks[P->nblocks++];
+		S->cur->lo = S->cur->hi = rowid;
+		S->cur->min_ts = ts;
+		S->cur->max_end = end;
+		S->inblock = 0;
+	}
+	S->inblock++;
+	S->cur->hi = rowid;
+	if (ts < S->cur->min_ts) S->cur->min_ts = ts;
+	if (end > S->cur->max_end) S->cur->max_end = end;
+	/* group */
+	struct gacc *a = S->lastg < S->ng ? &S->g[S->lastg] : NULL;
+	if (a && a->pid == pid && a->node == S->lastnode && a->source == src && a->op == op)
+		goto have_group;   /* (runs of one thread's calls) */
+	uint64_t key = ((uint64_t)(S->lastnode & 0xffff) << 48) ^ ((uint64_t)(uint32_t)pid << 16) ^
+		       ((uint64_t)(src & 0xff) << 8) ^ (uint64_t)(op & 0xff);
+	uint64_t *v = ig_map_get(&S->gm, key);
+	if (v && S->g[*v].pid == pid && S->g[*v].node == S->lastnode && S->g[*v].source == src && S->g[*v].op == op) {
+		a = &S->g[*v];
+	} else {
+		/* (a key collision is impossible for sane values; a hostile
+		 * one falls back to a linear search) */
+		a = NULL;
+		if (v)
+			for (size_t i = 0; i < S->ng && !a; i++)
+				if (S->g[i].pid == pid && S->g[i].node == S->lastnode && S->g[i].source == src && S->g[i].op == op)
+					a = &S->g[i];
+		if (!a) {
+			ig_grow(&S->g, &S->gcap, S->ng + 1, sizeof *S->g);
+			a = &S->g[S->ng];
+			memset(a, 0, sizeof *a);
+			a->node = S->lastnode;
+			a->pid = pid;
+			a->source = src;
+			a->op = op;
+			a->max = INT64_MIN;
+			/* its op's slowest calls (first row of the op: P->slow in first-seen order) */
+			uint64_t okey = ((uint64_t)(uint32_t)src << 32) | (uint32_t)op;
+			uint64_t *ov = ig_map_get(&S->sm, okey);
+			if (!ov) {
+				ig_grow(&P->slow, &S->slcap, P->nslow + 1, sizeof *P->slow);
+				memset(&P->slow[P->nslow], 0, sizeof *P->slow);
+				P->slow[P->nslow].source = src;
+				P->slow[P->nslow].op = op;
+				ov = ig_map_xput(&S->sm, okey, P->nslow++);
+			}
+			a->slow = *ov;
+			if (!v) ig_map_xput(&S->gm, key, S->ng);
+			S->ng++;
+		}
+	}
+	S->lastg = (size_t)(a - S->g);
+have_group:
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		a->d = xrealloc(a->d, a->cap * sizeof *a->d);
+	}
+	a->d[a->n++] = dur;
+	a->sum += dur;
+	if (dur > a->max) a->max = dur;
+	/* slowest calls of the op */
+	struct mcp_opslow *os = &P->slow[a->slow];
+	if (os->n < MCP_SLOW_K || dur > os->top[os->n - 1].dur) {
+		int k = os->n < MCP_SLOW_K ? os->n++ : MCP_SLOW_K - 1;
+		while (k > 0 && os->top[k - 1].dur < dur) { os->top[k] = os->top[k - 1]; k--; }
+		os->top[k] = (struct mcp_slow){ rowid, ts, dur, pid, tid, sh, S->lastnode };
+	}
+	/* calls per stack */
+	if (sh && S->laststack < P->nstacks && P->stacks[S->laststack].hash == sh &&
+	    P->stacks[S->laststack].source == src && P->stacks[S->laststack].op == op) {
+		struct mcp_stackuse *su = &P->stacks[S->laststack];
+		su->count++;
+		su->total += dur;
+		if (dur > su->max) su->max = dur;
+	} else if (sh) {
+		uint64_t okey = ((uint64_t)(uint32_t)src << 32) | (uint32_t)op;
+		uint64_t skey = ig_hash64((uint64_t)sh ^ (okey * 0x9e3779b97f4a7c15ULL));
+		if (skey == IG_MAP_EMPTY) skey = 0;
+		uint64_t *sv = ig_map_get(&S->stm, skey);
+		struct mcp_stackuse *su = sv ? &P->stacks[*sv] : NULL;
+		if (su && (su->hash != sh || su->source != src || su->op != op))
+			su = NULL;   /* 64-bit hash collision: not counted */
+		else if (!su) {
+			ig_grow(&P->stacks, &S->stcap, P->nstacks + 1, sizeof *P->stacks);
+			su = &P->stacks[P->nstacks];
+			memset(su, 0, sizeof *su);
+			su->source = src;
+			su->op = op;
+			su->hash = sh;
+			ig_map_xput(&S->stm, skey, P->nstacks++);
+		}
+		if (su) {
+			S->laststack = (size_t)(su - P->stacks);
+			su->count++;
+			su->total += dur;
+			if (dur > su->max) su->max = dur;
+		}
+	}
+}
+
+/* event_rows rows reach scan_row as the arguments of an aggregate
+ * function: no sqlite3_step and nine column calls per row */
+static void scan_step(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	struct part *P = sqlite3_user_data(cx);
+	(void)argc;
+	if (mcp_index_stop) {
+		sqlite3_result_error_code(cx, SQLITE_INTERRUPT);
+		return;
+	}
+	scan_row(P, P->s, v);
+}
+
+static void scan_final(sqlite3_context *cx)
+{
+	sqlite3_result_null(cx);
+}
+
 static void *scan_part(void *arg)
 {
 	struct part *P = arg;
+	struct scan S = { 0 };
+	S.lastg = S.laststack = SIZE_MAX;
+	S.lastnode = -1;
+	P->s = &S;
+	P->start = INT64_MAX;
+	P->end = INT64_MIN;
+	S.cnode = xmalloc((P->cn->n + 1) * sizeof *S.cnode);
+	for (size_t i = 0; i < P->cn->n; i++)
+		S.cnode[i] = -1;
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(P->db, P->sql, -1, &st, NULL);
+	int rc = P->narrow ? sqlite3_create_function(P->db, "ingero_mcp_scan", 9, SQLITE_UTF8, P, NULL, scan_step,
+						     scan_final) : SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(P->db, P->sql, -1, &st, NULL);
 	if (rc == SQLITE_OK && P->hi >= P->lo) {
 		sqlite3_bind_int64(st, 1, P->lo);
 		sqlite3_bind_int64(st, 2, P->hi);
 	}
-	int64_t lastctx = 0;
-	int lastnode_ok = 0;        /* lastnode is lastctx's */
-	size_t lastg = SIZE_MAX, laststack = SIZE_MAX;   /* the previous row's group and stack */
-	struct ig_map gm = { 0 }, sm = { 0 }, stm = { 0 };
-	struct gacc *g = NULL;
-	size_t ng = 0, gcap = 0, slcap = 0, stcap = 0, bcap = 0;
-	int lastnode = -1;
-	char lastname[256] = "";
-	struct mcp_block *cur = NULL;
-	uint64_t inblock = 0;
-	P->start = INT64_MAX;
-	P->end = INT64_MIN;
-	int *cnode = xmalloc((P->cn->n + 1) * sizeof *cnode);
-	for (size_t i = 0; i < P->cn->n; i++)
-		cnode[i] = -1;
-	if (rc == SQLITE_OK) {
+	if (rc == SQLITE_OK && P->narrow) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) rc = sqlite3_step(st);
+		if (mcp_index_stop) rc = SQLITE_INTERRUPT;
+	} else if (rc == SQLITE_OK) {
+		sqlite3_value *v[9];
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (mcp_index_stop) { rc = SQLITE_INTERRUPT; break; }
-			int64_t rowid = sqlite3_column_int64(st, 0);
-			if (P->narrow) {
-				/* ctx -> node: the view's LEFT JOIN (no event_ctx row: node '') */
-				if (sqlite3_column_type(st, 1) != SQLITE_INTEGER) {
-					lastnode = ctx_node(P->cn, cnode, 0, 0, &P->nodes);
-					lastnode_ok = 0;
-				} else {
-					int64_t ctx = sqlite3_column_int64(st, 1);
-					if (!lastnode_ok || ctx != lastctx) {
-						lastnode = ctx_node(P->cn, cnode, 1, ctx, &P->nodes);
-						lastctx = ctx;
-						lastnode_ok = 1;
-					}
-				}
-			} else {
-				const char *nd = (const char *)sqlite3_column_text(st, 1);
-				if (!nd) nd = "";
-				if (lastnode < 0 || strcmp(nd, lastname)) {
-					uint32_t id = ig_strtab_id(&P->nodes, nd);
-					lastnode = (int)id - 1;
-					snprintf(lastname, sizeof lastname, "%s", nd);
-				}
-			}
-			int64_t ts = sqlite3_column_int64(st, 2), pid = sqlite3_column_int64(st, 3);
-			int64_t tid = sqlite3_column_int64(st, 4);
-			int src = sqlite3_column_int(st, 5), op = sqlite3_column_int(st, 6);
-			int64_t dur = sqlite3_column_int64(st, 7), sh = sqlite3_column_int64(st, 8);
-			int64_t end = dur > 0 && ts <= INT64_MAX - dur ? ts + dur : ts;
-			P->events++;
-			if (ts < P->start) P->start = ts;
-			if (end > P->end) P->end = end;
-			/* time blocks */
-			if (!cur || inblock == IDX_BLOCK) {
-				ig_grow(&P->blocks, &bcap, P->nblocks + 1, sizeof *P->blocks);
-				cur = &P->blocks[P->nblocks++];
-				cur->lo = cur->hi = rowid;
-				cur->min_ts = ts;
-				cur->max_end = end;
-				inblock = 0;
-			}
-			inblock++;
-			cur->hi = rowid;
-			if (ts < cur->min_ts) cur->min_ts = ts;
-			if (end > cur->max_end) cur->max_end = end;
-			/* group */
-			struct gacc *a = lastg < ng ? &g[lastg] : NULL;
-			if (a && a->pid == pid && a->node == lastnode && a->source == src && a->op == op)
-				goto have_group;   /* (runs of one thread's calls) */
-			uint64_t key = ((uint64_t)(lastnode & 0xffff) << 48) ^ ((uint64_t)(uint32_t)pid << 16) ^
-				       ((uint64_t)(src & 0xff) << 8) ^ (uint64_t)(op & 0xff);
-			uint64_t *v = ig_map_get(&gm, key);
-			if (v && g[*v].pid == pid && g[*v].node == lastnode && g[*v].source == src && g[*v].op == op) {
-				a = &g[*v];
-			} else {
-				/* (a key collision is impossible for sane values; a hostile
-				 * one falls back to a linear search) */
-				a = NULL;
-				if (v)
-					for (size_t i = 0; i < ng && !a; i++)
-						if (g[i].pid == pid && g[i].node == lastnode && g[i].source == src && g[i].op == op)
-							a = &g[i];
-				if (!a) {
-					ig_grow(&g, &gcap, ng + 1, sizeof *g);
-					a = &g[ng];
-					memset(a, 0, sizeof *a);
-					a->node = lastnode;
-					a->pid = pid;
-					a->source = src;
-					a->op = op;
-					a->max = INT64_MIN;
-					/* its op's slowest calls (first row of the op: P->slow in first-seen order) */
-					uint64_t okey = ((uint64_t)(uint32_t)src << 32) | (uint32_t)op;
-					uint64_t *ov = ig_map_get(&sm, okey);
-					if (!ov) {
-						ig_grow(&P->slow, &slcap, P->nslow + 1, sizeof *P->slow);
-						memset(&P->slow[P->nslow], 0, sizeof *P->slow);
-						P->slow[P->nslow].source = src;
-						P->slow[P->nslow].op = op;
-						ov = ig_map_xput(&sm, okey, P->nslow++);
-					}
-					a->slow = *ov;
-					if (!v) ig_map_xput(&gm, key, ng);
-					ng++;
-				}
-			}
-			lastg = (size_t)(a - g);
-		have_group:
-			if (a->n == a->cap) {
-				a->cap = a->cap ? a->cap * 2 : 16;
-				a->d = xrealloc(a->d, a->cap * sizeof *a->d);
-			}
-			a->d[a->n++] = dur;
-			a->sum += dur;
-			if (dur > a->max) a->max = dur;
-			/* slowest calls of the op */
-			struct mcp_opslow *os = &P->slow[a->slow];
-			if (os->n < MCP_SLOW_K || dur > os->top[os->n - 1].dur) {
-				int k = os->n < MCP_SLOW_K ? os->n++ : MCP_SLOW_K - 1;
-				while (k > 0 && os->top[k - 1].dur < dur) { os->top[k] = os->top[k - 1]; k--; }
-				os->top[k] = (struct mcp_slow){ rowid, ts, dur, pid, tid, sh, lastnode };
-			}
-			/* calls per stack */
-			if (sh && laststack < P->nstacks && P->stacks[laststack].hash == sh &&
-			    P->stacks[laststack].source == src && P->stacks[laststack].op == op) {
-				struct mcp_stackuse *su = &P->stacks[laststack];
-				su->count++;
-				su->total += dur;
-				if (dur > su->max) su->max = dur;
-			} else if (sh) {
-				uint64_t okey = ((uint64_t)(uint32_t)src << 32) | (uint32_t)op;
-				uint64_t skey = ig_hash64((uint64_t)sh ^ (okey * 0x9e3779b97f4a7c15ULL));
-				if (skey == IG_MAP_EMPTY) skey = 0;
-				uint64_t *sv = ig_map_get(&stm, skey);
-				struct mcp_stackuse *su = sv ? &P->stacks[*sv] : NULL;
-				if (su && (su->hash != sh || su->source != src || su->op != op))
-					su = NULL;   /* 64-bit hash collision: not counted */
-				else if (!su) {
-					ig_grow(&P->stacks, &stcap, P->nstacks + 1, sizeof *P->stacks);
-					su = &P->stacks[P->nstacks];
-					memset(su, 0, sizeof *su);
-					su->source = src;
-					su->op = op;
-					su->hash = sh;
-					ig_map_xput(&stm, skey, P->nstacks++);
-				}
-				if (su) {
-					laststack = (size_t)(su - P->stacks);
-					su->count++;
-					su->total += dur;
-					if (dur > su->max) su->max = dur;
-				}
-			}
+			for (int i = 0; i < 9; i++)
+				v[i] = sqlite3_column_value(st, i);
+			scan_row(P, &S, v);
 		}
 	}
 	if (rc != SQLITE_DONE)
 		snprintf(P->err, sizeof P->err, "%s", sqlite3_errmsg(P->db));
 	P->rc = rc;
 	sqlite3_finalize(st);
-	ig_map_release(&gm);
-	ig_map_release(&sm);
-	ig_map_release(&stm);
-	free(cnode);
-	P->g = g;
-	P->ng = ng;
+	ig_map_release(&S.gm);
+	ig_map_release(&S.sm);
+	ig_map_release(&S.stm);
+	free(S.cnode);
+	P->g = S.g;
+	P->ng = S.ng;
+	P->s = NULL;
 	return NULL;
 }
 
@@ -660,10 +706,10 @@ int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
 		P->sql = !narrow ? xasprintf("SELECT rowid, %s, timestamp, pid, %s, source, op, duration, %s FROM %s",
 					     ix->has_node_col ? "node" : "''", ix->has_tid_col ? "tid" : "pid",
 					     ix->has_stack_col ? "stack_hash" : "0", ix->src)
-			 : xstrdup(np > 1 ? "SELECT rowid, ctx, timestamp, pid, tid, source, op, duration, stack_hash "
-					    "FROM main.event_rows WHERE rowid BETWEEN ?1 AND ?2"
-					  : "SELECT rowid, ctx, timestamp, pid, tid, source, op, duration, stack_hash "
-					    "FROM main.event_rows");
+			 : xstrdup(np > 1 ? "SELECT ingero_mcp_scan(rowid, ctx, timestamp, pid, tid, source, op, duration, "
+					    "stack_hash) FROM main.event_rows WHERE rowid BETWEEN ?1 AND ?2"
+					  : "SELECT ingero_mcp_scan(rowid, ctx, timestamp, pid, tid, source, op, duration, "
+					    "stack_hash) FROM main.event_rows");
 		P->db = db;
 		if (k > 0) {
 			P->db = ig_db_open_ro(path);
@@ -678,8 +724,8 @@ int mcp_index_build(sqlite3 *db, struct mcp_index *ix)
 			part_free(&parts[k]);
 		np = 1;
 		free(parts[0].sql);
-		parts[0].sql = xstrdup("SELECT rowid, ctx, timestamp, pid, tid, source, op, duration, stack_hash "
-				       "FROM main.event_rows");
+		parts[0].sql = xstrdup("SELECT ingero_mcp_scan(rowid, ctx, timestamp, pid, tid, source, op, duration, "
+				       "stack_hash) FROM main.event_rows");
 		parts[0].hi = -1;
 	}
 	pthread_t th[MAX_PARTS];
