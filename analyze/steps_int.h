@@ -134,6 +134,11 @@ void pidns_add(struct pidns *a, int64_t pid, int64_t ns);
 struct pidns pidns_top(const struct pidns *a);
 int64_t steps_wall(struct eng *e, int node);
 
+/* steps_base.c */
+void steps_number(struct eng *e);
+void steps_flag(struct eng *e);
+int steps_write(struct eng *e);
+
 /* steps_find.c */
 int steps_findings(struct eng *e);
 int steps_write_findings(struct eng *e);
