@@ -2,8 +2,9 @@
  * mcp.h - ingero-mcp: an MCP server (JSON-RPC 2.0 over stdio) that serves an
  * analysis database to AI assistants.  main.c: command line, transport and
  * protocol; index.c: the one startup scan of the events (statistics, top
- * stacks, slowest calls, a time index by row blocks); tools*.c: the tools
- * and the `investigate` prompt.  docs/mcp.md is the user documentation.
+ * stacks, slowest calls, a time index by row blocks; index_pct.c its
+ * percentiles); tools*.c: the tools and the `investigate` prompt.
+ * docs/mcp.md is the user documentation.
  */
 #ifndef INGERO_MCP_H
 #define INGERO_MCP_H

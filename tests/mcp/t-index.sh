@@ -2,7 +2,8 @@
 # ingero-mcp's startup index reads event_rows + event_ctx directly when the
 # events view is the schema's (mcp/index.c); every index-backed tool must
 # answer exactly as when the index is read through the view
-# (INGERO_MCP_INDEX_VIEW=1): a multi-node merged recording, and a copy with
+# (INGERO_MCP_INDEX_VIEW=1), with one scan or split by rowid over threads
+# (INGERO_MCP_INDEX_THREADS): a multi-node merged recording, and a copy with
 # rows whose ctx is NULL, text, or names no event_ctx row, and a ctx id -1.
 . "$TESTS/lib.sh"
 M=$BIN/ingero-mcp
@@ -43,5 +44,10 @@ for db in mn odd; do
 	eq "mcp-index: $db: no tool error" "$(grep -c '"isError":true' "$db-rows.out")" 0
 	cmp -s "$db-rows.out" "$db-view.out" && pass "mcp-index: $db: every tool answers as through the view" ||
 		fail "mcp-index: $db: answers differ (diff $T_OUT/$db-view.out $T_OUT/$db-rows.out)"
+	for t in 1 2 3 4; do
+		calls | INGERO_MCP_INDEX_THREADS=$t "$M" "$db.db" >"$db-t$t.out" 2>/dev/null
+		cmp -s "$db-t$t.out" "$db-view.out" && pass "mcp-index: $db: $t thread(s): answers as through the view" ||
+			fail "mcp-index: $db: $t thread(s): answers differ (diff $T_OUT/$db-view.out $T_OUT/$db-t$t.out)"
+	done
 done
 contains "mcp-index: odd: the rows of ctx -1 under its node" "$(cat odd-rows.out)" "node-x"
