@@ -1,5 +1,6 @@
 /*
- * writer.c - segment writer: records -> msgpack -> zstd frames -> seg-NNNNNN.igz.
+ * writer.c - segment writer: records -> msgpack -> zstd frames -> seg-NNNNNN.igz
+ * (files, frames, packed events; the other record kinds: writer_rec.c).
  * Layout in docs/format.md.  Deterministic: frame and segment boundaries
  * depend only on record bytes and record timestamps, never on wall time.
  */
@@ -14,54 +15,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "fmt_int.h"
-#include "mp_int.h"
+#include "writer_int.h"
 
-struct seg_info {
-	uint32_t no;
-	uint64_t size;
-};
-
-struct ingero_writer {
-	struct ingero_writer_opts o;
-	struct ingero_header hdr;  /* strings owned */
-	char *dir, *path;
-	int fd, own_fd;
-	uint32_t seg_no;
-	uint64_t seg_bytes, total_bytes, deleted;
-	int seg_have_ts;
-	uint64_t seg_first_ts, seg_last_ts;
-	uint64_t seg_events, seg_min, seg_max, seg_lost;
-	int hdr_pending;
-
-	uint8_t *fb;
-	size_t flen, fcap;
-	int frame_open, frame_have_ts;
-	uint64_t frame_seq, frame_first_ts, prev_end;
-	uint32_t cur_node;
-	/* packed events: tbits of the open frame, and the bit lengths of the
-	 * gaps written in it (the next frame's tbits come from them) */
-	uint32_t tbits;
-	uint32_t ghist[66];
-	uint32_t gcount;
-	uint8_t twidth[256];   /* widest T so far in the frame, per (source << 5 | op) mod 256 */
-	/* o.node_gaps: per node, the end of its last event in the frame
-	 * (valid when nb_epoch[node] == epoch, else the frame's base_ts) */
-	uint64_t *nb_end;
-	uint32_t *nb_epoch;
-	uint32_t nb_cap, epoch;
-	uint64_t frame_base;
-
-	ZSTD_CCtx *cctx;
-	uint8_t *cb;
-	size_t ccap;
-
-	struct seg_info *segs;
-	size_t nsegs, capsegs;
-	struct ingero_error err;
-	int failed, in_rotate;
-	int transient;          /* failed only by a dropped frame's write: cleared by the next good one */
-};
 
 int fmt_seterr(struct ingero_error *e, int code, int sys_errno, const char *file,
 	       uint64_t off, const char *fmt, ...)
@@ -79,9 +34,7 @@ int fmt_seterr(struct ingero_error *e, int code, int sys_errno, const char *file
 	return code;
 }
 
-static int werr(struct ingero_writer *w, int code, int sys_errno, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int werr(struct ingero_writer *w, int code, int sys_errno, const char *fmt, ...)
+int wr_werr(struct ingero_writer *w, int code, int sys_errno, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -100,7 +53,7 @@ static int werr(struct ingero_writer *w, int code, int sys_errno, const char *fm
 	return code;
 }
 
-static int reserve(struct ingero_writer *w, size_t n)
+int wr_reserve(struct ingero_writer *w, size_t n)
 {
 	if (w->flen + n <= w->fcap)
 		return 0;
@@ -156,7 +109,7 @@ static int budget_enforce(struct ingero_writer *w)
 		char p[4200];
 		snprintf(p, sizeof(p), "%s/seg-%06u.igz", w->dir, w->segs[k].no);
 		if (unlink(p) < 0 && errno != ENOENT)
-			return werr(w, INGERO_EIO, errno, "cannot delete '%s': %s", p, strerror(errno));
+			return wr_werr(w, INGERO_EIO, errno, "cannot delete '%s': %s", p, strerror(errno));
 		total -= w->segs[k].size;
 		w->deleted++;
 		k++;
@@ -178,7 +131,7 @@ static int seg_open(struct ingero_writer *w)
 		} else {
 			w->fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 			if (w->fd < 0)
-				return werr(w, INGERO_EIO, errno, "cannot create: %s", strerror(errno));
+				return wr_werr(w, INGERO_EIO, errno, "cannot create: %s", strerror(errno));
 			w->own_fd = 1;
 		}
 	} else {
@@ -186,7 +139,7 @@ static int seg_open(struct ingero_writer *w)
 		snprintf(p, sizeof(p), "%s/seg-%06u.igz", w->dir, w->seg_no);
 		w->fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 		if (w->fd < 0)
-			return werr(w, INGERO_EIO, errno, "cannot create: %s", strerror(errno));
+			return wr_werr(w, INGERO_EIO, errno, "cannot create: %s", strerror(errno));
 		w->own_fd = 1;
 		if (fchmod(w->fd, mode) < 0) { /* umask must not widen/narrow it */ }
 	}
@@ -202,16 +155,6 @@ static int seg_open(struct ingero_writer *w)
 
 /* ------------------------------------------------------------ encoding */
 
-static uint8_t *put_cstr(uint8_t *p, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	return mp_put_str(p, s ? s : "", (uint32_t)n);
-}
-
-static size_t slen(const char *s)
-{
-	return s ? strlen(s) + 5 : 5;
-}
 
 static const char *const hdr_keys[] = { "node", "host", "boot_id", "kernel", "recorder",
 	"cmdline", "clock", "start_ts", "segment", "rank", "anchor_boottime",
@@ -222,7 +165,7 @@ static int put_header(struct ingero_writer *w)
 	const struct ingero_header *h = &w->hdr;
 	size_t need = 512 + slen(h->node) + slen(h->host) + slen(h->boot_id) + slen(h->kernel) +
 		      slen(h->recorder) + slen(h->cmdline) + slen(h->clock) + 64 * 40;
-	if (reserve(w, need))
+	if (wr_reserve(w, need))
 		return INGERO_ENOMEM;
 	uint8_t *p = w->fb + w->flen;
 	p = mp_put_array(p, 5);
@@ -270,16 +213,16 @@ static int put_header(struct ingero_writer *w)
 	return 0;
 }
 
-static int frame_begin(struct ingero_writer *w, int have_ts, uint64_t ts)
+int wr_frame_begin(struct ingero_writer *w, int have_ts, uint64_t ts)
 {
-	if (reserve(w, 64))
+	if (wr_reserve(w, 64))
 		return INGERO_ENOMEM;
 	if (w->hdr_pending) {
 		int r = put_header(w);
 		if (r)
 			return r;
 		w->hdr_pending = 0;
-		if (reserve(w, 64))
+		if (wr_reserve(w, 64))
 			return INGERO_ENOMEM;
 	}
 	if (have_ts)
@@ -329,7 +272,7 @@ static int seg_rotate(struct ingero_writer *w);
 
 /* Compress and write the open frame.  On a failed write the file is cut back
  * to the end of the previous frame, so earlier frames stay readable. */
-static int frame_close(struct ingero_writer *w, int may_rotate)
+int wr_frame_close(struct ingero_writer *w, int may_rotate)
 {
 	if (!w->frame_open)
 		return 0;
@@ -337,7 +280,7 @@ static int frame_close(struct ingero_writer *w, int may_rotate)
 	if (bound > w->ccap) {
 		uint8_t *nb = realloc(w->cb, bound);
 		if (!nb)
-			return werr(w, INGERO_ENOMEM, 0, "out of memory");
+			return wr_werr(w, INGERO_ENOMEM, 0, "out of memory");
 		w->cb = nb;
 		w->ccap = bound;
 	}
@@ -346,7 +289,7 @@ static int frame_close(struct ingero_writer *w, int may_rotate)
 	w->flen = 0;
 	w->frame_open = 0;
 	if (ZSTD_isError(n))
-		return werr(w, INGERO_EIO, 0, "zstd: %s", ZSTD_getErrorName(n));
+		return wr_werr(w, INGERO_EIO, 0, "zstd: %s", ZSTD_getErrorName(n));
 	if (write_all(w->fd, w->cb, n) < 0) {
 		int e = errno;
 		if (w->own_fd && ftruncate(w->fd, (off_t)w->seg_bytes) == 0)
@@ -378,7 +321,7 @@ static int frame_close(struct ingero_writer *w, int may_rotate)
 	w->total_bytes += n;
 	w->frame_seq++;
 	if (w->o.fsync == INGERO_FSYNC_FRAME && w->own_fd && do_sync(w->fd, 1) < 0)
-		return werr(w, INGERO_EIO, errno, "fdatasync: %s", strerror(errno));
+		return wr_werr(w, INGERO_EIO, errno, "fdatasync: %s", strerror(errno));
 	if (may_rotate && w->dir && !w->in_rotate &&
 	    (w->seg_bytes >= w->o.seg_max_bytes ||
 	     (w->seg_have_ts && w->seg_last_ts - w->seg_first_ts >= w->o.seg_max_ns)))
@@ -389,9 +332,9 @@ static int frame_close(struct ingero_writer *w, int may_rotate)
 static int put_footer(struct ingero_writer *w)
 {
 	int r;
-	if (!w->frame_open && (r = frame_begin(w, 0, 0)))
+	if (!w->frame_open && (r = wr_frame_begin(w, 0, 0)))
 		return r;
-	if (reserve(w, 64))
+	if (wr_reserve(w, 64))
 		return INGERO_ENOMEM;
 	uint8_t *p = w->fb + w->flen;
 	p = mp_put_array(p, 5);
@@ -408,9 +351,9 @@ static int seg_finish(struct ingero_writer *w)
 {
 	int r = put_footer(w);
 	if (!r)
-		r = frame_close(w, 0);
+		r = wr_frame_close(w, 0);
 	if (w->own_fd && w->o.fsync != INGERO_FSYNC_NONE && do_sync(w->fd, 0) < 0 && !r)
-		r = werr(w, INGERO_EIO, errno, "fsync: %s", strerror(errno));
+		r = wr_werr(w, INGERO_EIO, errno, "fsync: %s", strerror(errno));
 	if (w->own_fd)
 		close(w->fd);
 	w->fd = -1;
@@ -426,7 +369,7 @@ static int seg_rotate(struct ingero_writer *w)
 		size_t cap = w->capsegs ? w->capsegs * 2 : 16;
 		struct seg_info *ns = realloc(w->segs, cap * sizeof(*ns));
 		if (!ns)
-			return werr(w, INGERO_ENOMEM, 0, "out of memory");
+			return wr_werr(w, INGERO_ENOMEM, 0, "out of memory");
 		w->segs = ns;
 		w->capsegs = cap;
 	}
@@ -570,38 +513,6 @@ int ingero_writer_open(struct ingero_writer **wp, const struct ingero_writer_opt
 	return 0;
 }
 
-static inline void seg_note_ts(struct ingero_writer *w, uint64_t ts)
-{
-	if (!w->seg_have_ts) {
-		w->seg_have_ts = 1;
-		w->seg_first_ts = w->seg_last_ts = ts;
-	} else if (ts > w->seg_last_ts) {
-		w->seg_last_ts = ts;
-	}
-}
-
-/* Open a frame for a record with (optional) timestamp ts, closing the current
- * one first when the time span or size bound is reached. */
-static inline int frame_for(struct ingero_writer *w, int have_ts, uint64_t ts, size_t need)
-{
-	int r;
-	if (w->frame_open &&
-	    ((have_ts && w->frame_have_ts && ts > w->frame_first_ts &&
-	      ts - w->frame_first_ts >= w->o.frame_max_ns) ||
-	     w->flen >= w->o.frame_max_bytes)) {
-		if ((r = frame_close(w, 1)))
-			return r;
-	}
-	if (!w->frame_open && (r = frame_begin(w, have_ts, ts)))
-		return r;
-	if (have_ts && !w->frame_have_ts) {
-		w->frame_have_ts = 1;
-		w->frame_first_ts = ts;
-	}
-	if (reserve(w, need))
-		return werr(w, INGERO_ENOMEM, 0, "out of memory");
-	return 0;
-}
 
 /* the delta base of the current node's next event (o.node_gaps) */
 static uint64_t *node_base(struct ingero_writer *w, uint32_t n, int *first)
@@ -655,7 +566,7 @@ static int put_event(struct ingero_writer *w, const struct ingero_event *ev, int
 	uint64_t *base = &w->prev_end;
 	int first = 0;
 	if (w->o.node_gaps && !(base = node_base(w, node, &first)))
-		return werr(w, INGERO_ENOMEM, 0, "out of memory (node %u)", node);
+		return wr_werr(w, INGERO_ENOMEM, 0, "out of memory (node %u)", node);
 	int64_t dts = (int64_t)(ev->ts - *base);
 	uint32_t K = w->tbits;
 	uint64_t mask = (1ull << K) - 1;
@@ -720,7 +631,7 @@ static int put_event(struct ingero_writer *w, const struct ingero_event *ev, int
 		w->seg_max = ev->ts + ev->dur;
 	w->seg_events++;
 	if (w->flen >= w->o.frame_max_bytes)
-		return frame_close(w, 1);
+		return wr_frame_close(w, 1);
 	return 0;
 }
 
@@ -738,171 +649,12 @@ int ingero_writer_event_node(struct ingero_writer *w, uint32_t node, const struc
 	return put_event(w, ev, 1, node);
 }
 
-static size_t rec_size(const struct ingero_record *r)
-{
-	switch (r->kind) {
-	case INGERO_REC_PROCESS: return 128 + slen(r->u.proc.comm) + slen(r->u.proc.cmdline);
-	case INGERO_REC_THREAD: return 64 + slen(r->u.thr.name);
-	case INGERO_REC_MODULE: return 96 + slen(r->u.mod.path) + slen(r->u.mod.build_id);
-	case INGERO_REC_SYMBOL: return 64 + slen(r->u.sym.name);
-	case INGERO_REC_STACK: return 64 + 3 * 9 * INGERO_STACK_MAX + 9 * INGERO_STACK_PY_MAX;
-	case INGERO_REC_PYFRAME: return 64 + slen(r->u.pyframe.file) + slen(r->u.pyframe.func);
-	case INGERO_REC_NODE: return 160 + slen(r->u.nodeinfo.name) + slen(r->u.nodeinfo.host) +
-				     slen(r->u.nodeinfo.boot_id) + slen(r->u.nodeinfo.method);
-	case INGERO_REC_NOTE: return 64 + slen(r->u.note.text);
-	}
-	return 160;
-}
-
-int ingero_writer_append(struct ingero_writer *w, const struct ingero_record *rec)
-{
-	if (!w || !rec)
-		return INGERO_EINVAL;
-	if (rec->kind == INGERO_REC_EVENT)
-		return ingero_writer_event(w, &rec->u.ev);
-	if (rec->kind <= INGERO_REC_HEADER || rec->kind >= INGERO_REC_KIND_MAX ||
-	    rec->kind == INGERO_REC_FRAME)
-		return INGERO_EINVAL;
-	if (rec->kind == INGERO_REC_STACK &&
-	    (!rec->u.stack || rec->u.stack->depth > INGERO_STACK_MAX ||
-	     rec->u.stack->npy > INGERO_STACK_PY_MAX))
-		return INGERO_EINVAL;
-	uint64_t ts = 0;
-	int have_ts = ingero_record_ts(rec, &ts);
-	int r = frame_for(w, have_ts, ts, rec_size(rec));
-	if (r)
-		return r;
-	if (have_ts)
-		seg_note_ts(w, ts);
-	uint8_t *p = w->fb + w->flen;
-	switch (rec->kind) {
-	case INGERO_REC_PROCESS: {
-		const struct ingero_process *x = &rec->u.proc;
-		p = mp_put_array(p, 11); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, x->pid); p = mp_put_uint(p, x->ppid); p = mp_put_uint(p, x->uid);
-		p = put_cstr(p, x->comm); p = put_cstr(p, x->cmdline);
-		p = mp_put_int(p, x->rank); p = mp_put_int(p, x->local_rank);
-		p = mp_put_int(p, x->world_size); p = mp_put_uint(p, x->cgroup_id);
-		p = mp_put_uint(p, x->start_ts);
-		break;
-	}
-	case INGERO_REC_THREAD:
-		p = mp_put_array(p, 4); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, rec->u.thr.tid); p = mp_put_uint(p, rec->u.thr.pid);
-		p = put_cstr(p, rec->u.thr.name);
-		break;
-	case INGERO_REC_MODULE: {
-		const struct ingero_module *x = &rec->u.mod;
-		p = mp_put_array(p, 8); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid); p = mp_put_uint(p, x->start);
-		p = mp_put_uint(p, x->end); p = mp_put_uint(p, x->file_offset);
-		p = put_cstr(p, x->path); p = put_cstr(p, x->build_id);
-		break;
-	}
-	case INGERO_REC_SYMBOL:
-		p = mp_put_array(p, 5); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, rec->u.sym.id); p = mp_put_uint(p, rec->u.sym.module_id);
-		p = mp_put_uint(p, rec->u.sym.offset); p = put_cstr(p, rec->u.sym.name);
-		break;
-	case INGERO_REC_STACK: {
-		const struct ingero_stack *x = rec->u.stack;
-		/* the 1.2 py field only when there are Python frames */
-		p = mp_put_array(p, x->npy ? 7 : 6); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid);
-		p = mp_put_array(p, x->depth);
-		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->ips[i]);
-		p = mp_put_array(p, x->depth);
-		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->syms[i]);
-		p = mp_put_array(p, x->depth);
-		for (uint32_t i = 0; i < x->depth; i++) p = mp_put_uint(p, x->offs[i]);
-		if (x->npy) {
-			p = mp_put_array(p, x->npy);
-			for (uint32_t i = 0; i < x->npy; i++) p = mp_put_uint(p, x->py[i]);
-		}
-		break;
-	}
-	case INGERO_REC_PYFRAME: {
-		const struct ingero_pyframe *x = &rec->u.pyframe;
-		p = mp_put_array(p, 6); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, x->id); p = mp_put_uint(p, x->pid);
-		p = put_cstr(p, x->file); p = put_cstr(p, x->func); p = mp_put_uint(p, x->line);
-		break;
-	}
-	case INGERO_REC_SYS: {
-		const struct ingero_sys *x = &rec->u.sys;
-		p = mp_put_array(p, 10); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, x->ts); p = mp_put_double(p, x->cpu_pct);
-		p = mp_put_double(p, x->mem_pct); p = mp_put_uint(p, x->mem_avail_mb);
-		p = mp_put_uint(p, x->swap_used_mb); p = mp_put_double(p, x->load1);
-		p = mp_put_double(p, x->iowait_pct); p = mp_put_uint(p, x->pgmajfault);
-		p = mp_put_uint(p, x->ctxt);
-		break;
-	}
-	case INGERO_REC_GPU: {
-		const struct ingero_gpu *x = &rec->u.gpu;
-		p = mp_put_array(p, 11); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, x->ts); p = mp_put_uint(p, x->index);
-		p = mp_put_double(p, x->util_pct); p = mp_put_uint(p, x->mem_used_mb);
-		p = mp_put_uint(p, x->mem_total_mb); p = mp_put_uint(p, x->sm_clock_mhz);
-		p = mp_put_uint(p, x->mem_clock_mhz); p = mp_put_uint(p, x->throttle_reasons);
-		p = mp_put_uint(p, x->temp_c); p = mp_put_double(p, x->power_w);
-		break;
-	}
-	case INGERO_REC_ANCHOR:
-		p = mp_put_array(p, 5); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, rec->u.anchor.boottime); p = mp_put_uint(p, rec->u.anchor.realtime);
-		p = mp_put_uint(p, rec->u.anchor.monotonic); p = mp_put_uint(p, rec->u.anchor.error_ns);
-		break;
-	case INGERO_REC_LOST:
-		p = mp_put_array(p, 5); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, rec->u.lost.ts); p = mp_put_uint(p, rec->u.lost.source);
-		p = mp_put_uint(p, rec->u.lost.count); p = mp_put_uint(p, rec->u.lost.reason);
-		w->seg_lost += rec->u.lost.count;
-		break;
-	case INGERO_REC_FOOTER:
-		p = mp_put_array(p, 5); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, rec->u.footer.events); p = mp_put_uint(p, rec->u.footer.min_ts);
-		p = mp_put_uint(p, rec->u.footer.max_ts); p = mp_put_uint(p, rec->u.footer.lost);
-		break;
-	case INGERO_REC_NODE: {
-		const struct ingero_node *x = &rec->u.nodeinfo;
-		p = mp_put_array(p, 12); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, x->index); p = put_cstr(p, x->name); p = put_cstr(p, x->host);
-		p = put_cstr(p, x->boot_id); p = mp_put_int(p, x->rank); p = mp_put_int(p, x->offset_ns);
-		p = mp_put_double(p, x->drift_ppb); p = mp_put_uint(p, x->ref_ts);
-		p = put_cstr(p, x->method); p = mp_put_double(p, x->confidence_ns);
-		p = mp_put_uint(p, x->samples);
-		break;
-	}
-	case INGERO_REC_CTX:
-		p = mp_put_array(p, 2); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, rec->u.ctx_node);
-		w->cur_node = rec->u.ctx_node;
-		break;
-	case INGERO_REC_NOTE:
-		p = mp_put_array(p, 4); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, rec->u.note.ts); p = mp_put_uint(p, rec->u.note.level);
-		p = put_cstr(p, rec->u.note.text);
-		break;
-	case INGERO_REC_SAMPLING: {
-		const struct ingero_sampling *x = &rec->u.sampling;
-		p = mp_put_array(p, 6); *p++ = (uint8_t)rec->kind;
-		p = mp_put_uint(p, x->ts); p = mp_put_uint(p, x->pid); p = mp_put_uint(p, x->source);
-		p = mp_put_uint(p, x->op); p = mp_put_uint(p, x->rate);
-		break;
-	}
-	}
-	w->flen = (size_t)(p - w->fb);
-	if (w->flen >= w->o.frame_max_bytes)
-		return frame_close(w, 1);
-	return 0;
-}
 
 int ingero_writer_flush(struct ingero_writer *w)
 {
 	if (!w)
 		return INGERO_EINVAL;
-	return frame_close(w, 1);
+	return wr_frame_close(w, 1);
 }
 
 int ingero_writer_close(struct ingero_writer *w)
