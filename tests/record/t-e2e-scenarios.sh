@@ -35,9 +35,22 @@ T.done()
 PY
 if [ -x "$BIN/ingero-analyze" ]; then
 	rep=$(timeout 120 "$BIN/ingero-analyze" "$T_OUT/rec" -o "$T_OUT/a.db" 2>&1)
-	contains "scenarios: cold start named by the analyzer" "$rep" "cold start of wl-train (pid"
-	contains "scenarios: cold start chain is about the launch" \
-		"$(printf '%s\n' "$rep" | grep -i 'cold start' | head -1)" "cudaLaunchKernel"
+	# docs/engine.md: a slow first call whose excess is at least half
+	# preemption is CPU contention, not a cold start.  On a machine busy
+	# with other processes that happens for real: skip then, with the reason.
+	wp=$(awk '/^pid /{print $2; exit}' "$T_OUT/wl.out")
+	pre=$(sqlite3 "file:$T_OUT/a.db?immutable=1" "SELECT CAST(100.0 * coalesce(sum(o.duration), 0) / f.duration AS INTEGER)
+		FROM (SELECT tid, timestamp, duration FROM events WHERE pid = ${wp:-0} AND source = 1 AND op = 3
+		ORDER BY timestamp LIMIT 1) f LEFT JOIN offcpu o ON o.pid = ${wp:-0} AND o.tid = f.tid AND
+		o.preempted = 1 AND o.start >= f.timestamp AND o.start < f.timestamp + f.duration" 2>&1)
+	if ! printf '%s' "$rep" | grep -qF "cold start of wl-train (pid" && [ "${pre:-0}" -ge 50 ] 2>/dev/null; then
+		skip "scenarios: cold start: the first launch spent ${pre}% of its time preempted by other processes (machine busy)"
+	else
+		contains "scenarios: cold start named by the analyzer" "$rep" "cold start of wl-train (pid"
+		contains "scenarios: cold start chain is about the launch" \
+			"$(printf '%s\n' "$rep" | grep -i 'cold start' | head -1)" "cudaLaunchKernel"
+	fi
+	echo "note: the first launch spent ${pre}% of its time preempted"
 else
 	skip "scenarios: cold start analysis: ingero-analyze not built"
 fi
