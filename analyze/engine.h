@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
+#include "ingero.h"
+
 struct json_object;
 
 struct ingero_engine_opts {
@@ -90,5 +92,15 @@ int ingero_steps_json(sqlite3 *db, struct json_object *root);
 #define INFER_DECODE_BYTES (1LL << 20)
 #define INFER_MIXED_BYTES (10LL << 20)
 #define CHAIN_MIN_SHARE 0.005      /* chains below 0.5 % of wall time: one summary line */
+
+/* op name of the table, or "op(S:O)" for codes it does not know */
+static inline const char *eng_op_name(int src, int op, char *buf, size_t len)
+{
+	const char *n = ingero_op_name(src, op);
+	if (n)
+		return n;
+	snprintf(buf, len, "op(%d:%d)", src, op);
+	return buf;
+}
 
 #endif

@@ -172,15 +172,6 @@ static inline int eng_str(struct ig_strtab *t, const char *s)
 	return (int)ig_strtab_id(t, s ? s : "") - 1;
 }
 
-/* op name of the table, or "op(S:O)" for codes it does not know */
-static inline const char *eng_op_name(int src, int op, char *buf, size_t len)
-{
-	const char *n = ingero_op_name(src, op);
-	if (n)
-		return n;
-	snprintf(buf, len, "op(%d:%d)", src, op);
-	return buf;
-}
 static inline int is_gpu_call(int src)
 {
 	return src == INGERO_SRC_CUDA || src == INGERO_SRC_DRIVER;

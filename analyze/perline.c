@@ -13,6 +13,7 @@
 #include "analyze.h"
 #include "common.h"
 #include "db.h"
+#include "engine.h"
 #include "ingero.h"
 
 struct pl {
@@ -129,15 +130,6 @@ static int load(sqlite3 *db, const struct afilter *f, struct pls *s)
 	return 0;
 }
 
-static const char *opname(int src, int op, char *buf, size_t len)
-{
-	const char *n = ingero_op_name(src, op);
-
-	if (n)
-		return n;
-	snprintf(buf, len, "op(%d:%d)", src, op);
-	return buf;
-}
 
 int perline_print(sqlite3 *db, const struct afilter *f, FILE *out)
 {
@@ -162,7 +154,7 @@ int perline_print(sqlite3 *db, const struct afilter *f, FILE *out)
 		snprintf(loc, sizeof(loc), "%s:%" PRId64 " in %s", p->file, p->line, p->func);
 		fprintf(out, "  %8zu %10s %10s %10s %10s  %-18s %s\n", p->n, ig_fmt_duration(p->total, b1, sizeof(b1)),
 			ig_fmt_duration(p->p50, b2, sizeof(b2)), ig_fmt_duration(p->p99, b3, sizeof(b3)),
-			ig_fmt_duration(p->max, b4, sizeof(b4)), opname(p->src, p->op, on, sizeof(on)), loc);
+			ig_fmt_duration(p->max, b4, sizeof(b4)), eng_op_name(p->src, p->op, on, sizeof(on)), loc);
 	}
 	pls_free(&s);
 	return 0;
@@ -187,7 +179,7 @@ json_object *perline_json(sqlite3 *db, const struct afilter *f)
 		json_object_object_add(o, "file", json_object_new_string(p->file));
 		json_object_object_add(o, "function", json_object_new_string(p->func));
 		json_object_object_add(o, "line", json_object_new_int64(p->line));
-		json_object_object_add(o, "op", json_object_new_string(opname(p->src, p->op, on, sizeof(on))));
+		json_object_object_add(o, "op", json_object_new_string(eng_op_name(p->src, p->op, on, sizeof(on))));
 		json_object_object_add(o, "source", json_object_new_string(ingero_source_name(p->src) ?
 									 ingero_source_name(p->src) : "?"));
 		json_object_object_add(o, "count", json_object_new_int64((int64_t)p->n));

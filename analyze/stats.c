@@ -271,14 +271,6 @@ static int load_groups(sqlite3 *db, const struct afilter *f, int per_proc, struc
 	return 0;
 }
 
-static const char *opname(int source, int op, char *buf, size_t len)
-{
-	const char *n = ingero_op_name(source, op);
-	if (n)
-		return n;
-	snprintf(buf, len, "op(%d:%d)", source, op);
-	return buf;
-}
 
 static const char *srcname(int source)
 {
@@ -320,7 +312,7 @@ int stats_print_ops(sqlite3 *db, const struct afilter *f, FILE *out)
 		const struct grp *g = &G.g[i];
 		double share = b > a ? 100.0 * (double)g->sum / (double)(b - a) : 0;
 		fprintf(out, "  %-22s %-10s %10llu %10s %10s %10s %10s %6.1f%%\n",
-			opname(g->source, g->op, on, sizeof on), srcname(g->source),
+			eng_op_name(g->source, g->op, on, sizeof on), srcname(g->source),
 			(unsigned long long)g->n, ig_fmt_duration(g->p50, s1, sizeof s1),
 			ig_fmt_duration(g->p95, s2, sizeof s2), ig_fmt_duration(g->p99, s3, sizeof s3),
 			ig_fmt_duration(g->max, s4, sizeof s4), share);
@@ -348,7 +340,7 @@ static json_object *grp_json(const struct grp *g, int64_t a, int64_t b, int per_
 		json_object_object_add(o, "pid", json_object_new_int64(g->pid));
 	}
 	json_object_object_add(o, "source", json_object_new_string(srcname(g->source)));
-	json_object_object_add(o, "op", json_object_new_string(opname(g->source, g->op, on, sizeof on)));
+	json_object_object_add(o, "op", json_object_new_string(eng_op_name(g->source, g->op, on, sizeof on)));
 	json_object_object_add(o, "count", json_object_new_int64((int64_t)g->n));
 	json_object_object_add(o, "p50_ns", json_object_new_int64(g->p50));
 	json_object_object_add(o, "p95_ns", json_object_new_int64(g->p95));
@@ -477,7 +469,7 @@ int stats_print_per_process(sqlite3 *db, const struct afilter *f, FILE *out)
 		for (; i < j; i++) {
 			const struct grp *g = &G.g[i];
 			fprintf(out, "    %-22s %10llu calls  p50=%-10s p95=%-10s p99=%-10s max=%s\n",
-				opname(g->source, g->op, on, sizeof on), (unsigned long long)g->n,
+				eng_op_name(g->source, g->op, on, sizeof on), (unsigned long long)g->n,
 				ig_fmt_duration(g->p50, s1, sizeof s1), ig_fmt_duration(g->p95, s2, sizeof s2),
 				ig_fmt_duration(g->p99, s3, sizeof s3), ig_fmt_duration(g->max, s4, sizeof s4));
 		}
@@ -667,7 +659,7 @@ int stats_print_summary(sqlite3 *db, const struct afilter *f, FILE *out)
 			fprintf(out, "  %-10s %12llu\n", srcname(G.g[i].source), (unsigned long long)t);
 			last = G.g[i].source;
 		}
-		fprintf(out, "    %-22s %12llu  total %s\n", opname(G.g[i].source, G.g[i].op, on, sizeof on),
+		fprintf(out, "    %-22s %12llu  total %s\n", eng_op_name(G.g[i].source, G.g[i].op, on, sizeof on),
 			(unsigned long long)G.g[i].n, ig_fmt_duration(G.g[i].sum, b3, sizeof b3));
 	}
 	free(G.g);
@@ -686,7 +678,7 @@ json_object *stats_json_summary(sqlite3 *db, const struct afilter *f)
 			json_object_object_add(o, "source", json_object_new_string(srcname(G.g[i].source)));
 			json_object_object_add(o, "source_id", json_object_new_int(G.g[i].source));
 			json_object_object_add(o, "op", json_object_new_string(
-				opname(G.g[i].source, G.g[i].op, on, sizeof on)));
+				eng_op_name(G.g[i].source, G.g[i].op, on, sizeof on)));
 			json_object_object_add(o, "op_id", json_object_new_int(G.g[i].op));
 			json_object_object_add(o, "count", json_object_new_int64((int64_t)G.g[i].n));
 			json_object_object_add(o, "total_ns", json_object_new_int64(G.g[i].sum));
